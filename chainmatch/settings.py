@@ -1,0 +1,53 @@
+"""Settings: the one place chainmatch reads its configuration (environment variables ``CHAINMATCH_*``).
+
+Defaults run with no setup at all: no Neo4j URI means the embedded store in ``./chainmatch.db``.
+
+>>> s = Settings(_env_file=None)
+>>> s.store_kind
+'embedded'
+>>> Settings(neo4j_uri="bolt://127.0.0.1:7687").store_kind
+'neo4j'
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings", "DEFAULT_DEMO_DIR"]
+
+# The demo data ships in the repository's seeds/ folder, beside the package.
+DEFAULT_DEMO_DIR = Path(__file__).resolve().parent.parent / "seeds" / "demo"
+
+
+class Settings(BaseSettings):
+    """chainmatch's configuration; each field is read from ``CHAINMATCH_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CHAINMATCH_", env_file=None, extra="ignore")
+
+    db: Path = Path("chainmatch.db")
+    """Path of the embedded store's database file (created when missing)."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    demo_dir: Path = DEFAULT_DEMO_DIR
+    """Data folder that ``serve`` loads into an empty store on first start."""
+    load_demo: bool = True
+    """Whether ``serve`` loads ``demo_dir`` into an empty store."""
+    neo4j_uri: str | None = None
+    """Bolt URI of a Neo4j server; when set, chainmatch uses Neo4j instead of the embedded store."""
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str = "neo4j"
+
+    @property
+    def store_kind(self) -> str:
+        return "neo4j" if self.neo4j_uri else "embedded"
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return Settings()

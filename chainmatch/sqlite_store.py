@@ -1,0 +1,294 @@
+"""The embedded store: the graph in one SQLite file (WAL mode, full sync), no server to run.
+
+Nodes and relationships are two tables keyed like Neo4j's MERGE keys; properties are JSON.
+A committed write survives ``kill -9`` of the process: WAL with ``synchronous=FULL`` syncs the
+log before ``COMMIT`` returns.
+
+>>> import tempfile, pathlib
+>>> from chainmatch.store import GraphBatch, Node, Rel
+>>> with tempfile.TemporaryDirectory() as d:
+...     store = SQLiteStore.open(pathlib.Path(d) / "g.db")
+...     store.write(GraphBatch(nodes=[Node("Zone", "LH", {"id": "LH", "name": "漯河经开区"})]))
+...     print(store.get("Zone", ["LH"])["LH"].props["name"], store.counts().nodes)
+...     store.close()
+漯河经开区 {'Zone': 1}
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from chainmatch.errors import Conflict, StoreError
+from chainmatch.store import Counts, Direction, Edge, GraphBatch, Node, Rel
+from graph_schema import Schema, load_schema
+
+__all__ = ["SQLiteStore"]
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS nodes (
+    label TEXT NOT NULL, id TEXT NOT NULL, props TEXT NOT NULL,
+    PRIMARY KEY (label, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rels (
+    src_label TEXT NOT NULL, src TEXT NOT NULL, type TEXT NOT NULL, dst_label TEXT NOT NULL, dst TEXT NOT NULL,
+    props TEXT NOT NULL,
+    PRIMARY KEY (src_label, src, type, dst_label, dst)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rels_incoming ON rels (dst_label, dst, type);
+CREATE INDEX IF NOT EXISTS rels_type ON rels (type);
+"""
+
+_CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
+_TEXT_FIELDS = ("name", "short_name", "aliases", "title")
+
+
+def _dumps(props: Mapping[str, Any]) -> str:
+    return json.dumps(props, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class SQLiteStore:
+    """A :class:`chainmatch.store.Store` in one SQLite database file.
+
+    Open it with :meth:`open`; each thread gets its own connection (WAL lets readers run while a
+    writer commits), and writes are serialised by SQLite's write lock.
+    """
+
+    kind = "embedded"
+
+    def __init__(self, path: Path, schema: Schema) -> None:
+        self.path = path
+        self.location = str(path)
+        self.schema = schema
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    def open(cls, path: Path | str, schema: Schema | None = None) -> SQLiteStore:
+        """Open (creating if needed) the database file at ``path`` and make sure its tables exist."""
+        store = cls(Path(path), schema or load_schema())
+        store.apply_schema()
+        return store
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise StoreError(f"The store at {self.path} is closed.")
+        path = self.path
+        if path.exists() and path.is_dir():
+            raise StoreError(
+                f"Cannot open the store at {path}: it is a directory. "
+                "Set CHAINMATCH_DB to a file path, e.g. ./chainmatch.db."
+            )
+        if not path.parent.exists():
+            raise StoreError(
+                f"Cannot open the store at {path}: the folder {path.parent} does not exist. "
+                "Create it or set CHAINMATCH_DB to a path in an existing folder."
+            )
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA cache_size=-65536")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(
+                f"Cannot open the store at {path}: {e}. Check that the file is a chainmatch database "
+                "and that you may read and write it, or point CHAINMATCH_DB at another file."
+            ) from e
+        self._local.conn = conn
+        with self._lock:
+            self._conns.append(conn)
+        return conn
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn().execute(sql, params).fetchall()
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"The store at {self.path} could not be read: {e}.") from e
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+        self._local = threading.local()
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def apply_schema(self) -> None:
+        statements = [_TABLES]
+        for lab in self.schema.labels.values():
+            # Label and property names come from graph_schema (checked identifiers), never from callers.
+            for prop in lab.indexed:
+                statements.append(
+                    f"CREATE INDEX IF NOT EXISTS idx_{lab.name}_{prop} ON nodes "
+                    f"(json_extract(props, '$.{prop}')) WHERE label = '{lab.name}';"
+                )
+            for prop in lab.unique:
+                statements.append(
+                    f"CREATE UNIQUE INDEX IF NOT EXISTS uniq_{lab.name}_{prop} ON nodes "
+                    f"(json_extract(props, '$.{prop}')) WHERE label = '{lab.name}' "
+                    f"AND json_extract(props, '$.{prop}') IS NOT NULL;"
+                )
+        try:
+            self._conn().executescript("\n".join(statements))
+        except sqlite3.DatabaseError as e:
+            raise StoreError(
+                f"Cannot prepare the store at {self.path}: {e}. If the file is not a chainmatch database, "
+                "move it away or set CHAINMATCH_DB to another path."
+            ) from e
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def write(self, batch: GraphBatch) -> None:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"Cannot write to the store at {self.path}: {e}.") from e
+        try:
+            for r in batch.resets:
+                if r.direction == "out":
+                    conn.execute(
+                        "DELETE FROM rels WHERE src_label = ? AND src = ? AND type = ?", (r.label, r.id, r.type)
+                    )
+                else:
+                    conn.execute(
+                        "DELETE FROM rels WHERE dst_label = ? AND dst = ? AND type = ?", (r.label, r.id, r.type)
+                    )
+            conn.executemany(
+                "INSERT INTO nodes (label, id, props) VALUES (?, ?, ?) "
+                "ON CONFLICT (label, id) DO UPDATE SET props = excluded.props",
+                ((n.label, n.id, _dumps(n.props)) for n in batch.nodes),
+            )
+            conn.executemany(
+                "INSERT INTO rels (src_label, src, type, dst_label, dst, props) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (src_label, src, type, dst_label, dst) DO UPDATE SET props = excluded.props",
+                ((r.src_label, r.src, r.type, r.dst_label, r.dst, _dumps(r.props)) for r in batch.rels),
+            )
+            conn.execute("COMMIT")
+        except sqlite3.IntegrityError as e:
+            conn.execute("ROLLBACK")
+            raise Conflict(
+                f"The write was refused and nothing was changed: {e}. A unique property "
+                "(such as 统一社会信用代码) is already used by another node."
+            ) from e
+        except sqlite3.DatabaseError as e:
+            conn.execute("ROLLBACK")
+            raise StoreError(f"Cannot write to the store at {self.path}: {e}. Nothing was changed.") from e
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def delete(self, label: str, ids: Sequence[str]) -> int:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            existed = 0
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                existed += conn.execute(
+                    f"DELETE FROM nodes WHERE label = ? AND id IN ({marks})", (label, *chunk)
+                ).rowcount
+                conn.execute(f"DELETE FROM rels WHERE src_label = ? AND src IN ({marks})", (label, *chunk))
+                conn.execute(f"DELETE FROM rels WHERE dst_label = ? AND dst IN ({marks})", (label, *chunk))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return existed
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get(self, label: str, ids: Sequence[str]) -> dict[str, Node]:
+        out: dict[str, Node] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            for id_, props in self._run(
+                f"SELECT id, props FROM nodes WHERE label = ? AND id IN ({marks})", (label, *chunk)
+            ):
+                out[id_] = Node(label, id_, json.loads(props))
+        return out
+
+    def find(
+        self, label: str, *, text: str | None = None, where: Mapping[str, Any] | None = None,
+        limit: int = 50, offset: int = 0,
+    ) -> list[Node]:
+        clauses, params = ["label = ?"], [label]
+        if text:
+            pattern = _like(text)
+            ors = ["id LIKE ? ESCAPE '\\'"] + [
+                f"json_extract(props, '$.{f}') LIKE ? ESCAPE '\\'" for f in _TEXT_FIELDS
+            ]
+            clauses.append("(" + " OR ".join(ors) + ")")
+            params += [pattern] * len(ors)
+        lab = self.schema.label(label)
+        for prop, value in (where or {}).items():
+            if prop not in lab.properties:
+                raise StoreError(f"'{prop}' is not a property of {label}.")
+            clauses.append(f"json_extract(props, '$.{prop}') = ?")
+            params.append(value)
+        rows = self._run(
+            f"SELECT id, props FROM nodes WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [Node(label, id_, json.loads(props)) for id_, props in rows]
+
+    def edges(
+        self, label: str, ids: Sequence[str], rel_type: str, direction: Direction = "out", *, limit: int = 1000,
+    ) -> dict[str, list[Edge]]:
+        near, far = ("src", "dst") if direction == "out" else ("dst", "src")
+        out: dict[str, list[Edge]] = {i: [] for i in ids}
+        for chunk in _chunks(list(out)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._run(
+                f"SELECT r.src_label, r.src, r.dst_label, r.dst, r.props, n.label, n.id, n.props "
+                f"FROM rels r JOIN nodes n ON n.label = r.{far}_label AND n.id = r.{far} "
+                f"WHERE r.{near}_label = ? AND r.{near} IN ({marks}) AND r.type = ? "
+                f"ORDER BY r.{near}, n.id",
+                (label, *chunk, rel_type),
+            )
+            for sl, s, dl, d, rprops, nl, nid, nprops in rows:
+                key = s if direction == "out" else d
+                if len(out[key]) < limit:
+                    rel = Rel(rel_type, sl, s, dl, d, json.loads(rprops))
+                    out[key].append(Edge(rel, Node(nl, nid, json.loads(nprops))))
+        return out
+
+    def scan(self, label: str) -> Iterator[Node]:
+        cur = self._conn().execute("SELECT id, props FROM nodes WHERE label = ? ORDER BY id", (label,))
+        for id_, props in cur:
+            yield Node(label, id_, json.loads(props))
+
+    def scan_rels(self, rel_type: str) -> Iterator[Rel]:
+        cur = self._conn().execute(
+            "SELECT src_label, src, dst_label, dst, props FROM rels WHERE type = ?", (rel_type,)
+        )
+        for sl, s, dl, d, props in cur:
+            yield Rel(rel_type, sl, s, dl, d, json.loads(props))
+
+    def counts(self) -> Counts:
+        nodes = dict(self._run("SELECT label, count(*) FROM nodes GROUP BY label ORDER BY label"))
+        rels = dict(self._run("SELECT type, count(*) FROM rels GROUP BY type ORDER BY type"))
+        return Counts(nodes, rels)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]

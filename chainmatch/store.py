@@ -1,0 +1,152 @@
+"""The store interface every graph store implements, and ``open_store`` that picks one from the settings.
+
+A store holds nodes (label, id, properties) and relationships (type, from node, to node,
+properties) exactly as ``graph_schema`` declares them. Writes are upserts keyed on ids, so
+writing the same batch twice changes nothing; one ``write`` is one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from chainmatch.settings import Settings
+
+__all__ = [
+    "Node",
+    "Rel",
+    "Edge",
+    "Reset",
+    "GraphBatch",
+    "Counts",
+    "Direction",
+    "Store",
+    "open_store",
+]
+
+Direction = Literal["out", "in"]
+
+
+@dataclass(frozen=True)
+class Node:
+    label: str
+    id: str
+    props: Mapping[str, Any]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.props.get(name, default)
+
+
+@dataclass(frozen=True)
+class Rel:
+    """A relationship ``(src_label {id: src})-[:type]->(dst_label {id: dst})``."""
+
+    type: str
+    src_label: str
+    src: str
+    dst_label: str
+    dst: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A relationship seen from one node, with the node at its other end."""
+
+    rel: Rel
+    node: Node
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Before writing, drop the ``type`` relationships leaving (``out``) or entering (``in``) a node.
+
+    The loader resets each inline relationship of every row it writes, so that reloading a file
+    where a firm moved to another grid leaves exactly one ``IN_GRID``.
+    """
+
+    type: str
+    label: str
+    id: str
+    direction: Direction = "out"
+
+
+@dataclass
+class GraphBatch:
+    """Nodes and relationships to upsert together, in one transaction."""
+
+    nodes: list[Node] = field(default_factory=list)
+    rels: list[Rel] = field(default_factory=list)
+    resets: list[Reset] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Counts:
+    nodes: Mapping[str, int]
+    rels: Mapping[str, int]
+
+    @property
+    def total_nodes(self) -> int:
+        return sum(self.nodes.values())
+
+    @property
+    def total_rels(self) -> int:
+        return sum(self.rels.values())
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What chainmatch needs from a graph database; implemented by the embedded and Neo4j stores."""
+
+    kind: str
+    """'embedded' or 'neo4j'."""
+    location: str
+    """Where the data lives (a file path or a URI without credentials), for messages."""
+
+    def apply_schema(self) -> None:
+        """Create constraints and indexes from ``graph_schema``; safe to run again."""
+
+    def write(self, batch: GraphBatch) -> None:
+        """Apply resets, then upsert nodes (properties replaced) and relationships, atomically."""
+
+    def delete(self, label: str, ids: Sequence[str]) -> int:
+        """Delete nodes and their relationships; returns how many nodes existed."""
+
+    def get(self, label: str, ids: Sequence[str]) -> dict[str, Node]:
+        """The nodes of ``label`` among ``ids`` that exist, by id."""
+
+    def find(
+        self, label: str, *, text: str | None = None, where: Mapping[str, Any] | None = None,
+        limit: int = 50, offset: int = 0,
+    ) -> list[Node]:
+        """Nodes of ``label`` whose name, short name, aliases or id contain ``text`` and whose
+        properties equal ``where``; ordered by id."""
+
+    def edges(
+        self, label: str, ids: Sequence[str], rel_type: str, direction: Direction = "out", *, limit: int = 1000,
+    ) -> dict[str, list[Edge]]:
+        """For each of ``ids``, its ``rel_type`` relationships in ``direction`` with the far node."""
+
+    def scan(self, label: str) -> Iterator[Node]:
+        """Every node of ``label``, ordered by id."""
+
+    def scan_rels(self, rel_type: str) -> Iterator[Rel]:
+        """Every relationship of ``rel_type``."""
+
+    def counts(self) -> Counts:
+        """Node counts per label and relationship counts per type."""
+
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards."""
+
+
+def open_store(settings: Settings) -> Store:
+    """Open the store the settings select: Neo4j when a URI is set, else the embedded file."""
+    if settings.neo4j_uri:
+        from chainmatch.neo4j_store import Neo4jStore  # imported here: the driver is only needed then
+
+        return Neo4jStore.connect(settings)
+    from chainmatch.sqlite_store import SQLiteStore
+
+    return SQLiteStore.open(settings.db)

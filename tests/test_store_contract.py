@@ -1,0 +1,135 @@
+"""The store contract: every store (embedded, Neo4j) must pass these tests unchanged.
+
+The ``store`` fixture (tests/conftest.py) yields an empty store of each available kind.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chainmatch.errors import Conflict
+from chainmatch.store import GraphBatch, Node, Rel, Reset, Store
+
+
+def _grid_batch() -> GraphBatch:
+    """Zone Z with grids G1 ⊃ G2, firm E1 in G2 supplying firm E2 (a known trade)."""
+    return GraphBatch(
+        nodes=[
+            Node("Zone", "Z", {"id": "Z", "name": "漯河经济技术开发区"}),
+            Node("Grid", "G1", {"id": "G1", "name": "一号片区", "level": "1", "kind": "exclusive"}),
+            Node("Grid", "G2", {"id": "G2", "name": "利通网格", "level": "3", "kind": "exclusive"}),
+            Node("Enterprise", "E1", {"id": "E1", "name": "漯河利通液压科技股份有限公司", "short_name": "利通",
+                                      "aliases": ["利通科技"], "employees": 900, "synthetic": False}),
+            Node("Enterprise", "E2", {"id": "E2", "name": "漯河亿家馨食品有限公司", "short_name": "亿家馨"}),
+        ],
+        rels=[
+            Rel("PART_OF", "Grid", "G2", "Grid", "G1"),
+            Rel("IN_GRID", "Enterprise", "E1", "Grid", "G2"),
+            Rel("IN_ZONE", "Enterprise", "E1", "Zone", "Z"),
+            Rel("IN_ZONE", "Enterprise", "E2", "Zone", "Z"),
+            Rel("SUPPLIES", "Enterprise", "E1", "Enterprise", "E2", {"product": "高压灭菌设备"}),
+        ],
+    )
+
+
+def test_write_then_read_back_nodes_with_chinese_text(store: Store) -> None:
+    store.write(_grid_batch())
+    got = store.get("Enterprise", ["E1", "E2", "missing"])
+    assert set(got) == {"E1", "E2"}
+    assert got["E1"].props["name"] == "漯河利通液压科技股份有限公司"
+    assert got["E1"].props["aliases"] == ["利通科技"]
+    assert got["E1"].props["employees"] == 900
+    assert got["E1"].props["synthetic"] is False
+
+
+def test_counts_per_label_and_type(store: Store) -> None:
+    store.write(_grid_batch())
+    counts = store.counts()
+    assert dict(counts.nodes) == {"Enterprise": 2, "Grid": 2, "Zone": 1}
+    assert dict(counts.rels) == {"IN_GRID": 1, "IN_ZONE": 2, "PART_OF": 1, "SUPPLIES": 1}
+    assert (counts.total_nodes, counts.total_rels) == (5, 5)
+
+
+def test_writing_the_same_batch_twice_changes_nothing(store: Store) -> None:
+    store.write(_grid_batch())
+    store.write(_grid_batch())
+    counts = store.counts()
+    assert (counts.total_nodes, counts.total_rels) == (5, 5)
+
+
+def test_upsert_replaces_properties(store: Store) -> None:
+    store.write(_grid_batch())
+    store.write(GraphBatch(nodes=[Node("Enterprise", "E2", {"id": "E2", "name": "亿家馨食品"})]))
+    assert store.get("Enterprise", ["E2"])["E2"].props == {"id": "E2", "name": "亿家馨食品"}
+
+
+def test_edges_in_both_directions_with_far_node(store: Store) -> None:
+    store.write(_grid_batch())
+    out = store.edges("Enterprise", ["E1"], "SUPPLIES", "out")
+    assert [e.node.id for e in out["E1"]] == ["E2"]
+    assert out["E1"][0].rel.props == {"product": "高压灭菌设备"}
+    inc = store.edges("Enterprise", ["E2", "E1"], "SUPPLIES", "in")
+    assert [e.node.id for e in inc["E2"]] == ["E1"] and inc["E1"] == []
+    assert [e.node.id for e in store.edges("Grid", ["G1"], "PART_OF", "in")["G1"]] == ["G2"]
+
+
+def test_edges_limit_per_node(store: Store) -> None:
+    store.write(_grid_batch())
+    assert len(store.edges("Zone", ["Z"], "IN_ZONE", "in", limit=1)["Z"]) == 1
+
+
+def test_find_by_partial_name_short_name_alias_and_property(store: Store) -> None:
+    store.write(_grid_batch())
+    assert [n.id for n in store.find("Enterprise", text="利通")] == ["E1"]
+    assert [n.id for n in store.find("Enterprise", text="科技")] == ["E1"]
+    assert [n.id for n in store.find("Enterprise", text="漯河")] == ["E1", "E2"]
+    assert [n.id for n in store.find("Enterprise", text="漯河", limit=1, offset=1)] == ["E2"]
+    assert [n.id for n in store.find("Grid", where={"level": "3"})] == ["G2"]
+    assert store.find("Enterprise", text="不存在的企业") == []
+
+
+def test_find_treats_wildcards_and_quotes_as_text(store: Store) -> None:
+    store.write(_grid_batch())
+    assert store.find("Enterprise", text="%") == []
+    assert store.find("Enterprise", text="_") == []
+    assert store.find("Enterprise", text="' OR 1=1 --") == []
+
+
+def test_reset_replaces_a_single_valued_relationship(store: Store) -> None:
+    store.write(_grid_batch())
+    store.write(GraphBatch(
+        rels=[Rel("IN_GRID", "Enterprise", "E1", "Grid", "G1")],
+        resets=[Reset("IN_GRID", "Enterprise", "E1", "out")],
+    ))
+    assert [e.node.id for e in store.edges("Enterprise", ["E1"], "IN_GRID")["E1"]] == ["G1"]
+
+
+def test_delete_removes_node_and_its_relationships(store: Store) -> None:
+    store.write(_grid_batch())
+    assert store.delete("Enterprise", ["E2", "nope"]) == 1
+    assert store.get("Enterprise", ["E2"]) == {}
+    assert store.edges("Enterprise", ["E1"], "SUPPLIES")["E1"] == []
+
+
+def test_scan_nodes_and_relationships(store: Store) -> None:
+    store.write(_grid_batch())
+    assert [n.id for n in store.scan("Grid")] == ["G1", "G2"]
+    assert sorted((r.src, r.dst) for r in store.scan_rels("IN_ZONE")) == [("E1", "Z"), ("E2", "Z")]
+
+
+def test_duplicate_unique_property_is_a_conflict_and_writes_nothing(store: Store) -> None:
+    uscc = "91411100MA44XXXX0X"
+    store.write(GraphBatch(nodes=[Node("Enterprise", "A", {"id": "A", "name": "甲", "uscc": uscc})]))
+    with pytest.raises(Conflict):
+        store.write(GraphBatch(nodes=[
+            Node("Enterprise", "C", {"id": "C", "name": "丙"}),
+            Node("Enterprise", "B", {"id": "B", "name": "乙", "uscc": uscc}),
+        ]))
+    assert set(n.id for n in store.scan("Enterprise")) == {"A"}
+
+
+def test_apply_schema_is_idempotent(store: Store) -> None:
+    store.apply_schema()
+    store.apply_schema()
+    store.write(_grid_batch())
+    assert store.counts().total_nodes == 5
