@@ -1,0 +1,458 @@
+"""Data folders: read and check a folder of CSV files against ``graph_schema``, then write it in one transaction.
+
+A data folder holds one CSV file per node label and per file-declared relationship type (the
+``file`` names in ``graph_schema/schema.toml``). Every problem found is reported with its file,
+line, field, value and what was expected, and nothing is written unless the whole folder is valid.
+Loading the same folder again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from chainmatch.errors import Conflict, LoadError, Problem
+from chainmatch.store import GraphBatch, Node, Rel, Reset, Store
+from graph_schema import Label, Property, RelType, Schema, load_schema
+
+__all__ = [
+    "LoadSummary",
+    "Classify",
+    "read_folder",
+    "load_folder",
+    "install_industries",
+    "parse_value",
+    "check_uscc",
+    "LIST_SEPARATORS",
+]
+
+LIST_SEPARATORS = (";", "；")
+MAX_PROBLEMS = 200
+
+Classify = Callable[[str], "tuple[str, float, str] | None"]
+"""Text → (GB/T 小类 code, confidence, basis) or None; fills in firms loaded without an industry code."""
+
+_TRUE = {"true", "1", "yes", "y", "是", "t"}
+_FALSE = {"false", "0", "no", "n", "否", "f"}
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    folder: str
+    rows: dict[str, int]
+    nodes: int
+    rels: int
+    classified: int = 0
+    products_created: int = 0
+
+
+def check_uscc(code: str) -> bool:
+    """Whether ``code`` is a well-formed 统一社会信用代码 (GB 32100-2015: 18 characters, check digit).
+
+    >>> check_uscc("91350100M000100Y43")
+    True
+    >>> check_uscc("91350100M000100Y44")
+    False
+    """
+    if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
+        return False
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS))
+    return _USCC_CHARS[(31 - total % 31) % 31] == code[17]
+
+
+def parse_value(prop: Property, raw: str, schema: Schema) -> tuple[Any, str | None]:
+    """Turn a CSV cell into the property's value; returns (value, None) or (None, what was expected).
+
+    >>> s = load_schema()
+    >>> parse_value(s.labels["Grid"].properties["kind"], "专属网格", s)
+    ('exclusive', None)
+    >>> parse_value(s.labels["Enterprise"].properties["employees"], "1,200", s)
+    (1200, None)
+    >>> parse_value(s.labels["Enterprise"].properties["aliases"], "利通科技；利通液压", s)
+    (['利通科技', '利通液压'], None)
+    >>> parse_value(s.labels["Grid"].properties["level"], "4", s)[1]
+    'one of 1, 2, 3 (or 一级网格(片区), 二级网格(单元网格), 三级网格(责任网格))'
+    """
+    t = prop.type
+    try:
+        if t in ("str", "text"):
+            return raw, None
+        if t == "int":
+            return int(raw.replace(",", "")), None
+        if t == "float":
+            return float(raw.replace(",", "")), None
+        if t == "bool":
+            low = raw.lower()
+            if low in _TRUE:
+                return True, None
+            if low in _FALSE:
+                return False, None
+            return None, "true or false"
+        if t == "date":
+            return date.fromisoformat(raw).isoformat(), None
+        if t == "datetime":
+            return datetime.fromisoformat(raw).isoformat(), None
+        if t == "list":
+            return _split(raw), None
+        if t == "uscc":
+            code = unicodedata.normalize("NFKC", raw).upper()
+            if check_uscc(code):
+                return code, None
+            return None, "a valid 统一社会信用代码 (18 characters with a correct check digit, GB 32100-2015)"
+    except ValueError:
+        expected = {"int": "an integer", "float": "a number", "date": "a date YYYY-MM-DD",
+                    "datetime": "a date-time such as 2024-05-01T09:30:00"}
+        return None, expected[t]
+    assert prop.enum is not None
+    values = schema.enums[prop.enum]
+    if raw in values:
+        return raw, None
+    for code, label in values.items():
+        if raw == label:
+            return code, None
+    return None, f"one of {', '.join(values)} (or {', '.join(values.values())})"
+
+
+def _split(raw: str) -> list[str]:
+    for sep in LIST_SEPARATORS[1:]:
+        raw = raw.replace(sep, LIST_SEPARATORS[0])
+    return [p.strip() for p in raw.split(LIST_SEPARATORS[0]) if p.strip()]
+
+
+@dataclass
+class _Ref:
+    """An id written in a cell that must name an existing node."""
+
+    rel: RelType
+    host_label: str
+    host_id: str
+    target: str
+    file: str
+    line: int
+    column: str
+    props: dict[str, Any] = field(default_factory=dict)
+
+
+class _Reader:
+    def __init__(self, folder: Path, store: Store, schema: Schema) -> None:
+        self.folder, self.store, self.schema = folder, store, schema
+        self.problems: list[Problem] = []
+        self.nodes: dict[str, dict[str, Node]] = defaultdict(dict)
+        self.lines: dict[tuple[str, str], int] = {}
+        self.refs: list[_Ref] = []
+        self.rows: dict[str, int] = {}
+
+    def problem(self, file: str, line: int, column: str, value: str, expected: str) -> None:
+        self.problems.append(Problem(file, line, column, value, expected))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise LoadError(self.problems)
+
+    def _open(self, name: str, allowed: list[str], required: list[str]) -> Iterable[tuple[int, dict[str, str]]]:
+        path = self.folder / name
+        try:
+            fh = path.open(encoding="utf-8-sig", newline="")
+        except OSError as e:
+            self.problem(name, 0, "", str(path), f"a readable file ({e.strerror})")
+            return
+        with fh:
+            reader = csv.reader(fh)
+            try:
+                header = [h.strip() for h in next(reader, [])]
+            except (csv.Error, UnicodeDecodeError) as e:
+                self.problem(name, 1, "", "header", f"a CSV header row in UTF-8 ({e})")
+                return
+            if not header:
+                self.problem(name, 1, "", "", f"a header row naming the columns: {', '.join(allowed)}")
+                return
+            for col in header:
+                if col not in allowed:
+                    self.problem(name, 1, col, col, f"a known column; the columns of {name} are {', '.join(allowed)}")
+            for col in required:
+                if col not in header:
+                    self.problem(name, 1, col, "(missing)", f"present: column '{col}' is required")
+            if any(p.file == name and p.line == 1 for p in self.problems):
+                return
+            try:
+                for cells in reader:
+                    if not any(c.strip() for c in cells):
+                        continue
+                    if len(cells) != len(header):
+                        self.problem(name, reader.line_num, "", ",".join(cells)[:60],
+                                     f"a row of {len(header)} cells like the header (found {len(cells)})")
+                        continue
+                    yield reader.line_num, {h: c.strip() for h, c in zip(header, cells)}
+            except (csv.Error, UnicodeDecodeError) as e:
+                self.problem(name, reader.line_num, "", "", f"valid UTF-8 CSV ({e})")
+
+    def read_nodes(self, lab: Label) -> None:
+        inline = self.schema.inline(lab.name)
+        allowed = [*lab.properties, *(r.column for r in inline if r.column)]
+        required = [p.name for p in lab.properties.values() if p.required]
+        n = 0
+        for line, row in self._open(lab.file, allowed, required):
+            n += 1
+            props: dict[str, Any] = {}
+            ok = True
+            for name, raw in row.items():
+                prop = lab.properties.get(name)
+                if prop is None or raw == "":
+                    continue
+                value, expected = parse_value(prop, raw, self.schema)
+                if expected is not None:
+                    self.problem(lab.file, line, name, raw, expected)
+                    ok = False
+                else:
+                    props[name] = value
+            for prop in lab.properties.values():
+                if prop.required and prop.name not in props and row.get(prop.name, "") == "":
+                    self.problem(lab.file, line, prop.name, "", f"empty: {prop.name} ({prop.title}) is required")
+                    ok = False
+            key = props.get(lab.key)
+            if not ok or key is None:
+                continue
+            key = str(key)
+            first = self.lines.get((lab.name, key))
+            if first is not None:
+                self.problem(lab.file, line, lab.key, key, f"a new id: it is already used on line {first}")
+                continue
+            self.lines[(lab.name, key)] = line
+            self.nodes[lab.name][key] = Node(lab.name, key, props)
+            for rel in inline:
+                assert rel.column is not None
+                raw = row.get(rel.column, "")
+                targets = _split(raw) if rel.many else ([raw] if raw else [])
+                for target in targets:
+                    self.refs.append(_Ref(rel, lab.name, key, target, lab.file, line, rel.column))
+        self.rows[lab.file] = n
+
+    def read_rels(self, rel: RelType) -> None:
+        assert rel.file is not None
+        allowed = ["from_id", "to_id", *rel.properties]
+        required = ["from_id", "to_id", *(p.name for p in rel.properties.values() if p.required)]
+        n = 0
+        for line, row in self._open(rel.file, allowed, required):
+            n += 1
+            props: dict[str, Any] = {}
+            ok = True
+            for name, prop in rel.properties.items():
+                raw = row.get(name, "")
+                if raw == "":
+                    if prop.required:
+                        self.problem(rel.file, line, name, "", f"empty: {name} ({prop.title}) is required")
+                        ok = False
+                    continue
+                value, expected = parse_value(prop, raw, self.schema)
+                if expected is not None:
+                    self.problem(rel.file, line, name, raw, expected)
+                    ok = False
+                props[name] = value
+            src, dst = row.get("from_id", ""), row.get("to_id", "")
+            for col, value in (("from_id", src), ("to_id", dst)):
+                if not value:
+                    self.problem(rel.file, line, col, "", "empty: every row links two ids")
+                    ok = False
+            if ok:
+                # The from end is resolved like an inline column hosted on the 'to' side.
+                self.refs.append(_Ref(rel, "", src, dst, rel.file, line, "to_id", props))
+        self.rows[rel.file] = n
+
+    def _existing(self, label: str, ids: set[str]) -> set[str]:
+        have = self.nodes.get(label, {})
+        missing = [i for i in ids if i not in have]
+        found = set(self.store.get(label, missing)) if missing else set()
+        return {i for i in ids if i in have} | found
+
+    def resolve(self) -> tuple[list[Rel], list[Reset], int]:
+        """Check every referenced id, creating products named by text; returns rels, resets, products made."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for ref in self.refs:
+            for lab in ref.rel.target_labels:
+                wanted[lab].add(ref.target)
+            if not ref.host_label:
+                for lab in ref.rel.from_labels:
+                    wanted[lab].add(ref.host_id)
+        exists = {lab: self._existing(lab, ids) for lab, ids in wanted.items()}
+        rels: list[Rel] = []
+        created = 0
+        for ref in self.refs:
+            target_label = self._which(ref.rel.target_labels, ref.target, exists)
+            if target_label is None and ref.rel.create_missing:
+                target_label = ref.rel.target_labels[0]
+                if ref.target not in self.nodes[target_label]:
+                    lab = self.schema.labels[target_label]
+                    self.nodes[target_label][ref.target] = Node(target_label, ref.target, {lab.key: ref.target})
+                    created += 1
+            if target_label is None:
+                names = "/".join(ref.rel.target_labels)
+                expected = f"the id of a {names} in this folder or already in the store"
+                if ref.rel.target_labels == ("Industry",):
+                    from chainmatch.industries import load_industries
+
+                    near = load_industries().nearest(ref.target)
+                    expected = "a GB/T 4754-2017 code" + (f" (closest: {', '.join(near)})" if near else "")
+                self.problem(ref.file, ref.line, ref.column, ref.target, expected)
+                continue
+            host_label = ref.host_label
+            if not host_label:
+                found = self._which(ref.rel.from_labels, ref.host_id, exists)
+                if found is None:
+                    names = "/".join(ref.rel.from_labels)
+                    self.problem(ref.file, ref.line, "from_id", ref.host_id,
+                                 f"the id of a {names} in this folder or already in the store")
+                    continue
+                host_label = found
+                rels.append(Rel(ref.rel.name, host_label, ref.host_id, target_label, ref.target, ref.props))
+            elif ref.rel.on == "from":
+                rels.append(Rel(ref.rel.name, host_label, ref.host_id, target_label, ref.target, ref.props))
+            else:
+                rels.append(Rel(ref.rel.name, target_label, ref.target, host_label, ref.host_id, ref.props))
+        resets = self._resets()
+        return rels, resets, created
+
+    def _which(self, labels: tuple[str, ...], id_: str, exists: dict[str, set[str]]) -> str | None:
+        for lab in labels:
+            if id_ in exists.get(lab, ()):
+                return lab
+        return None
+
+    def _resets(self) -> list[Reset]:
+        """Inline relationships of nodes already in the store are replaced, not added to."""
+        resets: list[Reset] = []
+        before = self.store.counts().nodes
+        for label, nodes in self.nodes.items():
+            if not before.get(label):
+                continue
+            present = self.store.get(label, list(nodes))
+            for rel in self.schema.inline(label):
+                direction = "out" if rel.on == "from" else "in"
+                resets.extend(Reset(rel.name, label, i, direction) for i in present)
+        return resets
+
+
+def read_folder(folder: Path, store: Store, *, classify: Classify | None = None,
+                schema: Schema | None = None) -> tuple[GraphBatch, LoadSummary]:
+    """Read and check every data file of ``folder``; raises :class:`LoadError` listing all problems.
+
+    ``store`` is only read: ids the files reference may already be there (e.g. a grid loaded before).
+    """
+    schema = schema or load_schema()
+    reader = _Reader(folder, store, schema)
+    if not folder.is_dir():
+        raise LoadError([Problem(str(folder), 0, "", str(folder), "an existing folder of CSV data files")])
+    known = {lab.file for lab in schema.labels.values()} | {r.file for r in schema.file_relationships() if r.file}
+    present = sorted(p.name for p in folder.glob("*.csv"))
+    for name in present:
+        if name not in known:
+            reader.problem(name, 0, "", name, f"a known data file: {', '.join(sorted(known))}")
+    if not any(name in known for name in present):
+        reader.problem(str(folder), 0, "", str(folder), f"a folder holding data files such as {', '.join(sorted(known))}")
+    for lab in schema.labels.values():
+        if lab.file in present:
+            reader.read_nodes(lab)
+    for rel in schema.file_relationships():
+        if rel.file in present:
+            reader.read_rels(rel)
+    _check_unique(reader, schema)
+    classified = _classify_missing(reader, classify) if classify else 0
+    rels, resets, created = reader.resolve()
+    if reader.problems:
+        raise LoadError(reader.problems)
+    nodes = [n for by_id in reader.nodes.values() for n in by_id.values()]
+    batch = GraphBatch(nodes=nodes, rels=rels, resets=resets)
+    summary = LoadSummary(str(folder), reader.rows, len(nodes), len(rels), classified, created)
+    return batch, summary
+
+
+def _check_unique(reader: _Reader, schema: Schema) -> None:
+    for lab in schema.labels.values():
+        for prop in lab.unique:
+            seen: dict[Any, str] = {}
+            for node in reader.nodes.get(lab.name, {}).values():
+                value = node.props.get(prop)
+                if value is None:
+                    continue
+                if value in seen:
+                    line = reader.lines[(lab.name, node.id)]
+                    reader.problem(lab.file, line, prop, str(value),
+                                   f"unique: {lab.name} {seen[value]} already has it")
+                else:
+                    seen[value] = node.id
+
+
+def _classify_missing(reader: _Reader, classify: Classify) -> int:
+    """Give firms without an industry code the code their products, scope and name suggest."""
+    has_code = {r.host_id for r in reader.refs if r.rel.name == "IN_INDUSTRY" and r.host_label == "Enterprise"}
+    products: dict[str, list[str]] = defaultdict(list)
+    for r in reader.refs:
+        if r.rel.name == "PRODUCES":
+            products[r.host_id].append(r.target)
+    rel = reader.schema.relationships["IN_INDUSTRY"]
+    done = 0
+    for id_, node in list(reader.nodes.get("Enterprise", {}).items()):
+        if id_ in has_code:
+            continue
+        texts = [*products.get(id_, []), node.props.get("scope", ""), node.props.get("name", "")]
+        for text in texts:
+            if not text:
+                continue
+            found = classify(text)
+            if found is None:
+                continue
+            code, confidence, basis = found
+            props = dict(node.props, industry_confidence=round(confidence, 4), industry_basis=f"{text}: {basis}")
+            reader.nodes["Enterprise"][id_] = Node("Enterprise", id_, props)
+            line = reader.lines[("Enterprise", id_)]
+            reader.refs.append(_Ref(rel, "Enterprise", id_, code, "enterprises.csv", line, "industry_codes"))
+            done += 1
+            break
+    return done
+
+
+def install_industries(store: Store) -> int:
+    """Write the GB/T 4754-2017 catalogue as Industry nodes (with SUBCLASS_OF); returns how many."""
+    from chainmatch.industries import load_industries
+
+    nodes, rels = [], []
+    for ind in load_industries():
+        nodes.append(Node("Industry", ind.code, {"id": ind.code, "name": ind.name, "level": ind.level}))
+        if ind.parent:
+            rels.append(Rel("SUBCLASS_OF", "Industry", ind.code, "Industry", ind.parent))
+    store.write(GraphBatch(nodes=nodes, rels=rels))
+    return len(nodes)
+
+
+def load_folder(store: Store, folder: Path, *, classify: Classify | None = None) -> LoadSummary:
+    """Check ``folder`` and write it to ``store`` in one transaction; nothing is written on any problem."""
+    if not store.counts().nodes.get("Industry"):
+        install_industries(store)
+    batch, summary = read_folder(folder, store, classify=classify)
+    try:
+        store.write(batch)
+    except Conflict as e:
+        raise LoadError(_store_clashes(batch, store) or [Problem(str(folder), 0, "", "", str(e))]) from e
+    return summary
+
+
+def _store_clashes(batch: GraphBatch, store: Store) -> list[Problem]:
+    """Locate unique values the batch shares with other nodes already in the store (the slow path of a refused write)."""
+    schema = load_schema()
+    problems = []
+    for lab in schema.labels.values():
+        for prop in lab.unique:
+            mine = {n.props[prop]: n.id for n in batch.nodes if n.label == lab.name and prop in n.props}
+            if not mine:
+                continue
+            for other in store.scan(lab.name):
+                value = other.props.get(prop)
+                if value in mine and mine[value] != other.id:
+                    problems.append(Problem(lab.file, 0, prop, str(value),
+                                            f"unique: {lab.name} {other.id} in the store already has it"))
+    return problems
