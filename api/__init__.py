@@ -1,0 +1,1 @@
+"""chainmatch's HTTP API: a thin FastAPI layer over the chainmatch library."""

@@ -1,0 +1,308 @@
+"""The ``chainmatch`` command: thin commands that parse arguments, call one library function and print.
+
+Readable Chinese text by default, ``--json`` for machines. Errors print one message saying what
+went wrong and how to fix it, and exit with status 2 (bad input) or 1 (store or internal trouble).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from chainmatch.errors import ChainmatchError, DataError, InvalidRequest, NotFound, StoreError
+from chainmatch.settings import Settings, get_settings
+from chainmatch.store import Store, open_store
+
+__all__ = ["main", "build_parser"]
+
+Command = Callable[[argparse.Namespace, Settings, TextIO], int]
+
+
+def _json(obj: Any, out: TextIO) -> None:
+    def default(o: Any) -> Any:
+        if dataclasses.is_dataclass(o) and not isinstance(o, type):
+            return dataclasses.asdict(o)
+        if isinstance(o, Path):
+            return str(o)
+        raise TypeError(f"cannot serialise {type(o).__name__}")
+
+    out.write(json.dumps(obj, ensure_ascii=False, indent=2, default=default) + "\n")
+
+
+def _open(settings: Settings) -> Store:
+    return open_store(settings)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.loader import install_industries
+
+    store = _open(settings)
+    try:
+        n = install_industries(store)
+        out.write(f"已就绪 / ready: {store.kind} store at {store.location}, schema applied, {n} GB/T 4754-2017 行业 loaded.\n")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.loader import load_folder
+
+    store = _open(settings)
+    try:
+        start = time.perf_counter()
+        summary = load_folder(store, Path(args.dir), classify=_default_classify())
+        took = time.perf_counter() - start
+        if args.json:
+            _json({**dataclasses.asdict(summary), "seconds": round(took, 3)}, out)
+        else:
+            rows = ", ".join(f"{name} {n}" for name, n in sorted(summary.rows.items()))
+            out.write(
+                f"已导入 / loaded {summary.folder} into {store.location} in {took:.1f}s: "
+                f"{summary.nodes} nodes, {summary.rels} relationships ({rows}).\n"
+            )
+            if summary.classified:
+                out.write(f"{summary.classified} enterprises had no industry code and were classified from their products.\n")
+    finally:
+        store.close()
+    return 0
+
+
+def _default_classify() -> Callable[[str], tuple[str, float, str] | None] | None:
+    """The product classifier as the loader's ``classify`` hook, when it is available."""
+    try:
+        from chainmatch.classify import classify
+    except ImportError:  # the classifier ships with the chain knowledge
+        return None
+
+    def hook(text: str) -> tuple[str, float, str] | None:
+        result = classify(text, top=1)
+        if not result.candidates:
+            return None
+        best = result.candidates[0]
+        return best.code, best.confidence, best.evidence
+
+    return hook
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    import uvicorn
+
+    from api.main import create_app
+    from chainmatch.loader import load_folder
+
+    if settings.load_demo and not args.no_demo:
+        store = _open(settings)
+        try:
+            if not store.counts().nodes.get("Enterprise"):
+                out.write(f"首次启动: loading the demo data from {settings.demo_dir} ...\n")
+                summary = load_folder(store, settings.demo_dir, classify=_default_classify())
+                out.write(f"loaded {summary.nodes} nodes and {summary.rels} relationships.\n")
+        finally:
+            store.close()
+    host, port = args.host or settings.host, args.port or settings.port
+    out.write(f"chainmatch serving on http://{host}:{port} (API docs at /docs), store: {settings.store_kind}\n")
+    out.flush()
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+def _line(out: TextIO, label: str, items: Sequence[str], empty: str = "—") -> None:
+    out.write(f"{label:<8}{'；'.join(items) if items else empty}\n")
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.enterprises import profile, resolve
+
+    store = _open(settings)
+    try:
+        found = resolve(store, args.enterprise)
+        p = profile(store, found.node.id)
+    finally:
+        store.close()
+    if args.json:
+        _json({"matched_by": found.matched_by, "profile": p}, out)
+        return 0
+    if found.matched_by != "编号" and found.matched_by != "全称":
+        out.write(f"（按{found.matched_by}「{args.enterprise}」匹配到: {p.name}）\n")
+    names = [f"简称 {p.short_name}"] if p.short_name else []
+    if p.props.get("aliases"):
+        names.append("别名 " + "、".join(p.props["aliases"]))
+    out.write(f"{p.name} ({p.id})  {' · '.join(names)}\n")
+    facts = []
+    if p.props.get("uscc"):
+        facts.append(f"统一社会信用代码 {p.props['uscc']}")
+    if p.props.get("scale"):
+        facts.append({"above": "规上", "below": "规下"}.get(p.props["scale"], p.props["scale"]))
+    if p.props.get("output_value") is not None:
+        facts.append(f"年产值 {p.props['output_value']:g} 万元")
+    if p.props.get("employees") is not None:
+        facts.append(f"从业 {p.props['employees']} 人")
+    if p.props.get("synthetic"):
+        facts.append("合成数据")
+    if facts:
+        out.write("        " + " · ".join(facts) + "\n")
+    _line(out, "开发区", [p.zone.name] if p.zone else [], "（区外企业）")
+    _line(out, "网格", [" ← ".join(f"{g.name} ({g.note})" for g in p.grids)] if p.grids else [])
+    _line(out, "网格长", [f"{c.name} ({c.note})" for c in p.grid_chiefs])
+    _line(out, "网格员", [c.name for c in p.grid_members])
+    _line(out, "党组织", [f"{o.name} ({o.note})" for o in p.party_organizations])
+    _line(out, "产业链", [f"{c.name}: {c.note}" for c in p.chains])
+    _line(out, "产品", ["、".join(p.products)] if p.products else [])
+    _line(out, "行业", [f"{i.id} {i.name}" for i in p.industries])
+    if p.props.get("industry_basis"):
+        conf = p.props.get("industry_confidence")
+        out.write(f"        (行业由产品自动判定: {p.props['industry_basis']}, 置信度 {conf})\n")
+    _line(out, "供应商", [f"{s.name}" + (f" ({s.note})" if s.note else "") for s in p.suppliers])
+    _line(out, "客户", [f"{b.name}" + (f" ({b.note})" if b.note else "") for b in p.buyers])
+    _line(out, "联系干部", [f"{x.name}" + (f" ({x.note})" if x.note else "") for x in p.liaisons])
+    _line(out, "待办需求", [f"{n.name} [{n.note}]" for n in p.open_needs])
+    if p.projects:
+        statuses = Counter(pr.note.split(", ")[-1] for pr in p.projects)
+        _line(out, "撮合项目", [f"{len(p.projects)} 个: " + ", ".join(f"{s} {n}" for s, n in statuses.most_common())])
+    else:
+        _line(out, "撮合项目", [])
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.classify import classify
+
+    result = classify(args.text, top=args.top)
+    if args.json:
+        _json(result, out)
+        return 0 if result.candidates else 3
+    if not result.candidates:
+        out.write(f"无法判定「{args.text}」的行业: {result.reason}\n")
+        return 3
+    out.write(f"「{args.text}」的行业 (GB/T 4754-2017 小类):\n")
+    for i, c in enumerate(result.candidates, 1):
+        out.write(f"{i:>2}. {c.code} {c.name}  置信度 {c.confidence:.2f}  ({c.evidence})\n")
+    return 0
+
+
+def cmd_chain_of(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.supply import buyers_of, suppliers_of
+
+    answers = {}
+    if args.direction in ("buyers", "both"):
+        answers["buyers"] = buyers_of(args.query, top=args.top)
+    if args.direction in ("suppliers", "both"):
+        answers["suppliers"] = suppliers_of(args.query, top=args.top)
+    if args.json:
+        _json(answers, out)
+        return 0
+    titles = {"buyers": "下游买方行业 (谁购买)", "suppliers": "上游供给行业 (谁供给)"}
+    for key, ans in answers.items():
+        out.write(f"{titles[key]}: {args.query}")
+        if ans.resolved_codes:
+            out.write(f" → {', '.join(ans.resolved_codes)}")
+        out.write("\n")
+        if not ans.links:
+            out.write(f"  （无结果: {ans.reason or '知识库中没有这一方向的供给关系'}）\n")
+            continue
+        for i, link in enumerate(ans.links, 1):
+            code, name = (link.buyer_code, link.buyer_name) if key == "buyers" else (link.supplier_code, link.supplier_name)
+            out.write(f"{i:>3}. {code} {name}  权重 {link.weight:.3f}  [{link.kind}] {link.evidence}\n")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.synth import generate
+
+    start = time.perf_counter()
+    summary = generate(Path(args.out), enterprises=args.enterprises, zones=args.zones, seed=args.seed)
+    took = time.perf_counter() - start
+    if args.json:
+        _json({"summary": summary, "seconds": round(took, 3)}, out)
+    else:
+        out.write(f"generated {args.out} in {took:.1f}s: {summary}\n")
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="chainmatch",
+        description="chainmatch: 开发区产业链供需撮合 — industry-chain partner matching for development zones.",
+    )
+    p.add_argument("--db", help="embedded store file (default: CHAINMATCH_DB or ./chainmatch.db)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, fn: Command, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(fn=fn)
+        return sp
+
+    add("init", cmd_init, "create the store, apply the schema and load the GB/T 4754-2017 industries")
+    sp = add("load", cmd_load, "check a data folder and load it in one transaction (safe to repeat)")
+    sp.add_argument("dir", help="folder of CSV data files (see README, 'Data folder format')")
+    sp.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sp = add("serve", cmd_serve, "run the HTTP API (loads the demo data into an empty store first)")
+    sp.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, help="port (default 8000)")
+    sp.add_argument("--no-demo", action="store_true", help="do not load the demo data into an empty store")
+    sp = add("show", cmd_show, "show a firm: grid, grid chief, party organization, chains, products, trades")
+    sp.add_argument("enterprise", help="id, full name, short name (e.g. 利通) or alias")
+    sp.add_argument("--json", action="store_true")
+    sp = add("classify", cmd_classify, "classify a product or business-scope text into GB/T 4754-2017 小类")
+    sp.add_argument("text")
+    sp.add_argument("--top", type=int, default=5)
+    sp.add_argument("--json", action="store_true")
+    sp = add("chain-of", cmd_chain_of, "which industries buy from / supply an industry code or product")
+    sp.add_argument("query", help="GB/T code (e.g. 3531) or product text (e.g. 焦炭)")
+    sp.add_argument("--direction", choices=["buyers", "suppliers", "both"], default="both")
+    sp.add_argument("--top", type=int, default=15)
+    sp.add_argument("--json", action="store_true")
+    sp = add("generate", cmd_generate, "write a synthetic zone data folder of any size (deterministic by seed)")
+    sp.add_argument("out", help="folder to write")
+    sp.add_argument("--enterprises", type=int, default=1000)
+    sp.add_argument("--zones", type=int, default=1)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    if args.db:
+        settings = settings.model_copy(update={"db": Path(args.db)})
+    try:
+        code: int = args.fn(args, settings, out)
+        return code
+    except (DataError, NotFound, InvalidRequest) as e:
+        sys.stderr.write(f"错误 / error: {e}\n")
+        return 2
+    except ChainmatchError as e:
+        sys.stderr.write(f"错误 / error: {e}\n")
+        return 2 if not isinstance(e, StoreError) else 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # never a stack trace for users, unless they ask for one
+        if os.environ.get("CHAINMATCH_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"内部错误 / internal error: {type(e).__name__}: {e}. "
+            "Run again with CHAINMATCH_DEBUG=1 for the details and report them.\n"
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

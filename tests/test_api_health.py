@@ -1,0 +1,36 @@
+"""The API skeleton through the ASGI app on a real embedded store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from chainmatch.loader import load_folder
+from chainmatch.settings import Settings
+from chainmatch.sqlite_store import SQLiteStore
+from tests.test_loader import tiny_files, write_folder
+
+
+def test_health_reports_store_kind_and_counts(tmp_path: Path) -> None:
+    db = tmp_path / "api.db"
+    store = SQLiteStore.open(db)
+    load_folder(store, write_folder(tmp_path / "d", tiny_files()))
+    store.close()
+    with TestClient(create_app(Settings(db=db))) as client:
+        body = client.get("/health").json()
+    assert body["status"] == "ok" and body["store"] == "embedded"
+    assert body["node_counts"]["Enterprise"] == 2
+    assert body["nodes"] > 1000  # the GB/T 4754 industries are installed with the first load
+    assert body["relationship_counts"]["SUPPLIES"] == 1
+
+
+def test_store_that_cannot_be_opened_gives_a_clear_error(tmp_path: Path) -> None:
+    import pytest
+
+    from chainmatch.errors import StoreError
+
+    with pytest.raises(StoreError, match="the folder .* does not exist"):
+        with TestClient(create_app(Settings(db=tmp_path / "no" / "such" / "x.db"))):
+            pass
