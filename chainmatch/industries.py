@@ -66,7 +66,8 @@ class Industries:
     def __init__(self, industries: list[Industry]) -> None:
         self._by_code: dict[str, Industry] = {i.code: i for i in industries}
         self._children: dict[str, list[str]] = {}
-        for i in industries:
+        # Sorted by code: the source file is not (a few late additions sit at its end).
+        for i in sorted(industries, key=lambda i: i.code):
             if i.parent is not None:
                 self._children.setdefault(i.parent, []).append(i.code)
 
@@ -105,7 +106,7 @@ class Industries:
         >>> len(load_industries().at_level(4))
         1381
         """
-        return [i for i in self._by_code.values() if i.level == level]
+        return sorted((i for i in self._by_code.values() if i.level == level), key=lambda i: i.code)
 
     def children(self, code: str) -> list[Industry]:
         """Return the direct children of ``code`` (empty for a 小类).
