@@ -310,8 +310,10 @@ def _query(x: str, direction: Direction, top: int, knowledge: SupplyKnowledge | 
             continue
         for e in edges:
             other = e.supplier if direction == "suppliers" else e.buyer
-            if other == query or _relation(query, other, k.sections, query_section) == "ancestor":
-                continue  # a link inside the queried industry says nothing about its partners
+            if other == query or (
+                other.isdigit() and _relation(query, other, k.sections, query_section) == "ancestor"
+            ):
+                continue  # a link inside the queried industry says nothing about its partners (a 门类 may stay)
             weight = e.up if direction == "suppliers" else e.down
             span = e.buyer_span if direction == "suppliers" else e.supplier_span
             if relation == "ancestor" and span > 1:

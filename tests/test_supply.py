@@ -85,6 +85,11 @@ def test_section_query_is_accepted() -> None:
     )
 
 
+def test_catch_all_rule_keeps_its_section_buyer() -> None:
+    link = next(link for link in buyers_of("3599").links if link.buyer_code == "C")
+    assert (link.buyer_name, link.kind, link.weight) == ("制造业", "equipment_rule", 0.2)
+
+
 def test_unknown_code_is_refused_with_nearest_codes() -> None:
     with pytest.raises(UnknownIndustryCode) as info:
         buyers_of("3530")
