@@ -846,6 +846,9 @@ def jialing() -> None:
         limit = 1 if kind == "approval" else 3
         need(f"JL-N-{i + 1:02d}", f"{firms[fid]['short']}{title}", kind, ("closed", "closed", "matched", "open")[i % 4],
              d0, z, fid, product=prod, due=day(d0, limit), description="“135”限时办结")
+    resource("JL-R-01", "园区劳动力对接", "workers", z, "JL-D-06", description="“1个行业+N名专职副书记”匹配劳动力")
+    resource("JL-R-02", "园区标准化厂房", "land", z, "JL-D-04", description="工业集中区标准化厂房")
+    resource("JL-R-03", "依格尔工业旅游与创业小镇孵化", "other", z, "JL-E-003", description="依格尔工业旅游、创业小镇")
     parts = grp["汽车零部件auto"]
     seat = next((f for f in parts if "汽车座椅" in firms[f]["products"]), parts[0])
     project("JL-PJ-01", "吉利汽车座椅本地配套对接", z, "JL-P-V11", [(seat, "supplier"), ("JL-E-001", "buyer")],
