@@ -1,0 +1,582 @@
+"""Ranking: recommend buyers, suppliers or partners for a firm, each with its path, feature contributions and introducers.
+
+Candidates come from the graph, never from all pairs (firms it already trades with in that direction are
+left out: they are known partners): firms under the industries the chain
+knowledge links to the firm's own (each link's fan-out capped), firms that trade with the firm's
+industry peers, firms with open needs for what it makes, and firms in the next chain segment.
+Each candidate gets the features in :data:`FEATURES`; a linear score ranks them. Its weights are
+the transparent defaults in :data:`DEFAULT_WEIGHTS` until enough project outcomes exist, then
+:class:`RankingModel` (a scikit-learn pipeline fitted on signed vs. declined projects) adjusts
+them (see :func:`train`).
+
+Features (all in [0, 1]):
+
+``link_io``, ``link_equipment``, ``link_template``, ``link_taxonomy``
+    strength of the best industry link of each kind between the firm and the candidate
+    (input-output table, equipment-user rule, chain template, product taxonomy).
+``trade_neighbourhood``
+    the candidate already trades with firms of the firm's own industry (buys from them for
+    ``buyers``, supplies them for ``suppliers``): log-scaled count, 10 or more is 1.
+``text_match``
+    character-bigram overlap between what one side offers and what the other asks for
+    (products vs. open-need texts; for ``partners`` products vs. products).
+``same_grid``, ``same_zone``
+    locality: the grid chief or the zone can introduce them cheaply.
+``chain_leader``
+    the candidate leads a chain (链主): one deal pulls in its suppliers.
+``party_channel``
+    both sit under the same comprehensive or industry party committee, which can introduce them.
+``scale_fit``
+    output values within an order of magnitude or so (1 = equal, 0 = 1000× apart, 0.5 unknown).
+``open_need``
+    an open need asks for exactly this (the candidate seeks supply of the firm's industry, or the
+    firm seeks supply of the candidate's).
+``chain_segment``
+    the candidate sits in the chain segment next to the firm's (downstream for ``buyers``,
+    upstream for ``suppliers``, the same one for ``partners``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from chainmatch.errors import DataError, InvalidRequest, NotFound
+from chainmatch.index import MatchIndex, code_prefixes
+
+__all__ = [
+    "DIRECTIONS",
+    "SCOPES",
+    "FEATURES",
+    "DEFAULT_WEIGHTS",
+    "Filters",
+    "Recommendation",
+    "Recommendations",
+    "RankingModel",
+    "build_pipeline",
+    "recommend",
+    "candidate_features",
+    "save_model",
+    "load_model",
+]
+
+Direction = Literal["buyers", "suppliers", "partners"]
+Scope = Literal["zone", "outside", "all"]
+DIRECTIONS: tuple[str, ...] = ("buyers", "suppliers", "partners")
+SCOPES: tuple[str, ...] = ("zone", "outside", "all")
+FEATURES: tuple[str, ...] = (
+    "link_io", "link_equipment", "link_template", "link_taxonomy", "trade_neighbourhood",
+    "text_match", "same_grid", "same_zone", "chain_leader", "party_channel", "scale_fit", "open_need",
+    "chain_segment",
+)
+_F = {name: i for i, name in enumerate(FEATURES)}
+_LINK_KINDS = {"io": "link_io", "equipment_rule": "link_equipment", "template": "link_template",
+               "taxonomy": "link_taxonomy"}
+FEATURE_TITLES = {
+    "link_io": "投入产出关联", "link_equipment": "设备用户关系", "link_template": "产业链模板关联",
+    "link_taxonomy": "产品分类关联", "trade_neighbourhood": "交易邻近",
+    "text_match": "产品与需求文本匹配", "same_grid": "同一网格", "same_zone": "同一开发区", "chain_leader": "链主企业",
+    "party_channel": "同一党组织渠道", "scale_fit": "规模匹配", "open_need": "有对应的待对接需求",
+    "chain_segment": "产业链相邻环节",
+}
+
+# Transparent default weights: a chain link is the reason to meet; an open need asking for it is
+# the strongest single signal; locality and party channels make the introduction cheap.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "link_io": 1.0, "link_equipment": 1.2, "link_template": 0.8, "link_taxonomy": 0.5,
+    "trade_neighbourhood": 0.9, "text_match": 0.8, "same_grid": 0.3, "same_zone": 0.5,
+    "chain_leader": 0.2, "party_channel": 0.3, "scale_fit": 0.15, "open_need": 1.5, "chain_segment": 0.6,
+}
+
+LINKS_PER_CODE = 40
+"""Industry links followed per code of the firm."""
+FIRMS_PER_LINK = 400
+"""Firms taken under each linked industry (largest output first): bounds the work per query."""
+PEERS = 200
+"""Same-industry peers whose trades are counted for the trade neighbourhood."""
+RERANK = 200
+"""Candidates that get the (slower) text feature before the final ranking."""
+MODEL_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional filters on the candidates; ``None`` means no filter."""
+
+    zone: str | None = None
+    grid: str | None = None
+    chain: str | None = None
+    scale: str | None = None
+    has_party: bool | None = None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    rank: int
+    id: str
+    name: str
+    short_name: str
+    score: float
+    zone: str
+    grid: str
+    path: str
+    """The chain of reasons, e.g. 利通 生产 高压灭菌设备 (3531) → 用户行业 14 食品制造业 → 亿家馨 (1353)."""
+    reasons: list[str]
+    contributions: dict[str, float]
+    """Each feature's share of the score (weight × value), largest first."""
+    introducers: list[str]
+    """Who can make the introduction: grid chiefs, party committee."""
+    industries: list[str]
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    source_id: str
+    source_name: str
+    direction: str
+    scope: str
+    model: str
+    items: list[Recommendation]
+    candidates_considered: int
+    reason: str | None = None
+    """Set when ``items`` is empty: why, and which data would make a list possible."""
+
+
+# -- the model -------------------------------------------------------------------------------
+
+
+def build_pipeline(C: float = 1.0) -> Pipeline:
+    """The learning part of the ranking model: scaled features into a class-balanced logistic regression."""
+    return Pipeline([
+        ("scale", StandardScaler()),
+        ("logit", LogisticRegression(C=C, class_weight="balanced", max_iter=1000)),
+    ])
+
+
+class RankingModel(BaseEstimator):  # type: ignore[misc]
+    """Linear ranking weights: the defaults, adjusted by what signed and declined projects teach.
+
+    ``fit(X, y)`` fits :func:`build_pipeline` on outcome features (y = 1 signed, 0 declined or
+    dropped) and sets ``weights_`` = default weights + the logistic coefficients brought back to
+    raw feature units. A feature the outcomes never varied keeps its default weight, so a model
+    trained on one matchmaking event does not forget the rest of the chain knowledge.
+
+    >>> X = np.zeros((6, len(FEATURES))); X[:3, _F["same_grid"]] = 1
+    >>> m = RankingModel().fit(X, np.array([1, 1, 1, 0, 0, 0]))
+    >>> bool(m.weights_[_F["same_grid"]] > DEFAULT_WEIGHTS["same_grid"])
+    True
+    >>> float(m.weights_[_F["link_io"]]) == DEFAULT_WEIGHTS["link_io"]
+    True
+    """
+
+    def __init__(self, C: float = 1.0) -> None:
+        self.C = C
+
+    def fit(self, X: NDArray[np.float64], y: NDArray[np.int_]) -> RankingModel:
+        pipe = build_pipeline(self.C)
+        pipe.fit(X, y)
+        scaler: StandardScaler = pipe.named_steps["scale"]
+        logit: LogisticRegression = pipe.named_steps["logit"]
+        raw = logit.coef_[0] / np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+        raw[scaler.var_ == 0] = 0.0
+        self.pipeline_ = pipe
+        self.coef_raw_ = raw
+        self.weights_ = _default_vector() + raw
+        self.n_samples_ = int(len(y))
+        self.n_positive_ = int(np.sum(y))
+        return self
+
+    def decision_function(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(X @ self.weights_, dtype=np.float64)
+
+
+def _default_vector() -> NDArray[np.float64]:
+    return np.array([DEFAULT_WEIGHTS[f] for f in FEATURES], dtype=np.float64)
+
+
+def save_model(model: RankingModel, path: Path, *, summary: dict[str, Any]) -> None:
+    """Write the model's weights, version and training summary as JSON (no pickle: safe to read)."""
+    doc = {
+        "version": MODEL_VERSION,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "features": list(FEATURES),
+        "weights": [round(float(w), 6) for w in model.weights_],
+        "learned_adjustment": [round(float(w), 6) for w in model.coef_raw_],
+        "n_samples": model.n_samples_,
+        "n_positive": model.n_positive_,
+        "summary": summary,
+    }
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)  # atomic: a reader never sees half a model
+
+
+def load_model(path: Path) -> tuple[NDArray[np.float64], str] | None:
+    """The saved weights and a one-line description, or None when no model file exists."""
+    if not path.exists():
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("version") != MODEL_VERSION or doc.get("features") != list(FEATURES):
+            raise DataError(
+                f"The model file {path} was written by another chainmatch version. Run `chainmatch train` again."
+            )
+        weights = np.array(doc["weights"], dtype=np.float64)
+    except (OSError, ValueError, KeyError) as e:
+        raise DataError(f"The model file {path} cannot be read ({e}). Delete it or run `chainmatch train` again.") from e
+    return weights, f"trained {doc.get('trained_at', '?')} on {doc.get('n_samples')} project outcomes"
+
+
+# -- candidates and features -----------------------------------------------------------------
+
+
+@lru_cache(maxsize=8192)
+def _links(code: str, direction: str) -> tuple[tuple[str, float, str, str], ...]:
+    """(counterpart code, weight, kind, evidence) for one industry code, from the chain knowledge."""
+    from chainmatch.supply import buyers_of, suppliers_of
+
+    try:
+        answer = (buyers_of if direction == "buyers" else suppliers_of)(code, top=LINKS_PER_CODE)
+    except NotFound:
+        return ()
+    out = []
+    for link in answer.links:
+        other = link.buyer_code if direction == "buyers" else link.supplier_code
+        out.append((other, float(link.weight), link.kind, link.evidence))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _industry_name(code: str) -> str:
+    from chainmatch.industries import load_industries
+
+    try:
+        return load_industries().get(code).name
+    except NotFound:
+        return code
+
+
+@dataclass
+class _Pool:
+    """Candidates of one query: firm positions, their feature rows and the best link behind each."""
+
+    firms: list[int] = field(default_factory=list)
+    row: dict[int, int] = field(default_factory=dict)
+    X: list[list[float]] = field(default_factory=list)
+    why: dict[int, tuple[float, str, str, str, str, str]] = field(default_factory=dict)
+    """firm → (weight, kind, own code, own basis, linked code, evidence) of its strongest link."""
+
+    def add(self, firm: int) -> list[float]:
+        r = self.row.get(firm)
+        if r is None:
+            r = self.row[firm] = len(self.firms)
+            self.firms.append(firm)
+            self.X.append([0.0] * len(FEATURES))
+        return self.X[r]
+
+
+def _scope_mask(index: MatchIndex, source: int, scope: str, filters: Filters) -> NDArray[np.bool_]:
+    mask = np.ones(index.n, dtype=np.bool_)
+    zone = index.zone[source]
+    if scope == "zone":
+        mask &= index.zone == zone if zone >= 0 else np.zeros(index.n, dtype=np.bool_)
+    elif scope == "outside":
+        mask &= index.zone != zone if zone >= 0 else np.ones(index.n, dtype=np.bool_)
+    if filters.zone is not None:
+        z = index.zone_ids.index(filters.zone) if filters.zone in index.zone_ids else -2
+        mask &= index.zone == z
+    if filters.grid is not None:
+        g = index.grid_ids.index(filters.grid) if filters.grid in index.grid_ids else -2
+        mask &= index.grid == g
+    if filters.scale is not None:
+        mask &= index.above_scale == (filters.scale == "above")
+    if filters.has_party is not None:
+        mask &= index.has_party == filters.has_party
+    if filters.chain is not None:
+        c = index.chain_ids.index(filters.chain) if filters.chain in index.chain_ids else -2
+        in_chain = np.zeros(index.n, dtype=np.bool_)
+        for s, info in enumerate(index.segment_info):
+            if info[0] == c:
+                in_chain[index.segment_firms[s]] = True
+        mask &= in_chain
+    mask[source] = False
+    return mask
+
+
+def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_]) -> _Pool:
+    pool = _Pool()
+    codes = index.codes[s]
+    link_direction = "buyers" if direction == "buyers" else "suppliers"
+    # 1. Industry links from the chain knowledge.
+    if direction in ("buyers", "suppliers"):
+        for code in codes:
+            basis = index.code_basis[s].get(code, "")
+            for other, weight, kind, evidence in _links(code, link_direction):
+                firms = index.firms_under(other)
+                firms = firms[mask[firms]][:FIRMS_PER_LINK]
+                col = _F[_LINK_KINDS[kind]]
+                for f in firms.tolist():
+                    x = pool.add(f)
+                    if weight > x[col]:
+                        x[col] = weight
+                    best = pool.why.get(f)
+                    if best is None or weight > best[0]:
+                        pool.why[f] = (weight, kind, code, basis, other, evidence)
+    else:
+        # Partners: same 中类 (3-digit) as one of the firm's codes, i.e. neighbouring products.
+        for code in codes:
+            for prefix in code_prefixes(code)[1:2]:
+                firms = index.firms_under(prefix)
+                firms = firms[mask[firms]][:FIRMS_PER_LINK]
+                for f in firms.tolist():
+                    x = pool.add(f)
+                    x[_F["link_template"]] = max(x[_F["link_template"]], 0.5)
+                    if f not in pool.why:
+                        pool.why[f] = (0.5, "sibling", code, index.code_basis[s].get(code, ""), prefix,
+                                       f"同属 {prefix} {_industry_name(prefix)}")
+    # 2. Trade neighbourhood: who trades with the firm's industry peers.
+    if direction in ("buyers", "suppliers") and codes:
+        peers = index.firms_under(codes[0])[:PEERS]
+        trades = index.trade_out if direction == "buyers" else index.trade_in
+        lists = [trades[p] for p in peers.tolist() if p != s]
+        if lists:
+            everyone = np.concatenate(lists) if len(lists) > 1 else lists[0]
+            if everyone.size:
+                firms, counts = np.unique(everyone, return_counts=True)
+                keep = mask[firms]
+                for f, c in zip(firms[keep].tolist(), counts[keep].tolist()):
+                    x = pool.add(f)
+                    x[_F["trade_neighbourhood"]] = min(1.0, math.log1p(c) / math.log1p(10))
+    # 3. Open needs that ask for exactly this.
+    if direction == "buyers":
+        for code in codes:
+            for f in index.supply_needs_by_prefix.get(code, np.zeros(0, dtype=np.int32)).tolist():
+                if mask[f]:
+                    pool.add(f)[_F["open_need"]] = 1.0
+    elif direction == "suppliers":
+        for need in index.needs.get(s, []):
+            if need.kind != "supply":
+                continue
+            for code in need.codes:
+                firms = index.firms_under(code)
+                for f in firms[mask[firms]][:FIRMS_PER_LINK].tolist():
+                    pool.add(f)[_F["open_need"]] = 1.0
+    # 4. The next chain segment (or the same one for partners).
+    for seg in index.segments[s]:
+        if direction == "buyers":
+            targets = index.segment_supplies.get(seg, ())
+        elif direction == "suppliers":
+            targets = tuple(t for t, feeds in index.segment_supplies.items() if seg in feeds)
+        else:
+            targets = (seg,)
+        for t in targets:
+            firms = index.segment_firms[t]
+            for f in firms[mask[firms]][:FIRMS_PER_LINK].tolist():
+                pool.add(f)[_F["chain_segment"]] = 1.0
+    return pool
+
+
+def _bigrams(text: str) -> set[str]:
+    t = "".join(ch for ch in text if not ch.isspace())
+    return {t[i : i + 2] for i in range(len(t) - 1)} if len(t) > 1 else ({t} if t else set())
+
+
+def _text_match(index: MatchIndex, s: int, c: int, direction: str) -> float:
+    if direction == "buyers":
+        offer, ask = index.products[s], [n.product or n.title for n in index.needs.get(c, []) if n.kind == "supply"]
+    elif direction == "suppliers":
+        offer, ask = index.products[c], [n.product or n.title for n in index.needs.get(s, []) if n.kind == "supply"]
+    else:
+        offer, ask = index.products[s], index.products[c]
+    best = 0.0
+    for a in offer:
+        ga = _bigrams(a)
+        for b in ask:
+            gb = _bigrams(b)
+            if ga and gb:
+                best = max(best, len(ga & gb) / len(ga | gb))
+    return best
+
+
+def _vector_features(index: MatchIndex, s: int, firms: NDArray[np.int32], X: NDArray[np.float64]) -> None:
+    """Fill the features that are plain array lookups, for all candidates at once."""
+    X[:, _F["same_zone"]] = (index.zone[firms] == index.zone[s]) & (index.zone[s] >= 0)
+    X[:, _F["same_grid"]] = (index.grid[firms] == index.grid[s]) & (index.grid[s] >= 0)
+    X[:, _F["chain_leader"]] = index.leader[firms]
+    X[:, _F["party_channel"]] = (index.committee[firms] == index.committee[s]) & (index.committee[s] >= 0)
+    o_s, o_c = index.output[s], index.output[firms]
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(np.log10(1.0 + o_c) - np.log10(1.0 + float(o_s))) / 3.0
+    X[:, _F["scale_fit"]] = np.where(np.isnan(gap), 0.5, 1.0 - np.minimum(1.0, gap))
+
+
+def candidate_features(
+    index: MatchIndex, source: int, direction: str, *, scope: str = "all", filters: Filters | None = None,
+) -> tuple[NDArray[np.int32], NDArray[np.float64], _Pool]:
+    """All candidates of one query and their feature matrix (without ``text_match``, filled later for the best)."""
+    mask = _scope_mask(index, source, scope, filters or Filters())
+    # Firms it already trades with in this direction are known partners, not recommendations.
+    if direction == "buyers":
+        mask[index.trade_out[source]] = False
+    elif direction == "suppliers":
+        mask[index.trade_in[source]] = False
+    pool = _gather(index, source, direction, mask)
+    firms = np.array(pool.firms, dtype=np.int32)
+    X = np.array(pool.X, dtype=np.float64).reshape(len(pool.firms), len(FEATURES))
+    if len(firms):
+        _vector_features(index, source, firms, X)
+    return firms, X, pool
+
+
+def _check(direction: str, scope: str, top: int) -> None:
+    if direction not in DIRECTIONS:
+        raise InvalidRequest(
+            f"direction has value '{direction}'. It must be one of {', '.join(DIRECTIONS)} "
+            "(buyers = 下游买家, suppliers = 上游供应商, partners = 同环节合作伙伴)."
+        )
+    if scope not in SCOPES:
+        raise InvalidRequest(f"scope has value '{scope}'. It must be one of {', '.join(SCOPES)} (zone = 区内, outside = 区外, all = 全部).")
+    if not 1 <= top <= 200:
+        raise InvalidRequest(f"top has value {top}. It must be between 1 and 200.")
+
+
+def recommend(
+    index: MatchIndex, enterprise_id: str, *, direction: str = "buyers", scope: str = "all", top: int = 10,
+    filters: Filters | None = None, weights: NDArray[np.float64] | None = None, model_name: str = "默认权重",
+) -> Recommendations:
+    """Rank partners for one firm, each with the path that links them, feature contributions and introducers.
+
+    ``weights`` are a trained model's (see :func:`load_model`); by default :data:`DEFAULT_WEIGHTS`.
+    A firm with no industry, products or trades gets no list and a ``reason`` saying which data
+    would make one possible.
+    """
+    _check(direction, scope, top)
+    s = index.pos.get(enterprise_id)
+    if s is None:
+        raise NotFound(f"No enterprise has the id '{enterprise_id}' in the match index.")
+    w = weights if weights is not None else _default_vector()
+    name = index.names[s]
+    if not index.codes[s] and not index.trade_in[s].size and not index.trade_out[s].size and not index.segments[s]:
+        return Recommendations(
+            enterprise_id, name, direction, scope, model_name, [], 0,
+            f"{name} has no industry code, no product that could be classified, no known trade and no chain segment: "
+            "add its products (主营产品) or GB/T 4754 industry code (industry_codes) to the data and load it again.",
+        )
+    firms, X, pool = candidate_features(index, s, direction, scope=scope, filters=filters)
+    if not len(firms):
+        return Recommendations(
+            enterprise_id, name, direction, scope, model_name, [], 0,
+            f"No firm in scope '{scope}' is linked to {name}'s industries ({', '.join(index.codes[s]) or '—'}) "
+            f"as {direction}; widen the scope (scope=all) or the filters, or load firms of the linked industries.",
+        )
+    scores = X @ w
+    head = np.argsort(-scores, kind="stable")[:RERANK]
+    tm = _F["text_match"]
+    for r in head.tolist():
+        X[r, tm] = _text_match(index, s, int(firms[r]), direction)
+    scores[head] = X[head] @ w
+    order = head[np.lexsort((firms[head], -scores[head]))][:top]
+    items = [
+        _explain(index, s, int(firms[r]), X[r], w, float(scores[r]), rank, direction, pool)
+        for rank, r in enumerate(order.tolist(), 1)
+    ]
+    return Recommendations(enterprise_id, name, direction, scope, model_name, items, len(firms))
+
+
+def _label(index: MatchIndex, i: int) -> str:
+    return index.short_names[i] or index.names[i]
+
+
+def _explain(
+    index: MatchIndex, s: int, c: int, x: NDArray[np.float64], w: NDArray[np.float64], score: float, rank: int,
+    direction: str, pool: _Pool,
+) -> Recommendation:
+    contributions = {FEATURES[i]: round(float(w[i] * x[i]), 4) for i in np.flatnonzero(x) if w[i] * x[i] != 0}
+    contributions = dict(sorted(contributions.items(), key=lambda kv: -abs(kv[1])))
+    src, cand = _label(index, s), _label(index, c)
+    cand_codes = index.codes[c]
+    cand_ind = f"{cand_codes[0]} {_industry_name(cand_codes[0])}" if cand_codes else "行业未知"
+    why = pool.why.get(c)
+    if why is not None:
+        _, kind, code, basis, other, evidence = why
+        own = f"生产「{basis}」" if basis and basis != "登记行业" else "属于"
+        role = {"buyers": "下游用户行业", "suppliers": "上游供给行业"}.get(direction, "相邻行业")
+        path = (f"{src} {own} ({code} {_industry_name(code)}) → {role} {other} {_industry_name(other)} "
+                f"[{evidence.split('；')[0]}] → {cand} ({cand_ind})")
+    elif x[_F["trade_neighbourhood"]]:
+        verb = "采购" if direction == "buyers" else "供货给"
+        path = f"{cand} 已从与 {src} 同行业的企业{verb}" if direction == "buyers" else f"{cand} 已{verb}与 {src} 同行业的企业"
+    elif x[_F["chain_segment"]]:
+        path = f"{src} 与 {cand} 位于同一产业链的相邻环节"
+    else:
+        path = f"{src} → {cand}"
+    reasons = []
+    for feature in contributions:
+        if feature.startswith("link_"):
+            continue
+        reasons.append(_reason(index, s, c, feature))
+    introducers = []
+    if index.grid[c] >= 0:
+        chiefs = index.grid_chiefs.get(int(index.grid[c]), [])
+        grid_name = index.grid_names[index.grid[c]]
+        introducers += [f"网格长 {n} ({grid_name})" for n in chiefs]
+    if index.committee[c] >= 0:
+        introducers.append(f"党组织 {index.party_names[index.committee[c]]}")
+    if index.zone[c] >= 0 and not introducers:
+        introducers.append(f"{index.zone_names[index.zone[c]]} 招商部门")
+    return Recommendation(
+        rank=rank, id=index.ids[c], name=index.names[c], short_name=index.short_names[c], score=round(score, 4),
+        zone=index.zone_names[index.zone[c]] if index.zone[c] >= 0 else "区外",
+        grid=index.grid_names[index.grid[c]] if index.grid[c] >= 0 else "",
+        path=path, reasons=reasons, contributions=contributions, introducers=introducers,
+        industries=[f"{k} {_industry_name(k)}" for k in cand_codes[:3]],
+    )
+
+
+def _reason(index: MatchIndex, s: int, c: int, feature: str) -> str:
+    if feature == "same_zone":
+        return f"同在 {index.zone_names[index.zone[c]]}"
+    if feature == "same_grid":
+        return f"同一网格 {index.grid_names[index.grid[c]]}"
+    if feature == "party_channel":
+        return f"同属 {index.party_names[index.committee[c]]}"
+    if feature == "open_need":
+        titles = [n.title for n in index.needs.get(c, []) + index.needs.get(s, []) if n.kind == "supply"]
+        return "待对接需求: " + "、".join(titles[:2]) if titles else FEATURE_TITLES[feature]
+    return FEATURE_TITLES[feature]
+
+
+def feature_matrix(
+    index: MatchIndex, pairs: Sequence[tuple[int, int]], direction: str = "buyers",
+) -> NDArray[np.float64]:
+    """Features of given (firm, candidate) pairs, as ranking would compute them (for training)."""
+    X = np.zeros((len(pairs), len(FEATURES)), dtype=np.float64)
+    by_source: dict[int, list[int]] = {}
+    for row, (s, _) in enumerate(pairs):
+        by_source.setdefault(s, []).append(row)
+    for s, rows in by_source.items():
+        firms, F, _ = candidate_features(index, s, direction)
+        where = {int(f): r for r, f in enumerate(firms.tolist())}
+        for row in rows:
+            c = pairs[row][1]
+            if c in where:
+                X[row] = F[where[c]]
+            else:
+                single = np.zeros((1, len(FEATURES)))
+                _vector_features(index, s, np.array([c], dtype=np.int32), single)
+                X[row] = single[0]
+            X[row, _F["text_match"]] = _text_match(index, s, c, direction)
+    return X

@@ -1,0 +1,115 @@
+"""Ranking on a tiny zone whose answers are worked out by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chainmatch.errors import InvalidRequest, NotFound
+from chainmatch.index import MatchIndex, build_index
+from chainmatch.loader import load_folder
+from chainmatch.ranking import FEATURES, Filters, RankingModel, load_model, recommend, save_model
+from chainmatch.sqlite_store import SQLiteStore
+from tests.test_loader import write_folder
+
+
+def sterilizer_zone() -> dict[str, str]:
+    """Maker M (food machinery, 3531) in zone Z; food firms F1 (same committee), F3 (open need for sterilizers),
+    F2 outside the zone; steel firm S and an empty firm E that nothing links to."""
+    return {
+        "zones.csv": "id,name\nZ,漯河经济技术开发区",
+        "grids.csv": "id,name,level,kind,zone_id\nG,食品网格,3,exclusive,Z",
+        "people.csv": "id,name,role,zone_id\nP,网格长甲,grid_chief,Z",
+        "grid_staff.csv": "from_id,to_id\nP,G",
+        "enterprises.csv": (
+            "id,name,short_name,products,industry_codes,output_value,zone_id,grid_id\n"
+            "M,漯河利通液压科技股份有限公司,利通,高压灭菌设备,3531,120000,Z,G\n"
+            "F1,漯河亿家馨食品有限公司,亿家馨,肉制品,1353,30000,Z,G\n"
+            "F2,外地罐头食品有限公司,外地罐头,肉罐头,1451,30000,,\n"
+            "F3,漯河某某食品有限公司,某某食品,火腿肠,1353,20000,Z,\n"
+            "S,漯河钢材有限公司,钢材,钢板,3130,50000,Z,\n"
+            "E,漯河空白有限公司,空白,,,,Z,"
+        ),
+        "party_organizations.csv": (
+            "id,name,kind,zone_id,parent_id,enterprise_id\n"
+            "C,食品产业综合党委,comprehensive,Z,,\n"
+            "B1,利通党支部,branch,Z,C,M\n"
+            "B2,亿家馨党支部,branch,Z,C,F1"
+        ),
+        "needs.csv": (
+            "id,title,kind,product,status,posted_on,zone_id,enterprise_id\n"
+            "N1,采购高压杀菌设备,supply,杀菌设备,open,2024-05-01,Z,F3"
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> MatchIndex:
+    tmp = tmp_path_factory.mktemp("rank")
+    store = SQLiteStore.open(tmp / "r.db")
+    load_folder(store, write_folder(tmp / "d", sterilizer_zone()))
+    idx = build_index(store)
+    store.close()
+    return idx
+
+
+def ids(result: object) -> list[str]:
+    return [item.id for item in result.items]  # type: ignore[attr-defined]
+
+
+def test_buyers_of_a_sterilizer_maker_are_the_food_firms(index: MatchIndex) -> None:
+    result = recommend(index, "M", direction="buyers", top=10)
+    assert ids(result) == ["F3", "F1", "F2"]  # open need first; then same committee and grid; outside last
+    first = result.items[0]
+    assert first.contributions["open_need"] == 1.5
+    assert "设备用户规则 3531" in first.path and first.path.startswith("利通 生产「高压灭菌设备」")
+    assert any("采购高压杀菌设备" in r for r in first.reasons)
+    second = result.items[1]
+    assert "party_channel" in second.contributions and "same_grid" in second.contributions
+    assert "网格长 网格长甲 (食品网格)" in second.introducers and "党组织 食品产业综合党委" in second.introducers
+
+
+def test_scope_and_filters(index: MatchIndex) -> None:
+    assert ids(recommend(index, "M", direction="buyers", scope="zone")) == ["F3", "F1"]
+    assert ids(recommend(index, "M", direction="buyers", scope="outside")) == ["F2"]
+    assert ids(recommend(index, "M", direction="buyers", filters=Filters(has_party=True))) == ["F1"]
+    assert ids(recommend(index, "M", direction="buyers", filters=Filters(grid="G"))) == ["F1"]
+
+
+def test_suppliers_of_a_food_firm_include_the_machine_maker(index: MatchIndex) -> None:
+    assert "M" in ids(recommend(index, "F1", direction="suppliers", top=10))
+    assert "S" not in ids(recommend(index, "M", direction="buyers", top=10))
+
+
+def test_firm_without_data_gets_a_reason_not_a_list(index: MatchIndex) -> None:
+    result = recommend(index, "E", direction="buyers")
+    assert result.items == [] and "industry_codes" in (result.reason or "")
+
+
+def test_bad_direction_scope_and_unknown_firm(index: MatchIndex) -> None:
+    with pytest.raises(InvalidRequest, match="buyers, suppliers, partners"):
+        recommend(index, "M", direction="sideways")
+    with pytest.raises(InvalidRequest, match="zone, outside, all"):
+        recommend(index, "M", scope="everywhere")
+    with pytest.raises(NotFound):
+        recommend(index, "nope")
+
+
+def test_known_trade_partners_are_not_recommended(index: MatchIndex) -> None:
+    hidden = index.without_trades([])
+    hidden.trade_out[index.pos["M"]] = np.array([index.pos["F1"]], dtype=np.int32)
+    assert "F1" not in ids(recommend(hidden, "M", direction="buyers"))
+
+
+def test_trained_weights_round_trip_and_change_the_ranking(index: MatchIndex, tmp_path: Path) -> None:
+    X = np.zeros((8, len(FEATURES)))
+    X[:4, FEATURES.index("same_grid")] = 1  # outcomes: firms in the maker's grid signed, the others declined
+    model = RankingModel().fit(X, np.array([1, 1, 1, 1, 0, 0, 0, 0]))
+    save_model(model, tmp_path / "m.json", summary={"projects": 8})
+    loaded = load_model(tmp_path / "m.json")
+    assert loaded is not None
+    weights, description = loaded
+    assert np.allclose(weights, model.weights_) and "8 project outcomes" in description
+    assert ids(recommend(index, "M", direction="buyers", weights=weights))[0] == "F1"
