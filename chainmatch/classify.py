@@ -194,15 +194,13 @@ class IndustryClassifier(BaseEstimator):  # type: ignore[misc]
 
     # -- internals ---------------------------------------------------------------------------------------------
 
-    def _scores(
-        self, texts: list[str], exclude: NDArray[np.intp] | None = None
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32], list[dict[int, tuple[float, str]]]]:
+    def _scores(self, texts: list[str], exclude: NDArray[np.intp] | None = None) -> _Scores:
         """Per-class scores, best cosine and term coverage for normalized ``texts``.
 
         ``exclude[i]`` is a document left out for text ``i`` (leave-one-out calibration), -1 for none.
         """
         vectors = self.vectorizer_.transform(texts)
-        sims = (vectors @ self.doc_matrix_t_).toarray()
+        sims: NDArray[np.float32] = (vectors @ self.doc_matrix_t_).toarray()
         # Texts sharing no n-gram of two or more characters with the knowledge keep only exact-term evidence.
         no_shared = np.asarray(vectors[:, self.multi_char_].getnnz(axis=1) == 0)
         sims[no_shared] = 0.0
@@ -221,7 +219,7 @@ class IndustryClassifier(BaseEstimator):  # type: ignore[misc]
         scores: NDArray[np.float32] = (cosine + np.float32(self.term_weight) * coverage - self.penalty_).astype(
             np.float32, copy=False
         )
-        return scores, cosine, coverage, matches
+        return _Scores(scores, sims, cosine, coverage, matches)
 
     def _contained_terms(self, text: str, skip_doc: int) -> dict[int, tuple[float, str]]:
         """Best term of each class found inside ``text``: class → (coverage, term).
@@ -246,33 +244,34 @@ class IndustryClassifier(BaseEstimator):  # type: ignore[misc]
                         found[cls] = (value, text[i:j])
         return found
 
+    def _confidence(self, feats: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The calibrator's probability, computed directly: one vectorised call per batch, not per text."""
+        z = feats @ self.calibrator_.coef_[0] + self.calibrator_.intercept_[0]
+        prob: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
+        return prob
+
     def _rank_batch(self, texts: list[str], *, top: int) -> list[list[tuple[str, float, str]]]:
-        scores, cosine, coverage, matches = self._scores(texts)
-        k = min(top + 1, scores.shape[1])
-        best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        sc = self._scores(texts)
+        order = _top_k(sc.scores, min(top + 1, sc.scores.shape[1]))
+        rows = np.arange(len(texts))[:, None]
+        prob = self._confidence(_features(sc.scores[rows, order], sc.coverage[rows, order]))
+        best_score = sc.scores[rows[:, 0], order[:, 0]]
         out: list[list[tuple[str, float, str]]] = []
         for row, text in enumerate(texts):
-            order = best[row][np.argsort(-scores[row, best[row]])]
-            if not _CJK.search(text) or scores[row, order[0]] < self.min_score:
+            if not _CJK.search(text) or best_score[row] < self.min_score:
                 out.append([])
                 continue
-            feats = _features(scores[row, order], coverage[row, order])
-            probs = self.calibrator_.predict_proba(feats)[:, 1] if len(order) else np.zeros(0)
             ranked = []
-            for cls, prob in zip(order[:top].tolist(), probs[:top].tolist()):
-                if cls in matches[row]:
-                    evidence = f"contains '{matches[row][cls][1]}'"
+            for cls, p in zip(order[row, :top].tolist(), prob[row, :top].tolist()):
+                if cls in sc.matches[row]:
+                    evidence = f"contains '{sc.matches[row][cls][1]}'"
                 else:
-                    lo, hi = self.class_start_[cls], _end(self.class_start_, cls, len(self.doc_texts_))
-                    doc = lo + int(np.argmax(self._row_sims(text, lo, hi)))
-                    evidence = f"similar to '{self.doc_texts_[doc][:_EVIDENCE_CHARS]}' ({cosine[row, cls]:.2f})"
-                ranked.append((str(self.classes_[cls]), round(float(prob), 3), evidence))
+                    lo, hi = int(self.class_start_[cls]), _end(self.class_start_, cls, len(self.doc_texts_))
+                    doc = lo + int(np.argmax(sc.sims[row, lo:hi]))
+                    evidence = f"similar to '{self.doc_texts_[doc][:_EVIDENCE_CHARS]}' ({sc.cosine[row, cls]:.2f})"
+                ranked.append((str(self.classes_[cls]), round(p, 3), evidence))
             out.append(ranked)
         return out
-
-    def _row_sims(self, text: str, lo: int, hi: int) -> NDArray[np.float32]:
-        sims: NDArray[np.float32] = (self.vectorizer_.transform([text]) @ self.doc_matrix_t_[:, lo:hi]).toarray()[0]
-        return sims
 
     def _fit_calibration(self) -> LogisticRegression:
         """Fit P(candidate is right | features) leave-one-out on the terms: each term is scored with itself hidden."""
@@ -281,13 +280,11 @@ class IndustryClassifier(BaseEstimator):  # type: ignore[misc]
         labels: list[NDArray[np.bool_]] = []
         for start in range(0, len(term_docs), _BATCH):
             docs = term_docs[start : start + _BATCH]
-            scores, _, coverage, _ = self._scores([self.doc_texts_[d] for d in docs], exclude=docs)
-            k = min(_CALIBRATION_DEPTH, scores.shape[1])
-            best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-            for row, doc in enumerate(docs.tolist()):
-                order = best[row][np.argsort(-scores[row, best[row]])]
-                feats.append(_features(scores[row, order], coverage[row, order]))
-                labels.append(order == self.doc_class_[doc])
+            sc = self._scores([self.doc_texts_[d] for d in docs], exclude=docs)
+            order = _top_k(sc.scores, min(_CALIBRATION_DEPTH, sc.scores.shape[1]))
+            rows = np.arange(len(docs))[:, None]
+            feats.append(_features(sc.scores[rows, order], sc.coverage[rows, order]).reshape(-1, _N_FEATURES))
+            labels.append((order == self.doc_class_[docs][:, None]).reshape(-1))
         x = np.vstack(feats)
         y = np.concatenate(labels)
         if y.all() or not y.any():  # a toy fit with one outcome: fall back to a fixed, monotone mapping
@@ -296,7 +293,25 @@ class IndustryClassifier(BaseEstimator):  # type: ignore[misc]
         return LogisticRegression(C=10.0).fit(x, y)
 
 
+@dataclass(frozen=True)
+class _Scores:
+    scores: NDArray[np.float32]  # texts × classes: what ranks
+    sims: NDArray[np.float32]  # texts × documents: weighted cosine, for the evidence
+    cosine: NDArray[np.float32]  # texts × classes: best document cosine
+    coverage: NDArray[np.float32]  # texts × classes: best contained term's coverage
+    matches: list[dict[int, tuple[float, str]]]
+
+
+def _top_k(scores: NDArray[np.float32], k: int) -> NDArray[np.intp]:
+    """Column indices of the ``k`` best scores per row, best first."""
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    rows = np.arange(scores.shape[0])[:, None]
+    ordered: NDArray[np.intp] = part[rows, np.argsort(-scores[rows, part], axis=1, kind="stable")]
+    return ordered
+
+
 _BATCH = 1024
+_N_FEATURES = 3
 _HEAD_DISCOUNT = 0.5
 _CALIBRATION_DEPTH = 5
 
@@ -306,13 +321,15 @@ def _end(starts: NDArray[np.intp], cls: int, n_docs: int) -> int:
 
 
 def _features(scores: NDArray[np.float32], coverage: NDArray[np.float32]) -> NDArray[np.float64]:
-    """Calibration features per candidate: its score, its margin over the best other candidate, its coverage."""
+    """Calibration features per candidate (texts × candidates × 3, best candidate first): its score, its margin
+    over the best other candidate, and its term coverage."""
     s = scores.astype(np.float64)
-    if len(s) > 1:
-        best_other = np.where(np.arange(len(s)) == 0, s[1], s[0])
+    best_other = np.repeat(s[:, :1], s.shape[1], axis=1)
+    if s.shape[1] > 1:
+        best_other[:, 0] = s[:, 1]
     else:
-        best_other = np.zeros_like(s)
-    return np.column_stack([s, s - best_other, coverage.astype(np.float64)])
+        best_other[:, 0] = 0.0
+    return np.stack([s, s - best_other, coverage.astype(np.float64)], axis=-1)
 
 
 def _strip_firm_suffix(text: str) -> str:
@@ -322,6 +339,11 @@ def _strip_firm_suffix(text: str) -> str:
 
 def _is_catch_all(name: str) -> bool:
     return name.startswith("其他") or "未列明" in name
+
+
+@functools.cache
+def _leaf_names() -> dict[str, str]:
+    return {i.code: i.name for i in load_industries()}
 
 
 def knowledge_documents() -> tuple[list[str], list[str], list[float]]:
@@ -422,13 +444,13 @@ def classify_many(
     """
     clf = classifier if classifier is not None else default_classifier()
     items = list(texts)
-    industries = load_industries()
+    names = _leaf_names()
     ranked = clf.rank(items, top=top)
     out: list[Classification] = []
     for text, found in zip(items, ranked):
         if found:
             candidates = tuple(
-                Candidate(code, industries.get(code).name, confidence, evidence) for code, confidence, evidence in found
+                Candidate(code, names[code], confidence, evidence) for code, confidence, evidence in found
             )
             out.append(Classification(text, candidates))
             continue
