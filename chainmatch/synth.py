@@ -20,17 +20,18 @@ import datetime as _dt
 import random
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 __all__ = [
-    "SegmentTemplate",
-    "ChainTemplate",
     "CHAINS",
     "CHAIN_BY_KEY",
     "COLUMNS",
+    "ChainTemplate",
     "GenerationSummary",
+    "SegmentTemplate",
     "generate",
 ]
 
@@ -350,20 +351,14 @@ def _date(offset: int) -> str:
 class _Writers:
     """One csv writer per file of the folder, opened together so rows can stream to all of them."""
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, stack: ExitStack) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        self._files: list[IO[str]] = []
         self.w: dict[str, Any] = {}
         for name, cols in COLUMNS.items():
-            f = open(out_dir / name, "w", encoding="utf-8", newline="")
-            self._files.append(f)
+            f = stack.enter_context(open(out_dir / name, "w", encoding="utf-8", newline=""))  # noqa: SIM115
             writer = csv.writer(f, lineterminator="\n")
             writer.writerow(cols)
             self.w[name] = writer
-
-    def close(self) -> None:
-        for f in self._files:
-            f.close()
 
 
 def _person_name(rng: random.Random) -> str:
@@ -451,14 +446,12 @@ def generate(
         name = f"{city}{word}{suffix}" + (f"({z // (len(_CITIES) * len(_ZONE_WORDS)) + 1})"
                                            if z >= len(_CITIES) * len(_ZONE_WORDS) else "")
         zone_list.append(_Zone(z, f"Z{z + 1:03d}", f"Z{z + 1:03d}", name, province, places, chains, n))
-    out = _Writers(out_dir)
-    try:
+    with ExitStack() as stack:
+        out = _Writers(out_dir, stack)
         _write_products(out, summary)
         for zone in zone_list:
             _write_zone(rng, out, zone, zone_list, n_out, seed, unclassified_share, summary)
         _write_outside(rng, out, n_out, unclassified_share, summary)
-    finally:
-        out.close()
     summary.zones = zones
     return summary
 
@@ -589,9 +582,9 @@ def _write_zone(
                 w["grid_members.csv"].writerow((member, l2_id))
                 w["liaisons.csv"].writerow((dept_ids[n2 % len(dept_ids)], l2_id, "单元网格挂钩联系部门"))
                 compound = f"{zp}-G3-R{n2:06d}"
-                w["grids.csv"].writerow((compound, f"{rng.choice(_SYLLABLES)}{rng.choice(_SYLLABLES)}"
-                                         f"{rng.choice(('花园', '小区', '家园', '公寓'))}", 3, "general", "",
-                                         "true", zone.id, l2_id))
+                compound_name = (f"{rng.choice(_SYLLABLES)}{rng.choice(_SYLLABLES)}"
+                                 f"{rng.choice(('花园', '小区', '家园', '公寓'))}")
+                w["grids.csv"].writerow((compound, compound_name, 3, "general", "", "true", zone.id, l2_id))
                 summary.grids += 2
                 summary.people += 1
             g3_id = f"{zp}-G3-{g3 + 1:07d}"
@@ -738,7 +731,7 @@ def _write_need(
     day = created
     for s, st in enumerate(steps):
         w["project_steps.csv"].writerow((f"{pid}-{s + 1}", st, f"{_date(day)}T{9 + s:02d}:30:00+08:00", chief,
-                                         ""))
+                                         "", pid))
         day += rng.randint(2, 20)
     summary.projects += 1
     summary.project_steps += len(steps)
@@ -750,7 +743,7 @@ def _write_outside(rng: random.Random, out: _Writers, n_out: int, unclassified_s
         chain = CHAINS[k % len(CHAINS)]
         pattern = _PATTERNS[chain.key]
         leaf = pattern[(k // len(CHAINS)) % len(pattern)]
-        _, city, places = _CITIES[rng.randrange(len(_CITIES))]
+        places = _CITIES[rng.randrange(len(_CITIES))][2]
         row, _, _ = _firm_row(rng, f"X-E-{k:07d}", rng.choice(places), chain, leaf, k, False, unclassified_share)
         out.w["enterprises.csv"].writerow(row)
     summary.enterprises += n_out

@@ -72,6 +72,13 @@ def test_every_file_is_declared_and_every_column_too() -> None:
         assert set(cols) <= allowed, f"{name}: undeclared columns {sorted(set(cols) - allowed)}"
 
 
+def test_every_row_has_as_many_cells_as_the_header() -> None:
+    for path in sorted(DEMO.glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as f:
+            lengths = Counter(len(row) for row in csv.reader(f))
+        assert len(lengths) == 1, (path.name, lengths)
+
+
 def _check_value(schema: Schema, file: str, line: int, col: str, ptype: str, enum: str | None, value: str) -> None:
     where = f"{file}:{line} {col}={value!r}"
     if enum:

@@ -17,7 +17,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chainmatch.synth import CHAIN_BY_KEY, COLUMNS  # noqa: E402
+from chainmatch.synth import CHAIN_BY_KEY, COLUMNS
 
 OUT = ROOT / "seeds" / "demo"
 rng = random.Random(2024)
@@ -666,7 +666,7 @@ def liuzhi() -> None:
     chain_firms = [e for e, _, _ in chain_orgs]
     for i in range(12):
         p = person(f"LZ-P-I{i + 1:02d}", person_name(), "instructor", "六枝经开区党建工作指导站", z)
-        liaison(p, chain_firms[i % 4] if i < 4 else rng.choice(sum(groups.values(), [])), "党建指导员跟踪孵化企业党组织")
+        liaison(p, chain_firms[i % 4] if i < 4 else rng.choice([f for g in groups.values() for f in g]), "党建指导员跟踪孵化企业党组织")
     # ---- 企业吹哨、党委响应、部门报到: problems raised at joint meetings, closed with departments
     owner = "LZ-P-S0"
     probs = [
@@ -946,7 +946,7 @@ def chengdu() -> None:
                              ("楼宇联络员（兼职）", "物业人员（兼职）")[k], z), gid)
     person("CD-P-I1", person_name(), "instructor", "成都高新区党群工作部", z)
     # ---- 需求—资源—项目: three lists, a subset of the 127 matched projects
-    allf = sum(grp.values(), [])
+    allf = [f for g in grp.values() for f in g]
     resource("CD-R-001", "联享职工儿童之家托育服务", "other", z, nursery, product="托育服务",
              description="第三方专业机构运营，综合党委与吉泰社区党委联合筹办", synthetic=False)
     need("CD-N-001", "联享街区青年职工婴幼儿托育", "other", "closed", "2022-10-10", z, "", synthetic=False,
