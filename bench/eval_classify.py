@@ -15,8 +15,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chainmatch.classify import classify_many, default_classifier  # noqa: E402
-from chainmatch.industries import load_industries  # noqa: E402
+from chainmatch.classify import classify_many, default_classifier
+from chainmatch.industries import load_industries
 
 LABELLED = ROOT / "tests" / "data" / "labelled_products.csv"
 

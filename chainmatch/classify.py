@@ -29,6 +29,7 @@ __all__ = [
     "default_classifier",
     "knowledge_documents",
     "normalize_text",
+    "read_synonyms",
 ]
 
 _SYNONYMS_FILE = Path(__file__).parent / "data" / "industry_synonyms.csv"

@@ -13,12 +13,12 @@ from pathlib import Path
 from chainmatch.errors import UnknownIndustryCode
 
 __all__ = [
-    "Industry",
-    "Industries",
     "LEVEL_NAMES",
+    "Industries",
+    "Industry",
+    "check_code",
     "load_industries",
     "normalize_code",
-    "check_code",
 ]
 
 #: Level number → Chinese level name, as used by the standard.
@@ -208,9 +208,9 @@ def normalize_code(code: str) -> str:
     ('3531', '3531', 'A3531', 'F')
     """
     text = "".join(unicodedata.normalize("NFKC", code).split()).upper()
-    if len(text) >= 3 and text[0].isalpha() and text[1:].isdigit():
-        if _SECTION_OF_DIVISION.get(text[1:3]) == text[0]:
-            return text[1:]
+    is_prefixed = len(text) >= 3 and text[0].isalpha() and text[1:].isdigit()
+    if is_prefixed and _SECTION_OF_DIVISION.get(text[1:3]) == text[0]:
+        return text[1:]
     return text
 
 
