@@ -23,6 +23,13 @@ from chainmatch.store import Store, open_store
 
 __all__ = ["main", "build_parser"]
 
+FEATURE_TITLES_ZH = {
+    "link_io": "投入产出关联", "link_equipment": "设备用户关系", "link_template": "产业链模板", "link_taxonomy": "产品分类",
+    "trade_neighbourhood": "交易邻近", "text_match": "文本匹配", "same_grid": "同网格", "same_zone": "同开发区",
+    "chain_leader": "链主", "party_channel": "党组织渠道", "scale_fit": "规模匹配", "open_need": "待对接需求",
+    "chain_segment": "相邻环节",
+}
+
 Command = Callable[[argparse.Namespace, Settings, TextIO], int]
 
 
@@ -231,6 +238,89 @@ def cmd_generate(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
     return 0
 
 
+def _weights(settings: Settings) -> tuple[Any, str]:
+    from chainmatch.ranking import load_model
+
+    loaded = load_model(settings.model_path)
+    return (None, "默认权重 (default weights)") if loaded is None else loaded
+
+
+def cmd_recommend(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.enterprises import resolve
+    from chainmatch.index import build_index
+    from chainmatch.ranking import Filters, recommend
+
+    store = _open(settings)
+    try:
+        found = resolve(store, args.enterprise)
+        index = build_index(store)
+    finally:
+        store.close()
+    weights, model_name = _weights(settings)
+    filters = Filters(zone=args.zone, grid=args.grid, chain=args.chain, scale=args.scale,
+                      has_party=None if args.has_party is None else args.has_party == "yes")
+    result = recommend(index, found.node.id, direction=args.direction, scope=args.scope, top=args.top,
+                       filters=filters, weights=weights, model_name=model_name)
+    if args.json:
+        _json({"matched_by": found.matched_by, "recommendations": result}, out)
+        return 0
+    titles = {"buyers": "潜在买家 (下游)", "suppliers": "潜在供应商 (上游)", "partners": "潜在合作伙伴 (同环节)"}
+    scopes = {"zone": "区内", "outside": "区外", "all": "区内外"}
+    out.write(f"{result.source_name} 的{titles[result.direction]}, 范围: {scopes[result.scope]}, 模型: {result.model}\n")
+    if not result.items:
+        out.write(f"（无推荐: {result.reason}）\n")
+        return 0
+    for item in result.items:
+        out.write(f"{item.rank:>2}. {item.name} [{item.zone}{' · ' + item.grid if item.grid else ''}]  得分 {item.score:.2f}\n")
+        out.write(f"    路径: {item.path}\n")
+        if item.reasons:
+            out.write(f"    理由: {'；'.join(item.reasons)}\n")
+        parts = ", ".join(f"{FEATURE_TITLES_ZH.get(k, k)} {v:+.2f}" for k, v in item.contributions.items())
+        out.write(f"    贡献: {parts}\n")
+        if item.introducers:
+            out.write(f"    牵线: {'；'.join(item.introducers)}\n")
+    out.write(f"（共考察 {result.candidates_considered} 家候选企业）\n")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.index import build_index
+    from chainmatch.outcomes import train
+
+    store = _open(settings)
+    try:
+        result = train(store, build_index(store), settings.model_path)
+    finally:
+        store.close()
+    if args.json:
+        _json({"trained": result.trained, "message": result.message, "summary": result.summary}, out)
+    else:
+        out.write(result.message + "\n")
+        adjustment = result.summary.get("learned_adjustment")
+        if isinstance(adjustment, dict):
+            for k, v in adjustment.items():
+                out.write(f"  {FEATURE_TITLES_ZH.get(k, k)}: {v:+.3f}\n")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.evaluation import evaluate_ickg, evaluate_store, format_report
+
+    if args.dataset:
+        report = evaluate_ickg(Path(args.dataset), seed=args.seed, bootstrap=args.bootstrap)
+    else:
+        store = _open(settings)
+        try:
+            report = evaluate_store(store, hide=args.hide, seed=args.seed, bootstrap=args.bootstrap)
+        finally:
+            store.close()
+    if args.json:
+        _json(report, out)
+    else:
+        out.write(format_report(report))
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------
 
 
@@ -272,6 +362,25 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--enterprises", type=int, default=1000)
     sp.add_argument("--zones", type=int, default=1)
     sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--json", action="store_true")
+    sp = add("recommend", cmd_recommend, "rank buyers, suppliers or partners for a firm, each with its reasons")
+    sp.add_argument("enterprise", help="id, full name, short name or alias")
+    sp.add_argument("--direction", default="buyers", help="buyers (下游), suppliers (上游) or partners (同环节)")
+    sp.add_argument("--scope", default="all", help="zone (区内), outside (区外) or all")
+    sp.add_argument("--top", type=int, default=10)
+    sp.add_argument("--zone", help="only firms of this zone id")
+    sp.add_argument("--grid", help="only firms of this grid id")
+    sp.add_argument("--chain", help="only firms in this chain id")
+    sp.add_argument("--scale", choices=["above", "below"], help="only 规上 (above) or 规下 (below) firms")
+    sp.add_argument("--has-party", choices=["yes", "no"], help="only firms with (or without) a party organization")
+    sp.add_argument("--json", action="store_true")
+    sp = add("train", cmd_train, "learn ranking weights from signed and declined projects (default weights until enough)")
+    sp.add_argument("--json", action="store_true")
+    sp = add("evaluate", cmd_evaluate, "hide known supplier→buyer links, rank, and report Hit@10, NDCG@10, MRR, Recall@50")
+    sp.add_argument("--dataset", help="path to an ICKG quadruples CSV (train/valid splits); default: the store's trades")
+    sp.add_argument("--hide", type=float, default=0.2, help="share of known trades hidden (store evaluation)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
     sp.add_argument("--json", action="store_true")
     return p
 

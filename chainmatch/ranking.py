@@ -67,6 +67,7 @@ __all__ = [
     "Recommendations",
     "RankingModel",
     "build_pipeline",
+    "pairwise",
     "recommend",
     "candidate_features",
     "save_model",
@@ -160,43 +161,77 @@ class Recommendations:
 
 def build_pipeline(C: float = 1.0) -> Pipeline:
     """The learning part of the ranking model: scaled features into a class-balanced logistic regression."""
+    # Pairwise differences are symmetric around 0: no centring, no intercept.
     return Pipeline([
-        ("scale", StandardScaler()),
-        ("logit", LogisticRegression(C=C, class_weight="balanced", max_iter=1000)),
+        ("scale", StandardScaler(with_mean=False)),
+        ("logit", LogisticRegression(C=C, fit_intercept=False, max_iter=1000)),
     ])
+
+
+def pairwise(
+    X: NDArray[np.float64], y: NDArray[np.int_], groups: NDArray[np.int_],
+) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
+    """Turn outcomes into within-group comparisons: (signed − declined) labelled 1 and its negation 0.
+
+    Ranking orders the candidates of one firm, so the model learns what tells a signed partner from
+    a declined one *of the same firm*, not what tells one firm's projects from another's.
+
+    >>> D, t = pairwise(np.array([[1.0, 0], [0, 1], [0, 0]]), np.array([1, 0, 0]), np.array([7, 7, 8]))
+    >>> D.tolist(), t.tolist()
+    ([[1.0, -1.0], [-1.0, 1.0]], [1, 0])
+    """
+    rows: list[NDArray[np.float64]] = []
+    for g in np.unique(groups):
+        members = groups == g
+        pos, neg = X[members & (y == 1)], X[members & (y == 0)]
+        if len(pos) and len(neg):
+            rows.append((pos[:, None, :] - neg[None, :, :]).reshape(-1, X.shape[1]))
+    if not rows:
+        return np.zeros((0, X.shape[1])), np.zeros(0, dtype=np.int_)
+    D = np.concatenate(rows)
+    return np.concatenate([D, -D]), np.concatenate([np.ones(len(D), dtype=np.int_), np.zeros(len(D), dtype=np.int_)])
 
 
 class RankingModel(BaseEstimator):  # type: ignore[misc]
     """Linear ranking weights: the defaults, adjusted by what signed and declined projects teach.
 
-    ``fit(X, y)`` fits :func:`build_pipeline` on outcome features (y = 1 signed, 0 declined or
-    dropped) and sets ``weights_`` = default weights + the logistic coefficients brought back to
-    raw feature units. A feature the outcomes never varied keeps its default weight, so a model
-    trained on one matchmaking event does not forget the rest of the chain knowledge.
+    ``fit(X, y, groups)`` compares, within each group (the firm whose partners were sought), the
+    features of signed partners with those of declined or dropped ones (:func:`pairwise`), fits
+    :func:`build_pipeline` on those differences and sets ``weights_`` = default weights + the
+    logistic coefficients in raw feature units, each adjustment bounded by the default weight
+    itself: outcomes can remove a feature's weight or double it, not turn evidence for a match into
+    evidence against it, and a few dozen outcomes cannot swamp the chain knowledge. A feature the
+    outcomes never varied keeps its default weight, so a model trained on one matchmaking event
+    does not forget the rest.
 
     >>> X = np.zeros((6, len(FEATURES))); X[:3, _F["same_grid"]] = 1
-    >>> m = RankingModel().fit(X, np.array([1, 1, 1, 0, 0, 0]))
+    >>> m = RankingModel().fit(X, np.array([1, 1, 1, 0, 0, 0]), np.zeros(6, dtype=int))
     >>> bool(m.weights_[_F["same_grid"]] > DEFAULT_WEIGHTS["same_grid"])
     True
     >>> float(m.weights_[_F["link_io"]]) == DEFAULT_WEIGHTS["link_io"]
     True
     """
 
-    def __init__(self, C: float = 1.0) -> None:
+    def __init__(self, C: float = 0.1) -> None:
         self.C = C
 
-    def fit(self, X: NDArray[np.float64], y: NDArray[np.int_]) -> RankingModel:
+    def fit(self, X: NDArray[np.float64], y: NDArray[np.int_], groups: NDArray[np.int_]) -> RankingModel:
+        D, t = pairwise(X, y, groups)
+        if len(t) == 0:
+            raise DataError("No firm has both a signed and an unsuccessful project: nothing to learn from.")
         pipe = build_pipeline(self.C)
-        pipe.fit(X, y)
+        pipe.fit(D, t)
         scaler: StandardScaler = pipe.named_steps["scale"]
         logit: LogisticRegression = pipe.named_steps["logit"]
         raw = logit.coef_[0] / np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
         raw[scaler.var_ == 0] = 0.0
         self.pipeline_ = pipe
         self.coef_raw_ = raw
-        self.weights_ = _default_vector() + raw
+        prior = _default_vector()
+        self.weights_ = prior + np.clip(raw, -prior, prior)
         self.n_samples_ = int(len(y))
         self.n_positive_ = int(np.sum(y))
+        self.n_pairs_ = int(len(t) // 2)
         return self
 
     def decision_function(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -425,13 +460,17 @@ def _vector_features(index: MatchIndex, s: int, firms: NDArray[np.int32], X: NDA
 
 def candidate_features(
     index: MatchIndex, source: int, direction: str, *, scope: str = "all", filters: Filters | None = None,
+    exclude_known: bool = True,
 ) -> tuple[NDArray[np.int32], NDArray[np.float64], _Pool]:
-    """All candidates of one query and their feature matrix (without ``text_match``, filled later for the best)."""
+    """All candidates of one query and their feature matrix (without ``text_match``, filled later for the best).
+
+    ``exclude_known`` leaves out the firms it already trades with in this direction: they are known
+    partners, not recommendations (training keeps them: a signed deal usually became a trade).
+    """
     mask = _scope_mask(index, source, scope, filters or Filters())
-    # Firms it already trades with in this direction are known partners, not recommendations.
-    if direction == "buyers":
+    if exclude_known and direction == "buyers":
         mask[index.trade_out[source]] = False
-    elif direction == "suppliers":
+    elif exclude_known and direction == "suppliers":
         mask[index.trade_in[source]] = False
     pool = _gather(index, source, direction, mask)
     firms = np.array(pool.firms, dtype=np.int32)
@@ -568,7 +607,7 @@ def feature_matrix(
     for row, (s, _) in enumerate(pairs):
         by_source.setdefault(s, []).append(row)
     for s, rows in by_source.items():
-        firms, F, _ = candidate_features(index, s, direction)
+        firms, F, _ = candidate_features(index, s, direction, exclude_known=False)
         where = {int(f): r for r, f in enumerate(firms.tolist())}
         for row in rows:
             c = pairs[row][1]

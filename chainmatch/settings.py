@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "DEFAULT_DEMO_DIR"]
@@ -36,11 +36,19 @@ class Settings(BaseSettings):
     """Data folder that ``serve`` loads into an empty store on first start."""
     load_demo: bool = True
     """Whether ``serve`` loads ``demo_dir`` into an empty store."""
+    model_path: Path = Path("chainmatch-model.json")
+    """Where ``chainmatch train`` saves the ranking model and the service reads it (default weights if absent)."""
     neo4j_uri: str | None = None
     """Bolt URI of a Neo4j server; when set, chainmatch uses Neo4j instead of the embedded store."""
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
     neo4j_database: str = "neo4j"
+    deadline_paperwork_days: int = Field(default=1, ge=1)
+    """Time limit for paperwork needs (审批 approvals): the "1" of the "135" rule."""
+    deadline_problem_days: int = Field(default=3, ge=1)
+    """Time limit for problems (land, workers, finance, technology, other): the "3" of "135"."""
+    deadline_feedback_days: int = Field(default=5, ge=1)
+    """Time limit for feedback (buyers and supply matching, each project step): the "5" of "135"."""
 
     @property
     def store_kind(self) -> str:

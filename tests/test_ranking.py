@@ -105,8 +105,12 @@ def test_known_trade_partners_are_not_recommended(index: MatchIndex) -> None:
 
 def test_trained_weights_round_trip_and_change_the_ranking(index: MatchIndex, tmp_path: Path) -> None:
     X = np.zeros((8, len(FEATURES)))
-    X[:4, FEATURES.index("same_grid")] = 1  # outcomes: firms in the maker's grid signed, the others declined
-    model = RankingModel().fit(X, np.array([1, 1, 1, 1, 0, 0, 0, 0]))
+    X[:4, FEATURES.index("same_grid")] = 1  # outcomes: firms in the maker's grid signed,
+    X[4:, FEATURES.index("open_need")] = 1  # firms that had only posted a need declined
+    model = RankingModel(C=10.0).fit(X, np.array([1, 1, 1, 1, 0, 0, 0, 0]), np.zeros(8, dtype=int))
+    w = dict(zip(FEATURES, model.weights_))
+    assert w["open_need"] == 0.0 and w["same_grid"] == pytest.approx(2 * 0.3)  # bounded by the default
+    assert w["link_equipment"] == 1.2  # never varied: default kept
     save_model(model, tmp_path / "m.json", summary={"projects": 8})
     loaded = load_model(tmp_path / "m.json")
     assert loaded is not None

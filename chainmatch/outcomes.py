@@ -1,0 +1,113 @@
+"""Outcomes: what matchmaking projects taught, turned into training data for the ranking model.
+
+A project between a supplier and a buyer that ended ``signed`` is a positive example; one that
+ended ``declined`` or ``dropped`` (no answer) is a negative one; open projects teach nothing yet.
+Features are computed from the supplier's side, as a ``buyers`` recommendation would see the buyer,
+and the model compares signed with unsuccessful buyers of the same supplier.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from chainmatch.errors import DataError
+from chainmatch.index import MatchIndex
+from chainmatch.ranking import FEATURES, RankingModel, feature_matrix, save_model
+from chainmatch.store import Store
+
+__all__ = ["Outcomes", "TrainResult", "collect_outcomes", "train", "MIN_OUTCOMES", "MIN_PER_CLASS"]
+
+POSITIVE = frozenset({"signed"})
+NEGATIVE = frozenset({"declined", "dropped"})
+MIN_OUTCOMES = 20
+"""Closed projects needed before a model replaces the default weights."""
+MIN_PER_CLASS = 5
+"""Signed and unsuccessful projects needed each."""
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    pairs: list[tuple[int, int]]
+    """(supplier position, buyer position) in the index."""
+    labels: NDArray[np.int_]
+    projects: list[str]
+    statuses: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0
+    """Closed projects that lack a supplier or buyer known to the index."""
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    trained: bool
+    message: str
+    summary: dict[str, object]
+    model: RankingModel | None = None
+
+
+def collect_outcomes(store: Store, index: MatchIndex) -> Outcomes:
+    """Every closed supplier–buyer project in the store, labelled 1 (signed) or 0 (declined, dropped)."""
+    status = {n.id: str(n.props.get("status", "")) for n in store.scan("Project")}
+    parties: dict[str, dict[str, list[str]]] = {}
+    for r in store.scan_rels("PARTY_TO"):
+        role = str(r.props.get("role", ""))
+        parties.setdefault(r.dst, {}).setdefault(role, []).append(r.src)
+    pairs, labels, projects = [], [], []
+    skipped = 0
+    counts = Counter(status.values())
+    for project, st in sorted(status.items()):
+        if st not in POSITIVE and st not in NEGATIVE:
+            continue
+        roles = parties.get(project, {})
+        suppliers = [index.pos[e] for e in roles.get("supplier", []) if e in index.pos]
+        buyers = [index.pos[e] for e in roles.get("buyer", []) if e in index.pos]
+        if not suppliers or not buyers:
+            skipped += 1
+            continue
+        for s in suppliers:
+            for b in buyers:
+                pairs.append((s, b))
+                labels.append(1 if st in POSITIVE else 0)
+                projects.append(project)
+    return Outcomes(pairs, np.array(labels, dtype=np.int_), projects, dict(counts), skipped)
+
+
+def train(store: Store, index: MatchIndex, model_path: Path) -> TrainResult:
+    """Fit the ranking model on the store's project outcomes and save it, when there are enough of them.
+
+    With fewer than :data:`MIN_OUTCOMES` closed projects, or fewer than :data:`MIN_PER_CLASS` of
+    either kind, nothing is saved and the service keeps (or returns to) the default weights.
+    """
+    outcomes = collect_outcomes(store, index)
+    n, pos = len(outcomes.labels), int(outcomes.labels.sum()) if len(outcomes.labels) else 0
+    summary: dict[str, object] = {
+        "closed_pairs": n, "signed": pos, "declined_or_dropped": n - pos,
+        "project_statuses": outcomes.statuses, "skipped_projects": outcomes.skipped,
+    }
+    if n < MIN_OUTCOMES or pos < MIN_PER_CLASS or n - pos < MIN_PER_CLASS:
+        if model_path.exists():
+            model_path.unlink()
+        return TrainResult(
+            False,
+            f"Only {n} closed projects ({pos} signed, {n - pos} declined or dropped): at least {MIN_OUTCOMES}, with "
+            f"{MIN_PER_CLASS} of each, are needed. Ranking uses the default weights until then.",
+            summary,
+        )
+    X = feature_matrix(index, outcomes.pairs, "buyers")
+    groups = np.array([s for s, _ in outcomes.pairs], dtype=np.int_)
+    try:
+        model = RankingModel().fit(X, outcomes.labels, groups)
+    except DataError as e:
+        return TrainResult(False, f"{e} Ranking keeps the default weights.", summary)
+    summary["comparisons"] = model.n_pairs_
+    summary["learned_adjustment"] = {
+        f: round(float(w), 4) for f, w in zip(FEATURES, model.coef_raw_) if abs(w) > 1e-9
+    }
+    save_model(model, model_path, summary=summary)
+    return TrainResult(
+        True, f"Trained on {n} closed projects ({pos} signed); saved to {model_path}.", summary, model
+    )
