@@ -637,7 +637,7 @@ def liuzhi() -> None:
     ch = chain(z, "LZ-C-CCH", "煤—焦—氢", "coal_hydrogen", ["LZ-E-001"], "六枝经开区煤焦氢产业链工作专班")
     firm("LZ-E-001", "贵州美锦华宇新能源有限公司", "美锦华宇", z, "", ["冶金焦炭", "焦炉煤气", "工业氢气", "煤焦油"],
          ["2521", "2619"], [ch.seg["炼焦"], ch.seg["氢能"]], scale="above", output=900000, employees=1600,
-         synthetic=False, source=f"{A003}：链主企业；产值、人数为示意", aliases=["美锦华宇", "贵州美锦"])
+         synthetic=False, source=f"{A003}：链主企业；产值、人数为示意", aliases=["贵州美锦", "美锦"])
     n = 2
     groups: dict[str, list[str]] = {}
     for leaf, k, words in (("煤炭开采洗选", 12, ("煤业", "矿业")), ("矿山装备", 8, ("机械", "重工", "装备")),
