@@ -34,7 +34,11 @@ def code_prefixes(code: str) -> list[str]:
     ['35', '353', '3531']
     >>> code_prefixes("C")
     []
+    >>> code_prefixes("ickg:电商行业")
+    ['ickg:电商行业']
     """
+    if ":" in code:
+        return [code]  # a label outside GB/T: only itself
     code = code.lstrip("ABCDEFGHIJKLMNOPQRST") if len(code) > 1 else ("" if code.isalpha() else code)
     return [code[:n] for n in range(2, len(code) + 1)]
 
@@ -96,10 +100,16 @@ class MatchIndex:
     grid_chiefs: dict[int, list[str]]
     """Grid position → names of its grid chiefs (the grid's own, else its parents')."""
     pos: dict[str, int] = field(default_factory=dict)
+    extra_links: dict[str, dict[str, list[tuple[str, float, str, str]]]] = field(default_factory=dict)
+    """Industry links beyond the shipped knowledge: direction → code → (other code, weight, kind, evidence).
+    Codes here may be any label (e.g. a dataset's own industry names), not only GB/T codes."""
 
     def __post_init__(self) -> None:
         if not self.pos:
             self.pos = {id_: i for i, id_ in enumerate(self.ids)}
+        self.buyer_activity = _activity(self.trade_in)
+        """Per firm: log-scaled count of its known suppliers (how actively it buys), in [0, 1]."""
+        self.supplier_activity = _activity(self.trade_out)
 
     @property
     def n(self) -> int:
@@ -121,11 +131,18 @@ class MatchIndex:
             out[s] = np.array([b for b in out[s] if b not in bs], dtype=np.int32)
         for b, ss in hidden_in.items():
             inn[b] = np.array([s for s in inn[b] if s not in ss], dtype=np.int32)
-        copy = MatchIndex(**{**self.__dict__, "trade_out": out, "trade_in": inn})
+        fields = {k: v for k, v in self.__dict__.items() if k not in ("buyer_activity", "supplier_activity")}
+        copy = MatchIndex(**{**fields, "trade_out": out, "trade_in": inn})
         return copy
 
 
 _EMPTY: NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+
+
+def _activity(lists: list[NDArray[np.int32]]) -> NDArray[np.float64]:
+    counts = np.log1p(np.array([len(x) for x in lists], dtype=np.float64))
+    top = counts.max() if len(counts) else 0.0
+    return counts / top if top > 0 else counts
 
 
 def _default_classify_many() -> ClassifyMany:

@@ -15,8 +15,12 @@ Features (all in [0, 1]):
     strength of the best industry link of each kind between the firm and the candidate
     (input-output table, equipment-user rule, chain template, product taxonomy).
 ``trade_neighbourhood``
-    the candidate already trades with firms of the firm's own industry (buys from them for
-    ``buyers``, supplies them for ``suppliers``): log-scaled count, 10 or more is 1.
+    the candidate already trades with the firm's peers — firms of its own industry and firms that
+    serve the same partners (buys from them for ``buyers``, supplies them for ``suppliers``):
+    log-scaled count, 10 or more is 1.
+``trade_activity``
+    how many known partners of that kind the candidate has at all (a busy buyer buys again):
+    log-scaled, relative to the busiest firm.
 ``text_match``
     character-bigram overlap between what one side offers and what the other asks for
     (products vs. open-need texts; for ``partners`` products vs. products).
@@ -79,7 +83,7 @@ Scope = Literal["zone", "outside", "all"]
 DIRECTIONS: tuple[str, ...] = ("buyers", "suppliers", "partners")
 SCOPES: tuple[str, ...] = ("zone", "outside", "all")
 FEATURES: tuple[str, ...] = (
-    "link_io", "link_equipment", "link_template", "link_taxonomy", "trade_neighbourhood",
+    "link_io", "link_equipment", "link_template", "link_taxonomy", "trade_neighbourhood", "trade_activity",
     "text_match", "same_grid", "same_zone", "chain_leader", "party_channel", "scale_fit", "open_need",
     "chain_segment",
 )
@@ -88,7 +92,7 @@ _LINK_KINDS = {"io": "link_io", "equipment_rule": "link_equipment", "template": 
                "taxonomy": "link_taxonomy"}
 FEATURE_TITLES = {
     "link_io": "投入产出关联", "link_equipment": "设备用户关系", "link_template": "产业链模板关联",
-    "link_taxonomy": "产品分类关联", "trade_neighbourhood": "交易邻近",
+    "link_taxonomy": "产品分类关联", "trade_neighbourhood": "交易邻近", "trade_activity": "交易活跃",
     "text_match": "产品与需求文本匹配", "same_grid": "同一网格", "same_zone": "同一开发区", "chain_leader": "链主企业",
     "party_channel": "同一党组织渠道", "scale_fit": "规模匹配", "open_need": "有对应的待对接需求",
     "chain_segment": "产业链相邻环节",
@@ -98,7 +102,7 @@ FEATURE_TITLES = {
 # the strongest single signal; locality and party channels make the introduction cheap.
 DEFAULT_WEIGHTS: dict[str, float] = {
     "link_io": 1.0, "link_equipment": 1.2, "link_template": 0.8, "link_taxonomy": 0.5,
-    "trade_neighbourhood": 0.9, "text_match": 0.8, "same_grid": 0.3, "same_zone": 0.5,
+    "trade_neighbourhood": 0.9, "trade_activity": 0.3, "text_match": 0.8, "same_grid": 0.3, "same_zone": 0.5,
     "chain_leader": 0.2, "party_channel": 0.3, "scale_fit": 0.15, "open_need": 1.5, "chain_segment": 0.6,
 }
 
@@ -359,7 +363,9 @@ def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_]) 
     if direction in ("buyers", "suppliers"):
         for code in codes:
             basis = index.code_basis[s].get(code, "")
-            for other, weight, kind, evidence in _links(code, link_direction):
+            links = _links(code, link_direction) if ":" not in code else ()
+            extra = index.extra_links.get(link_direction, {}).get(code, [])
+            for other, weight, kind, evidence in (*links, *extra):
                 firms = index.firms_under(other)
                 firms = firms[mask[firms]][:FIRMS_PER_LINK]
                 col = _F[_LINK_KINDS[kind]]
@@ -382,11 +388,15 @@ def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_]) 
                     if f not in pool.why:
                         pool.why[f] = (0.5, "sibling", code, index.code_basis[s].get(code, ""), prefix,
                                        f"同属 {prefix} {_industry_name(prefix)}")
-    # 2. Trade neighbourhood: who trades with the firm's industry peers.
-    if direction in ("buyers", "suppliers") and codes:
-        peers = index.firms_under(codes[0])[:PEERS]
+    # 2. Trade neighbourhood: who trades with the firm's peers (same industry, or serving the same partners).
+    if direction in ("buyers", "suppliers"):
         trades = index.trade_out if direction == "buyers" else index.trade_in
-        lists = [trades[p] for p in peers.tolist() if p != s]
+        back = index.trade_in if direction == "buyers" else index.trade_out
+        peer_set = set(index.firms_under(codes[0])[:PEERS].tolist()) if codes else set()
+        for partner in trades[s].tolist():
+            peer_set.update(back[partner][:PEERS].tolist())
+        peer_set.discard(s)
+        lists = [trades[p] for p in sorted(peer_set)]
         if lists:
             everyone = np.concatenate(lists) if len(lists) > 1 else lists[0]
             if everyone.size:
@@ -477,6 +487,9 @@ def candidate_features(
     X = np.array(pool.X, dtype=np.float64).reshape(len(pool.firms), len(FEATURES))
     if len(firms):
         _vector_features(index, source, firms, X)
+        if direction in ("buyers", "suppliers"):
+            activity = index.buyer_activity if direction == "buyers" else index.supplier_activity
+            X[:, _F["trade_activity"]] = activity[firms]
     return firms, X, pool
 
 
