@@ -1,0 +1,216 @@
+"""All of chainmatch's Cypher: named statements with the parameters they take, built from ``graph_schema``.
+
+Cypher 5 cannot take a label or a relationship type as a parameter, so there is one statement per
+label, per relationship type and per (type, end labels) the schema declares. Those names are
+identifiers checked by ``graph_schema`` (``[A-Za-z][A-Za-z0-9_]*``), never caller input; every value
+travels as a ``$parameter``. The statements run on Neo4j 5 (their judge is Neo4j's own Cypher
+front-end, see ``tests/test_cypher_lint.py``) and on ArcadeDB's Bolt server (the test double).
+
+>>> s = statements()
+>>> s["merge_nodes:Zone"].text
+'UNWIND $rows AS row MERGE (n:Zone {id: row.id}) SET n = row.props'
+>>> sorted(s["edges_out:Enterprise:SUPPLIES"].params)
+['ids', 'limit']
+>>> statement("merge_nodes:Nope")
+Traceback (most recent call last):
+...
+chainmatch.errors.SchemaError: No Cypher statement 'merge_nodes:Nope': its label or relationship type is not declared in graph_schema/schema.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from chainmatch.errors import SchemaError
+from graph_schema import Label, Schema, load_schema, neo4j_ddl
+
+__all__ = [
+    "COUNT_NODES",
+    "COUNT_RELS",
+    "DELETE_ALL",
+    "PING",
+    "TEXT_FIELDS",
+    "Statement",
+    "statement",
+    "statements",
+]
+
+TEXT_FIELDS = ("name", "short_name", "aliases", "title")
+"""Properties ``find(text=...)`` searches besides the id (when the label declares them)."""
+
+PING = "ping"
+COUNT_NODES = "count_nodes"
+COUNT_RELS = "count_rels"
+DELETE_ALL = "delete_all"
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One Cypher statement: its ``name``, its ``text`` and the ``params`` it must be sent.
+
+    ``kind`` says how it may run: ``read`` and ``write`` in managed transactions, ``schema``
+    (constraints and indexes) on its own, since Neo4j refuses schema and data changes in one transaction.
+    """
+
+    name: str
+    text: str
+    params: frozenset[str]
+    kind: Literal["read", "write", "schema"] = "read"
+
+    def __post_init__(self) -> None:
+        used = frozenset(_PARAM.findall(self.text))
+        if used != self.params:
+            raise SchemaError(
+                f"Cypher statement '{self.name}' uses parameters {sorted(used)} but declares {sorted(self.params)}."
+            )
+
+
+def _s(name: str, text: str, kind: Literal["read", "write", "schema"] = "read") -> Statement:
+    return Statement(name, text, frozenset(_PARAM.findall(text)), kind)
+
+
+def _text_filter(lab: Label) -> str:
+    """``$text`` contained (case-insensitively) in the id or in a text property ``lab`` declares."""
+    tests = ["toLower(n.id) CONTAINS $text"]
+    for f in TEXT_FIELDS:
+        prop = lab.properties.get(f)
+        if prop is None or f == lab.key:
+            continue
+        if prop.type == "list":
+            tests.append(f"any(a IN coalesce(n.{f}, []) WHERE toLower(a) CONTAINS $text)")
+        else:
+            tests.append(f"toLower(n.{f}) CONTAINS $text")
+    return "($text IS NULL OR " + " OR ".join(tests) + ")"
+
+
+def _label_statements(lab: Label) -> Iterator[Statement]:
+    L = lab.name
+    yield _s(f"merge_nodes:{L}", f"UNWIND $rows AS row MERGE (n:{L} {{id: row.id}}) SET n = row.props", "write")
+    yield _s(
+        f"delete_nodes:{L}",
+        f"UNWIND $ids AS id MATCH (n:{L} {{id: id}}) DETACH DELETE n RETURN count(*) AS deleted",
+        "write",
+    )
+    yield _s(
+        f"get_nodes:{L}",
+        f"UNWIND $ids AS id MATCH (n:{L} {{id: id}}) RETURN n.id AS id, properties(n) AS props",
+    )
+    yield _s(
+        f"find_nodes:{L}",
+        f"MATCH (n:{L}) WHERE {_text_filter(lab)} AND all(k IN keys($where) WHERE n[k] = $where[k]) "
+        "RETURN n.id AS id, properties(n) AS props ORDER BY n.id SKIP $skip LIMIT $limit",
+    )
+    # Keyset pages: each page is one bounded read, whatever the size of the label.
+    yield _s(
+        f"scan_nodes:{L}",
+        f"MATCH (n:{L}) WHERE n.id > $after RETURN n.id AS id, properties(n) AS props ORDER BY n.id LIMIT $limit",
+    )
+
+
+def _rel_statements(schema: Schema) -> Iterator[Statement]:
+    for rel in schema.relationships.values():
+        T = rel.name
+        for src in rel.from_labels:
+            for dst in rel.to_labels:
+                yield _s(
+                    f"merge_rels:{T}:{src}:{dst}",
+                    f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}}) MATCH (b:{dst} {{id: row.dst}}) "
+                    f"MERGE (a)-[r:{T}]->(b) SET r = row.props",
+                    "write",
+                )
+            yield _s(
+                f"reset_out:{T}:{src}",
+                f"UNWIND $ids AS id MATCH (:{src} {{id: id}})-[r:{T}]->() DELETE r",
+                "write",
+            )
+            yield _s(
+                f"edges_out:{src}:{T}",
+                f"UNWIND $ids AS id MATCH (n:{src} {{id: id}}) "
+                f"CALL (n) {{ MATCH (n)-[r:{T}]->(m) RETURN r, m ORDER BY m.id LIMIT $limit }} "
+                "RETURN n.id AS id, properties(r) AS rel, labels(m) AS far_labels, m.id AS far_id, "
+                "properties(m) AS far",
+            )
+            # Pages of source nodes, then all their relationships of the type: bounded and resumable.
+            yield _s(
+                f"scan_rels:{T}:{src}",
+                f"MATCH (a:{src})-[:{T}]->() WHERE a.id > $after WITH DISTINCT a ORDER BY a.id LIMIT $limit "
+                f"MATCH (a)-[r:{T}]->(b) "
+                "RETURN a.id AS src, labels(b) AS dst_labels, b.id AS dst, properties(r) AS props "
+                "ORDER BY src, dst",
+            )
+        for dst in rel.to_labels:
+            yield _s(
+                f"reset_in:{T}:{dst}",
+                f"UNWIND $ids AS id MATCH (:{dst} {{id: id}})<-[r:{T}]-() DELETE r",
+                "write",
+            )
+            yield _s(
+                f"edges_in:{dst}:{T}",
+                f"UNWIND $ids AS id MATCH (n:{dst} {{id: id}}) "
+                f"CALL (n) {{ MATCH (n)<-[r:{T}]-(m) RETURN r, m ORDER BY m.id LIMIT $limit }} "
+                "RETURN n.id AS id, properties(r) AS rel, labels(m) AS far_labels, m.id AS far_id, "
+                "properties(m) AS far",
+            )
+
+
+def _counts(schema: Schema) -> Iterator[Statement]:
+    # One round trip each; in Neo4j every branch is answered from the count store.
+    yield _s(COUNT_NODES, " UNION ALL ".join(
+        f"MATCH (n:{L}) RETURN '{L}' AS name, count(n) AS count" for L in schema.labels
+    ))
+    yield _s(COUNT_RELS, " UNION ALL ".join(
+        f"MATCH ()-[r:{T}]->() RETURN '{T}' AS name, count(r) AS count" for T in schema.relationships
+    ))
+
+
+def _build(schema: Schema) -> dict[str, Statement]:
+    out: dict[str, Statement] = {}
+
+    def add(st: Statement) -> None:
+        if st.name in out:
+            raise SchemaError(f"Two Cypher statements are named '{st.name}'.")
+        out[st.name] = st
+
+    add(_s(PING, "RETURN 1 AS ok"))
+    # Deletes in bounded transactions; only for emptying a dedicated database (tests, migrate --replace).
+    add(_s(DELETE_ALL, "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted", "write"))
+    for st in _counts(schema):
+        add(st)
+    for lab in schema.labels.values():
+        for st in _label_statements(lab):
+            add(st)
+    for st in _rel_statements(schema):
+        add(st)
+    for ddl in neo4j_ddl(schema):
+        name = ddl.split()[2]  # CREATE CONSTRAINT|INDEX <name> IF NOT EXISTS ...
+        add(Statement(f"schema:{name}", ddl, frozenset(), "schema"))
+    return out
+
+
+@cache
+def _default() -> Mapping[str, Statement]:
+    return _build(load_schema())
+
+
+def statements(schema: Schema | None = None) -> Mapping[str, Statement]:
+    """Every statement chainmatch runs, by name (built once for the shipped schema)."""
+    if schema is None or schema is load_schema():
+        return _default()
+    return _build(schema)
+
+
+def statement(name: str, schema: Schema | None = None) -> Statement:
+    """The statement called ``name``; a :class:`SchemaError` names what is undeclared."""
+    try:
+        return statements(schema)[name]
+    except KeyError:
+        raise SchemaError(
+            f"No Cypher statement '{name}': its label or relationship type is not declared in "
+            "graph_schema/schema.toml."
+        ) from None

@@ -1,0 +1,325 @@
+"""The Neo4j store: the graph in Neo4j 5 through the official driver, with the statements of ``chainmatch.cypher``.
+
+Open it once with :meth:`Neo4jStore.connect` (the CLI command or the API's lifespan does) and pass
+it on. Every call runs in managed transactions (``execute_read`` / ``execute_write``), which the
+driver retries on transient errors and lost connections; ``write`` is one transaction, sent as
+``UNWIND $rows`` chunks, so a batch lands whole or not at all and can be re-run safely. Reads are
+bounded: ids go in chunks, scans go in keyset pages. Driver errors become chainmatch errors that
+name the URI (never the password), the cause and the fix.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import neo4j
+from neo4j import exceptions as nx
+
+from chainmatch.cypher import COUNT_NODES, COUNT_RELS, DELETE_ALL, PING, Statement, statement, statements
+from chainmatch.errors import ConfigError, Conflict, StoreError, StoreUnavailable
+from chainmatch.settings import Settings
+from chainmatch.store import Counts, Direction, Edge, GraphBatch, Node, Rel
+from graph_schema import Schema, load_schema
+
+__all__ = ["Neo4jStore", "redact_uri"]
+
+T = TypeVar("T")
+
+_CHUNK = 2000  # rows per UNWIND and ids per read: a round trip stays small, few round trips per call
+_PAGE = 5000  # nodes (or source nodes) per keyset page of scan / scan_rels
+
+
+def redact_uri(uri: str) -> str:
+    """The URI without user name or password, for messages and ``location``.
+
+    >>> redact_uri("neo4j://neo4j:s3cret@db.example.cn:7687")
+    'neo4j://db.example.cn:7687'
+    >>> redact_uri("bolt://127.0.0.1:7687")
+    'bolt://127.0.0.1:7687'
+    """
+    parts = urlsplit(uri)
+    if parts.username is None and parts.password is None:
+        return uri
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _read_all(st: Statement, params: Mapping[str, Any]) -> Callable[[neo4j.ManagedTransaction], list[neo4j.Record]]:
+    def work(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
+        return list(tx.run(st.text, dict(params)))
+
+    return work
+
+
+class Neo4jStore:
+    """A :class:`chainmatch.store.Store` in a Neo4j 5 database (or anything speaking Bolt like it)."""
+
+    kind = "neo4j"
+
+    def __init__(self, driver: neo4j.Driver, uri: str, database: str, schema: Schema | None = None,
+                 *, batch_size: int = _CHUNK) -> None:
+        """Wrap an open driver; use :meth:`connect` to open one from the settings."""
+        self._driver = driver
+        self.uri = redact_uri(uri)
+        self.location = self.uri
+        self.database = database
+        self.schema = schema or load_schema()
+        self.batch_size = batch_size
+        self._statements = statements(self.schema)
+
+    @classmethod
+    def connect(cls, settings: Settings, schema: Schema | None = None) -> Neo4jStore:
+        """Open the driver once, check the server answers for the database, and apply the schema."""
+        uri = settings.neo4j_uri
+        if not uri:
+            raise ConfigError("CHAINMATCH_NEO4J_URI is not set: give the Bolt URI of Neo4j, e.g. neo4j://127.0.0.1:7687.")
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
+        auth = (settings.neo4j_user, password) if password is not None else None
+        try:
+            driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=10.0)
+        except (ValueError, nx.ConfigurationError) as e:
+            raise ConfigError(
+                f"CHAINMATCH_NEO4J_URI '{redact_uri(uri)}' is not a usable Bolt URI: {e}. "
+                "Use neo4j://HOST:7687 (or bolt://, neo4j+s://, bolt+s://)."
+            ) from e
+        store = cls(driver, uri, settings.neo4j_database, schema)
+        try:
+            store._read(statement(PING, store.schema), {})
+            store.apply_schema()
+        except BaseException:
+            driver.close()
+            raise
+        return store
+
+    # -- running statements -------------------------------------------------------------------
+
+    def _where(self) -> str:
+        return f"Neo4j at {self.uri} (database '{self.database}')"
+
+    @contextmanager
+    def _translated(self, doing: str) -> Iterator[None]:
+        """Turn driver errors into chainmatch errors naming the URI, the cause and the fix."""
+        where = self._where()
+        try:
+            yield
+        except nx.ConstraintError as e:
+            raise Conflict(
+                f"{where} refused the write and nothing was changed: {e.message}. A unique property "
+                "(such as 统一社会信用代码) is already used by another node."
+            ) from e
+        except nx.AuthError as e:
+            raise StoreError(
+                f"{where} refused the credentials: {e.message}. Check CHAINMATCH_NEO4J_USER and "
+                "CHAINMATCH_NEO4J_PASSWORD."
+            ) from e
+        except (nx.ServiceUnavailable, nx.SessionExpired) as e:
+            raise StoreUnavailable(
+                f"{where} is unreachable while {doing}: {e}. Check that the server is running and that "
+                "CHAINMATCH_NEO4J_URI is right; chainmatch reconnects by itself when the server is back, "
+                "and a load can be re-run safely."
+            ) from e
+        except nx.TransientError as e:
+            raise StoreUnavailable(
+                f"{where} kept failing with a temporary error while {doing} ({e.code}: {e.message}); "
+                "nothing was changed by the failed transaction. Try again in a moment."
+            ) from e
+        except nx.ClientError as e:
+            if e.code == "Neo.ClientError.Database.DatabaseNotFound":
+                raise StoreError(
+                    f"{where}: the database '{self.database}' does not exist ({e.message}). Create it "
+                    f"(CREATE DATABASE {self.database}) or set CHAINMATCH_NEO4J_DATABASE to an existing one."
+                ) from e
+            raise StoreError(f"{where} refused a statement while {doing}: {e.code}: {e.message}.") from e
+        except nx.Neo4jError as e:
+            raise StoreError(f"{where} failed while {doing}: {e.code}: {e.message}.") from e
+        except nx.DriverError as e:
+            raise StoreError(f"{where}: the driver failed while {doing}: {e}.") from e
+
+    def _session(self, mode: str) -> neo4j.Session:
+        return self._driver.session(database=self.database, default_access_mode=mode)
+
+    def _read(self, st: Statement, params: Mapping[str, Any]) -> list[neo4j.Record]:
+        with self._translated(f"reading ({st.name})"), self._session(neo4j.READ_ACCESS) as session:
+            return session.execute_read(_read_all(st, params))
+
+    def _run_write(self, work: Callable[[neo4j.ManagedTransaction], T], doing: str) -> T:
+        with self._translated(doing), self._session(neo4j.WRITE_ACCESS) as session:
+            return session.execute_write(work)
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def apply_schema(self) -> None:
+        """Create every constraint and index of ``graph_schema`` that is missing (``IF NOT EXISTS``)."""
+        for st in self._statements.values():
+            if st.kind == "schema":
+                # Schema changes cannot share a transaction with each other's data; one each.
+                self._run_write(_read_all(st, {}), f"applying the schema ({st.name})")
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def _rows(self, batch: GraphBatch) -> list[tuple[Statement, list[Any]]]:
+        """The batch as (statement, parameter list) pairs, in write order: resets, nodes, relationships."""
+        plan: list[tuple[Statement, list[Any]]] = []
+        resets: dict[str, list[str]] = defaultdict(list)
+        for r in batch.resets:
+            resets[f"reset_{r.direction}:{self.schema.relationship(r.type).name}:{r.label}"].append(r.id)
+        nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for n in batch.nodes:
+            self.schema.label(n.label)
+            # Neo4j stores no nulls; the key is always a property (SET n = props replaces them all).
+            props = {k: v for k, v in n.props.items() if v is not None}
+            props[self.schema.labels[n.label].key] = n.id
+            nodes[f"merge_nodes:{n.label}"].append({"id": n.id, "props": props})
+        rels: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for rel in batch.rels:
+            self.schema.relationship(rel.type)
+            props = {k: v for k, v in rel.props.items() if v is not None}
+            rels[f"merge_rels:{rel.type}:{rel.src_label}:{rel.dst_label}"].append(
+                {"src": rel.src, "dst": rel.dst, "props": props}
+            )
+        for group in (resets, nodes, rels):
+            for name, items in group.items():
+                plan.append((self._statement(name), items))
+        return plan
+
+    def _statement(self, name: str) -> Statement:
+        return statement(name, self.schema)
+
+    def write(self, batch: GraphBatch) -> None:
+        plan = self._rows(batch)
+        if not plan:
+            return
+        size = self.batch_size
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            for st, items in plan:
+                key = "ids" if "ids" in st.params else "rows"
+                for chunk in _chunks(items, size):
+                    tx.run(st.text, {key: list(chunk)}).consume()
+
+        n, r = len(batch.nodes), len(batch.rels)
+        self._run_write(work, f"writing {n} nodes and {r} relationships (nothing was changed)")
+
+    def delete(self, label: str, ids: Sequence[str]) -> int:
+        st = self._statement(f"delete_nodes:{self.schema.label(label).name}")
+        unique = list(dict.fromkeys(ids))
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            deleted = 0
+            for chunk in _chunks(unique, self.batch_size):
+                deleted += tx.run(st.text, {"ids": list(chunk)}).single(strict=True)["deleted"]
+            return deleted
+
+        return self._run_write(work, f"deleting {len(unique)} {label} nodes")
+
+    def clear(self) -> int:
+        """Delete every node and relationship of the database, in bounded transactions; returns the count.
+
+        Only for a database chainmatch owns alone (tests, ``migrate --replace``).
+        """
+        st = statement(DELETE_ALL, self.schema)
+        total = 0
+        while True:
+            records = self._run_write(_read_all(st, {"limit": 10_000}), "emptying the database")
+            deleted = int(records[0]["deleted"]) if records else 0
+            total += deleted
+            if deleted == 0:
+                return total
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def get(self, label: str, ids: Sequence[str]) -> dict[str, Node]:
+        st = self._statement(f"get_nodes:{self.schema.label(label).name}")
+        out: dict[str, Node] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), self.batch_size):
+            for rec in self._read(st, {"ids": list(chunk)}):
+                out[rec["id"]] = Node(label, rec["id"], rec["props"])
+        return out
+
+    def find(
+        self, label: str, *, text: str | None = None, where: Mapping[str, Any] | None = None,
+        limit: int = 50, offset: int = 0,
+    ) -> list[Node]:
+        lab = self.schema.label(label)
+        for prop in where or {}:
+            if prop not in lab.properties:
+                raise StoreError(f"'{prop}' is not a property of {label}.")
+        params = {
+            "text": text.lower() if text else None,
+            "where": dict(where or {}),
+            "skip": max(0, int(offset)),
+            "limit": max(0, int(limit)),
+        }
+        records = self._read(self._statement(f"find_nodes:{lab.name}"), params)
+        return [Node(label, rec["id"], rec["props"]) for rec in records]
+
+    def _far_label(self, labels: Sequence[str], declared: Sequence[str]) -> str:
+        return next((lab for lab in labels if lab in declared), labels[0] if labels else "")
+
+    def edges(
+        self, label: str, ids: Sequence[str], rel_type: str, direction: Direction = "out", *, limit: int = 1000,
+    ) -> dict[str, list[Edge]]:
+        rel = self.schema.relationship(rel_type)
+        self.schema.label(label)
+        out: dict[str, list[Edge]] = {i: [] for i in ids}
+        name = f"edges_{direction}:{label}:{rel.name}"
+        if name not in self._statements:  # the schema declares no such relationship at this label
+            return out
+        st = self._statements[name]
+        far_declared = rel.to_labels if direction == "out" else rel.from_labels
+        for chunk in _chunks(list(out), self.batch_size):
+            for rec in self._read(st, {"ids": list(chunk), "limit": max(0, int(limit))}):
+                near, far_id = rec["id"], rec["far_id"]
+                far_label = self._far_label(rec["far_labels"], far_declared)
+                if direction == "out":
+                    r = Rel(rel.name, label, near, far_label, far_id, rec["rel"])
+                else:
+                    r = Rel(rel.name, far_label, far_id, label, near, rec["rel"])
+                out[near].append(Edge(r, Node(far_label, far_id, rec["far"])))
+        return out
+
+    def scan(self, label: str) -> Iterator[Node]:
+        st = self._statement(f"scan_nodes:{self.schema.label(label).name}")
+        after = ""
+        while True:
+            records = self._read(st, {"after": after, "limit": _PAGE})
+            for rec in records:
+                yield Node(label, rec["id"], rec["props"])
+            if len(records) < _PAGE:
+                return
+            after = records[-1]["id"]
+
+    def scan_rels(self, rel_type: str) -> Iterator[Rel]:
+        rel = self.schema.relationship(rel_type)
+        for src_label in rel.from_labels:
+            st = self._statement(f"scan_rels:{rel.name}:{src_label}")
+            after = ""
+            while True:
+                records = self._read(st, {"after": after, "limit": _PAGE})
+                for rec in records:
+                    dst_label = self._far_label(rec["dst_labels"], rel.to_labels)
+                    yield Rel(rel.name, src_label, rec["src"], dst_label, rec["dst"], rec["props"])
+                sources = {rec["src"] for rec in records}
+                if len(sources) < _PAGE:
+                    break
+                after = records[-1]["src"]
+
+    def counts(self) -> Counts:
+        nodes = {rec["name"]: rec["count"] for rec in self._read(statement(COUNT_NODES, self.schema), {})}
+        rels = {rec["name"]: rec["count"] for rec in self._read(statement(COUNT_RELS, self.schema), {})}
+        return Counts(
+            {k: v for k, v in sorted(nodes.items()) if v}, {k: v for k, v in sorted(rels.items()) if v}
+        )
