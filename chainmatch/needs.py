@@ -1,0 +1,340 @@
+"""Needs (需求清单): what firms ask for; posted, listed, updated and closed, each with a due date, and matched.
+
+A need's due date follows the time limits (:mod:`chainmatch.deadlines`, the "135" rule): approvals in
+1 day, problems in 3, buyers and supply in 5. A need's candidates are explained in words:
+
+- resources of the same kind that are still on offer, scored by the characters their titles and
+  products share with the need's (and +0.5 when they are in the same zone);
+- for a ``buyers`` need, the firms of the zone in the industries that buy the product (GB/T 4754 links
+  from :func:`chainmatch.supply.buyers_of`); for a ``supply`` need, the firms that make the product
+  (text match) or are in the industries that supply it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from chainmatch import audit
+from chainmatch.auth import Principal, require, require_firms, visible_firms
+from chainmatch.deadlines import DEFAULT_LIMITS, Limits, due_for_need, is_overdue
+from chainmatch.errors import Conflict, InvalidRequest, NotFound
+from chainmatch.firms import Firm, describe, normalize_text
+from chainmatch.pages import Page, filtered
+from chainmatch.store import GraphBatch, Node, Rel, Store
+from graph_schema import load_schema
+
+__all__ = [
+    "NEED_KINDS",
+    "NEED_STATUSES",
+    "Candidates",
+    "FirmMatch",
+    "NeedView",
+    "ResourceMatch",
+    "candidates",
+    "close_need",
+    "create_need",
+    "get_need",
+    "list_needs",
+    "overlap",
+    "update_need",
+]
+
+NEED_KINDS = tuple(load_schema().enums["need_kind"])
+NEED_STATUSES = tuple(load_schema().enums["need_status"])
+_EDITABLE = ("title", "kind", "product", "description", "due_on")
+
+
+@dataclass(frozen=True)
+class NeedView:
+    id: str
+    title: str
+    kind: str
+    status: str
+    posted_on: str
+    due_on: str | None
+    overdue: bool
+    product: str | None
+    description: str | None
+    enterprise: Firm | None
+    zone_id: str | None
+
+
+@dataclass(frozen=True)
+class ResourceMatch:
+    id: str
+    title: str
+    kind: str
+    product: str | None
+    provider: str | None
+    score: float
+    why: str
+
+
+@dataclass(frozen=True)
+class FirmMatch:
+    firm: Firm
+    score: float
+    why: str
+
+
+@dataclass(frozen=True)
+class Candidates:
+    need: NeedView
+    resources: list[ResourceMatch]
+    firms: list[FirmMatch]
+    note: str = ""
+
+
+def overlap(a: str, b: str) -> float:
+    """Share of ``a``'s characters (letters and CJK, not spaces) found in ``b``: a simple, explainable text match.
+
+    >>> overlap("高压灭菌设备", "灭菌设备采购渠道")
+    0.667
+    """
+    chars = {c for c in normalize_text(a) if not c.isspace()}
+    if not chars:
+        return 0.0
+    return round(len(chars & set(normalize_text(b))) / len(chars), 3)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in NEED_KINDS:
+        raise InvalidRequest(f"kind has value '{kind}'. It must be one of {', '.join(NEED_KINDS)}.")
+
+
+def _firm_zone(store: Store, firm_id: str) -> str | None:
+    zones = store.edges("Enterprise", [firm_id], "IN_ZONE")[firm_id]
+    return zones[0].node.id if zones else None
+
+
+def _view(store: Store, who: Principal, node: Node, today: date) -> NeedView:
+    return _views(store, who, [node], today)[0]
+
+
+def _views(store: Store, who: Principal, nodes: Sequence[Node], today: date) -> list[NeedView]:
+    ids = [n.id for n in nodes]
+    posters = store.edges("Need", ids, "POSTED", "in")
+    zones = store.edges("Need", ids, "IN_ZONE")
+    firm_nodes = {e.node.id: e.node for es in posters.values() for e in es}
+    firms = {f.id: f for f in describe(store, who, list(firm_nodes.values()))}
+    out = []
+    for n in nodes:
+        p = n.props
+        poster = posters[n.id][0].node.id if posters[n.id] else None
+        out.append(NeedView(
+            n.id, str(p.get("title", "")), str(p.get("kind", "")), str(p.get("status", "")),
+            str(p.get("posted_on", "")), p.get("due_on"),
+            p.get("status") == "open" and is_overdue(p.get("due_on"), today),
+            p.get("product"), p.get("description"), firms.get(poster) if poster else None,
+            zones[n.id][0].node.id if zones[n.id] else None,
+        ))
+    return out
+
+
+def _load(store: Store, who: Principal, need_id: str) -> Node:
+    node = store.get("Need", [need_id]).get(need_id)
+    if node is None:
+        raise NotFound(f"No need has the id '{need_id}'.")
+    if who.grids is not None:
+        posters = [e.node.id for e in store.edges("Need", [need_id], "POSTED", "in")[need_id]]
+        require_firms(store, who, posters or ["(none)"], "the needs of firms")
+    return node
+
+
+def create_need(store: Store, who: Principal, *, enterprise_id: str, title: str, kind: str,
+                product: str | None = None, description: str | None = None, posted_on: date | None = None,
+                limits: Limits = DEFAULT_LIMITS, at: datetime | None = None) -> NeedView:
+    """Post a need for a firm; it is open and due by the time limit of its kind."""
+    require(who, "needs:write")
+    _check_kind(kind)
+    title = normalize_text(title)
+    if not title:
+        raise InvalidRequest("title is empty. Say in a few words what the firm needs, e.g. 高压灭菌设备找买家.")
+    if enterprise_id not in store.get("Enterprise", [enterprise_id]):
+        raise NotFound(f"No enterprise has the id '{enterprise_id}'.")
+    require_firms(store, who, [enterprise_id], "needs of firms")
+    when = at or audit.now_cst()
+    posted = posted_on or when.date()
+    need_id = f"N{when:%Y%m%d}-{uuid.uuid4().hex[:8]}"
+    props: dict[str, Any] = {"id": need_id, "title": title, "kind": kind, "status": "open",
+                             "posted_on": posted.isoformat(),
+                             "due_on": due_for_need(kind, posted, limits).isoformat()}
+    if product:
+        props["product"] = normalize_text(product)
+    if description:
+        props["description"] = description.strip()
+    node = Node("Need", need_id, props)
+    batch = GraphBatch(nodes=[node, audit.entry(who.actor, "need.create", "Need", need_id, title, at=when)])
+    batch.rels.append(Rel("POSTED", "Enterprise", enterprise_id, "Need", need_id))
+    zone = _firm_zone(store, enterprise_id)
+    if zone:
+        batch.rels.append(Rel("IN_ZONE", "Need", need_id, "Zone", zone))
+    store.write(batch)
+    return _view(store, who, node, when.date())
+
+
+def get_need(store: Store, who: Principal, need_id: str, *, today: date | None = None) -> NeedView:
+    """One need, with its poster and whether it is overdue."""
+    require(who, "read")
+    return _view(store, who, _load(store, who, need_id), today or audit.now_cst().date())
+
+
+def list_needs(store: Store, who: Principal, *, zone_id: str | None = None, enterprise_id: str | None = None,
+               status: str | None = None, kind: str | None = None, overdue: bool | None = None,
+               q: str | None = None, today: date | None = None, limit: int = 50, offset: int = 0) -> Page[NeedView]:
+    """Needs by id, filtered; a grid chief sees only the needs of the firms in their grids."""
+    require(who, "read")
+    if status and status not in NEED_STATUSES:
+        raise InvalidRequest(f"status has value '{status}'. It must be one of {', '.join(NEED_STATUSES)}.")
+    if kind:
+        _check_kind(kind)
+    day = today or audit.now_cst().date()
+    where = {k: v for k, v in (("status", status), ("kind", kind)) if v}
+    text = normalize_text(q or "") or None
+
+    def keep(batch: Sequence[Node]) -> list[Node]:
+        ids = [n.id for n in batch]
+        posters = store.edges("Need", ids, "POSTED", "in")
+        zones = store.edges("Need", ids, "IN_ZONE") if zone_id else {}
+        firm_of = {i: (es[0].node.id if es else None) for i, es in posters.items()}
+        seen = visible_firms(store, who, [f for f in firm_of.values() if f])
+        out = []
+        for n in batch:
+            firm = firm_of[n.id]
+            if who.grids is not None and firm not in seen:
+                continue
+            if enterprise_id and firm != enterprise_id:
+                continue
+            if zone_id and not any(e.node.id == zone_id for e in zones[n.id]):
+                continue
+            late = n.props.get("status") == "open" and is_overdue(n.props.get("due_on"), day)
+            if overdue is not None and late != overdue:
+                continue
+            out.append(n)
+        return out
+
+    page = filtered(lambda n, o: store.find("Need", text=text, where=where, limit=n, offset=o), keep,
+                    limit=limit, offset=offset)
+    return Page(_views(store, who, page.items, day), limit, offset, page.total)
+
+
+def update_need(store: Store, who: Principal, need_id: str, changes: dict[str, Any], *,
+                at: datetime | None = None) -> NeedView:
+    """Change a need's title, kind, product, description or due date; a closed need cannot change."""
+    require(who, "needs:write")
+    node = _load(store, who, need_id)
+    unknown = [k for k in changes if k not in _EDITABLE]
+    if unknown:
+        raise InvalidRequest(f"'{unknown[0]}' cannot be changed; a need's editable fields are {', '.join(_EDITABLE)}.")
+    if node.props.get("status") == "closed":
+        raise Conflict(f"Need '{need_id}' is closed; post a new need instead of changing it.")
+    props = dict(node.props)
+    for k, v in changes.items():
+        if v is None:
+            props.pop(k, None)
+            continue
+        if k == "kind":
+            _check_kind(str(v))
+        if k == "due_on":
+            v = date.fromisoformat(str(v)).isoformat()
+        if k == "title":
+            v = normalize_text(str(v))
+            if not v:
+                raise InvalidRequest("title cannot be empty.")
+        props[k] = v
+    when = at or audit.now_cst()
+    new = Node("Need", need_id, props)
+    detail = ", ".join(sorted(changes))
+    store.write(GraphBatch(nodes=[new, audit.entry(who.actor, "need.update", "Need", need_id, detail, at=when)]))
+    return _view(store, who, new, when.date())
+
+
+def close_need(store: Store, who: Principal, need_id: str, *, note: str | None = None,
+               at: datetime | None = None) -> NeedView:
+    """Close a need (办结); closing it twice is a conflict."""
+    require(who, "needs:write")
+    node = _load(store, who, need_id)
+    if node.props.get("status") == "closed":
+        raise Conflict(f"Need '{need_id}' is already closed.")
+    when = at or audit.now_cst()
+    new = Node("Need", need_id, {**node.props, "status": "closed"})
+    store.write(GraphBatch(nodes=[new, audit.entry(who.actor, "need.close", "Need", need_id, note or "", at=when)]))
+    return _view(store, who, new, when.date())
+
+
+def _industry_firms(store: Store, codes: Sequence[tuple[str, float, str]], zone: str | None,
+                    exclude: str) -> dict[str, tuple[Node, float, str]]:
+    from chainmatch.industries import load_industries
+
+    industries = load_industries()
+    out: dict[str, tuple[Node, float, str]] = {}
+    for code, weight, why in codes:
+        leaves = [i.code for i in industries.leaves_under(code)] if code in industries else [code]
+        firms = store.edges("Industry", leaves, "IN_INDUSTRY", "in", limit=5000)
+        nodes = [e.node for es in firms.values() for e in es if e.node.label == "Enterprise" and e.node.id != exclude]
+        if zone and nodes:
+            zones = store.edges("Enterprise", [n.id for n in nodes], "IN_ZONE")
+            nodes = [n for n in nodes if any(e.node.id == zone for e in zones[n.id])]
+        for n in nodes:
+            if n.id not in out or out[n.id][1] < weight:
+                out[n.id] = (n, weight, why)
+    return out
+
+
+def candidates(store: Store, who: Principal, need_id: str, *, limit: int = 20,
+               today: date | None = None) -> Candidates:
+    """Resources and firms that could answer a need, best first, each with the reason in words."""
+    require(who, "read")
+    if not 1 <= limit <= 200:
+        raise InvalidRequest(f"limit has value {limit}. It must be from 1 to 200.")
+    node = _load(store, who, need_id)
+    need = _view(store, who, node, today or audit.now_cst().date())
+    resources: list[ResourceMatch] = []
+    for r in store.find("Resource", where={"kind": need.kind}, limit=5000):
+        if r.props.get("status") == "withdrawn":
+            continue
+        rtext = " ".join(str(r.props.get(k, "")) for k in ("product", "title", "description"))
+        score = overlap(need.product or need.title, rtext)
+        zone = store.edges("Resource", [r.id], "IN_ZONE")[r.id]
+        same_zone = bool(zone) and zone[0].node.id == need.zone_id
+        why = f"同类资源({load_schema().enums['need_kind'][need.kind]})"
+        if score:
+            why += f"; 与需求文字重合 {score:.0%}"
+        if same_zone:
+            why += "; 同一开发区"
+        provider = store.edges("Resource", [r.id], "OFFERS", "in")[r.id]
+        resources.append(ResourceMatch(r.id, str(r.props.get("title", "")), need.kind, r.props.get("product"),
+                                       provider[0].node.id if provider else None,
+                                       round(score + (0.5 if same_zone else 0.0), 3), why))
+    resources.sort(key=lambda m: (-m.score, m.id))
+    firms: dict[str, tuple[Node, float, str]] = {}
+    note = ""
+    poster = need.enterprise.id if need.enterprise else ""
+    if need.kind in ("buyers", "supply") and need.product:
+        from chainmatch import supply
+
+        answer = (supply.buyers_of if need.kind == "buyers" else supply.suppliers_of)(need.product, top=15)
+        codes = []
+        for link in answer.links:
+            code, name = (link.buyer_code, link.buyer_name) if need.kind == "buyers" else \
+                (link.supplier_code, link.supplier_name)
+            verb = "购买" if need.kind == "buyers" else "供给"
+            codes.append((code, link.weight, f"行业 {code} {name} {verb}「{need.product}」({link.evidence})"))
+        firms = _industry_firms(store, codes, need.zone_id, poster)
+        if need.kind == "supply":
+            for p in store.find("Product", text=need.product, limit=50):
+                for e in store.edges("Product", [p.id], "PRODUCES", "in")[p.id]:
+                    if e.node.id != poster:
+                        firms[e.node.id] = (e.node, 1.0, f"生产「{p.id}」")
+        if not answer.links:
+            note = f"没有找到「{need.product}」的行业上下游: {answer.reason or '知识库无此方向'}"
+    elif need.kind in ("buyers", "supply"):
+        note = "需求没有写产品, 无法按行业匹配企业; 请补充 product."
+    ranked = sorted(firms.values(), key=lambda t: (-t[1], t[0].id))[:limit]
+    described = describe(store, who, [t[0] for t in ranked])
+    firm_matches = [FirmMatch(f, round(t[1], 3), t[2]) for f, t in zip(described, ranked)]
+    return Candidates(need, resources[:limit], firm_matches, note)

@@ -1,0 +1,91 @@
+"""Grid firms, chain neighbours, grids, chains and coverage on the tiny world, answers worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from chainmatch.auth import SYSTEM, Principal
+from chainmatch.chains import chain_detail, zone_chains
+from chainmatch.coverage import zone_coverage
+from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
+from chainmatch.firms import search
+from chainmatch.grids import list_grids
+from chainmatch.neighbours import chain_neighbours, grid_firms
+from tests.world import open_world
+
+CHIEF_G3 = Principal("t1", "网格长甲", "grid_chief", frozenset({"G3"}), "P1")
+
+
+def test_firms_in_a_grid_include_its_subgrids(tmp_path: Path) -> None:
+    with open_world(tmp_path) as store:
+        assert [f.id for f in grid_firms(store, SYSTEM, "G1").items] == ["E1", "E2", "E3"]
+        assert grid_firms(store, SYSTEM, "G1", include_subgrids=False).items == []
+        assert [f.id for f in grid_firms(store, SYSTEM, "G1", limit=1, offset=1).items] == ["E2"]
+        with pytest.raises(PermissionDenied):
+            grid_firms(store, CHIEF_G3, "G1")
+        with pytest.raises(NotFound):
+            grid_firms(store, SYSTEM, "G404")
+
+
+def test_chain_neighbours_up_down_same_segment_and_grid(tmp_path: Path) -> None:
+    with open_world(tmp_path) as store:
+        page = chain_neighbours(store, SYSTEM, "E1")
+        assert [(n.firm.id, n.relation, n.via, n.distance) for n in page.items] == [
+            ("E3", "same_segment", "设备制造", 0),  # also in the same grid: listed once, nearest relation
+            ("E2", "downstream", "食品加工", 1),
+            ("E9", "downstream", "食品加工", 1),
+        ]
+        up = chain_neighbours(store, SYSTEM, "E2", relations=("upstream",))
+        assert [n.firm.id for n in up.items] == ["E1", "E3"]
+        assert chain_neighbours(store, SYSTEM, "E2", relations=("upstream",), depth=2).total == 2  # S1 is empty
+        grid = chain_neighbours(store, SYSTEM, "E1", relations=("same_grid",))
+        assert [(n.firm.id, n.relation) for n in grid.items] == [("E3", "same_grid")]
+        with pytest.raises(InvalidRequest, match="depth"):
+            chain_neighbours(store, SYSTEM, "E1", depth=9)
+
+
+def test_a_grid_chief_sees_other_firms_by_name_only(tmp_path: Path) -> None:
+    with open_world(tmp_path) as store:
+        items = chain_neighbours(store, CHIEF_G3, "E1").items
+        shown = {n.firm.id: n.firm for n in items}
+        assert not shown["E3"].restricted and shown["E3"].grid_id == "G3"
+        assert shown["E2"].restricted and shown["E2"].name == "漯河亿家馨食品有限公司"
+        assert shown["E2"].grid_id is None and shown["E2"].products == ()
+        with pytest.raises(PermissionDenied):
+            chain_neighbours(store, CHIEF_G3, "E2")
+
+
+def test_search_by_name_alias_product_and_full_width_text(tmp_path: Path) -> None:
+    with open_world(tmp_path) as store:
+        assert [f.id for f in search(store, SYSTEM, "利通科技").items] == ["E1"]
+        assert [f.id for f in search(store, SYSTEM, "液压").items] == ["E1", "E3"]
+        product = search(store, SYSTEM, "火腿").items
+        assert [(f.id, f.note) for f in product] == [("E9", "产品匹配")]
+        assert [f.id for f in search(store, SYSTEM, "Ｅ１").items] == ["E1"]
+        assert search(store, SYSTEM, "%' OR 1=1 --").items == []
+        assert [f.id for f in search(store, SYSTEM, None, grid_id="G1", scale="above").items] == ["E1", "E3"]
+        assert [f.id for f in search(store, SYSTEM, None, zone_id="QZ").items] == ["Q9"]
+
+
+def test_grids_chains_and_coverage(tmp_path: Path) -> None:
+    with open_world(tmp_path) as store:
+        assert [g.id for g in list_grids(store, SYSTEM, zone_id="LH").items] == ["G1", "G3", "G4", "G9"]
+        assert [g.id for g in list_grids(store, CHIEF_G3).items] == ["G3"]
+        chains = zone_chains(store, SYSTEM, zone_id="LH").items
+        assert [(c.id, [f.id for f in c.leaders], c.segments, c.gaps) for c in chains] == [("C1", ["E1"], 3, 1)]
+        detail = chain_detail(store, SYSTEM, "C1")
+        assert [(s.id, s.stage, [f.id for f in s.firms], s.gap) for s in detail.segments] == [
+            ("S1", "upstream", [], True), ("S2", "midstream", ["E1", "E3"], False),
+            ("S3", "downstream", ["E2", "E9"], False),
+        ]
+        cov = zone_coverage(store, SYSTEM, "LH", today=date(2024, 5, 5))
+        assert (cov.grids, cov.with_party_organization, cov.coverage_rate, cov.with_chief) == (4, 1, 0.25, 2)
+        assert [g.id for g in cov.grids_without_chief] == ["G1", "G4"]
+        assert (cov.open_needs, cov.overdue_needs) == (2, 1)  # N2 was due 2024-05-04, N1 is due 2024-05-06
+        mine = zone_coverage(store, CHIEF_G3, "LH", today=date(2024, 5, 5))
+        assert (mine.grids, mine.coverage_rate, mine.open_needs, mine.overdue_needs) == (1, 1.0, 1, 0)
+        with pytest.raises(NotFound, match="Closest matches: LH, QZ"):
+            zone_coverage(store, SYSTEM, "XX")
