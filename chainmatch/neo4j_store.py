@@ -30,6 +30,7 @@ __all__ = ["Neo4jStore", "redact_uri"]
 T = TypeVar("T")
 
 _CHUNK = 2000  # rows per UNWIND and ids per read: a round trip stays small, few round trips per call
+_SCHEMES = frozenset({"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"})
 _PAGE = 5000  # nodes (or source nodes) per keyset page of scan / scan_rels
 
 
@@ -42,11 +43,32 @@ def redact_uri(uri: str) -> str:
     'bolt://127.0.0.1:7687'
     """
     parts = urlsplit(uri)
-    if parts.username is None and parts.password is None:
+    if "@" not in parts.netloc:
         return uri
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    netloc = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _check_uri(uri: str) -> None:
+    problem = None
+    try:
+        parts = urlsplit(uri)
+        if parts.scheme not in _SCHEMES:
+            problem = f"its scheme must be one of {', '.join(sorted(_SCHEMES))}"
+        elif not parts.hostname:
+            problem = "it names no host"
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number
+    except ValueError as e:
+        problem = str(e)
+    if problem:
+        raise ConfigError(
+            f"CHAINMATCH_NEO4J_URI '{redact_uri(uri)}' is not a usable Bolt URI: {problem}. "
+            "Use e.g. neo4j://HOST:7687."
+        )
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()).rstrip(".")
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -78,15 +100,22 @@ class Neo4jStore:
         self._statements = statements(self.schema)
 
     @classmethod
-    def connect(cls, settings: Settings, schema: Schema | None = None) -> Neo4jStore:
-        """Open the driver once, check the server answers for the database, and apply the schema."""
+    def connect(cls, settings: Settings, schema: Schema | None = None, *, retry_seconds: float = 15.0) -> Neo4jStore:
+        """Open the driver once, check the server answers for the database, and apply the schema.
+
+        A transaction that meets a transient error or a lost connection is retried for up to
+        ``retry_seconds`` before :class:`StoreUnavailable` is raised.
+        """
         uri = settings.neo4j_uri
         if not uri:
             raise ConfigError("CHAINMATCH_NEO4J_URI is not set: give the Bolt URI of Neo4j, e.g. neo4j://127.0.0.1:7687.")
         password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
         auth = (settings.neo4j_user, password) if password is not None else None
+        _check_uri(uri)
         try:
-            driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=10.0)
+            driver = neo4j.GraphDatabase.driver(
+                uri, auth=auth, connection_timeout=10.0, max_transaction_retry_time=retry_seconds,
+            )
         except (ValueError, nx.ConfigurationError) as e:
             raise ConfigError(
                 f"CHAINMATCH_NEO4J_URI '{redact_uri(uri)}' is not a usable Bolt URI: {e}. "
@@ -94,6 +123,8 @@ class Neo4jStore:
             ) from e
         store = cls(driver, uri, settings.neo4j_database, schema)
         try:
+            with store._translated("connecting"):
+                driver.verify_connectivity()  # fails at once (no retries) when the server is down
             store._read(statement(PING, store.schema), {})
             store.apply_schema()
         except BaseException:
@@ -124,7 +155,7 @@ class Neo4jStore:
             ) from e
         except (nx.ServiceUnavailable, nx.SessionExpired) as e:
             raise StoreUnavailable(
-                f"{where} is unreachable while {doing}: {e}. Check that the server is running and that "
+                f"{where} is unreachable while {doing}: {_one_line(e)}. Check that the server is running and that "
                 "CHAINMATCH_NEO4J_URI is right; chainmatch reconnects by itself when the server is back, "
                 "and a load can be re-run safely."
             ) from e
@@ -143,7 +174,7 @@ class Neo4jStore:
         except nx.Neo4jError as e:
             raise StoreError(f"{where} failed while {doing}: {e.code}: {e.message}.") from e
         except nx.DriverError as e:
-            raise StoreError(f"{where}: the driver failed while {doing}: {e}.") from e
+            raise StoreError(f"{where}: the driver failed while {doing}: {_one_line(e)}.") from e
 
     def _session(self, mode: str) -> neo4j.Session:
         return self._driver.session(database=self.database, default_access_mode=mode)

@@ -60,11 +60,15 @@ def _free_port() -> int:
         return port
 
 
-def start(root: Path, *, heap: str = "512m", timeout: float = 90.0) -> ArcadeServer:
-    """Start ArcadeDB with Bolt in a child process under ``root``; returns once the database exists."""
+def start(root: Path, *, heap: str = "512m", timeout: float = 90.0, bolt_port: int | None = None) -> ArcadeServer:
+    """Start ArcadeDB with Bolt in a child process under ``root``; returns once the database exists.
+
+    Give the ``bolt_port`` of a stopped server on the same ``root`` to restart it with its data.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    bolt, http = _free_port(), _free_port()
+    bolt, http = bolt_port or _free_port(), _free_port()
     ready = root / "ready"
+    ready.unlink(missing_ok=True)
     with open(root / "console.log", "wb") as log:
         process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), str(root), str(bolt), str(http), heap],
@@ -91,7 +95,8 @@ def _serve(root: str, bolt: int, http: int, heap: str) -> None:
         "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin", "bolt_port": bolt,
     })
     srv.start()
-    srv.create_database(DATABASE)
+    if not Path(root, "databases", DATABASE).exists():
+        srv.create_database(DATABASE)
     stopping = False
 
     def on_term(signum: int, frame: object) -> None:
