@@ -86,19 +86,18 @@ def cmd_load(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return 0
 
 
-def _default_classify() -> Callable[[str], tuple[str, float, str] | None] | None:
+def _default_classify() -> Callable[[list[str]], list[tuple[str, float, str] | None]] | None:
     """The product classifier as the loader's ``classify`` hook, when it is available."""
     try:
-        from chainmatch.classify import classify
+        from chainmatch.classify import classify_many
     except ImportError:  # the classifier ships with the chain knowledge
         return None
 
-    def hook(text: str) -> tuple[str, float, str] | None:
-        result = classify(text, top=1)
-        if not result.candidates:
-            return None
-        best = result.candidates[0]
-        return best.code, best.confidence, best.evidence
+    def hook(texts: list[str]) -> list[tuple[str, float, str] | None]:
+        return [
+            (r.best.code, r.best.confidence, r.best.evidence) if r.best else None
+            for r in classify_many(texts, top=1)
+        ]
 
     return hook
 
@@ -321,6 +320,25 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
     return 0
 
 
+def cmd_token_create(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.auth import create_token
+
+    store = _open(settings)
+    try:
+        new = create_token(store, role=args.role, name=args.name or f"{args.role} token", grids=args.grid or [],
+                           person_id=args.person)
+    finally:
+        store.close()
+    if args.json:
+        _json({"id": new.node.id, "role": args.role, "secret": new.secret}, out)
+        return 0
+    out.write(f"已创建令牌 / token created: {new.node.id} ({args.role})\n")
+    out.write(f"{new.secret}\n")
+    out.write("这是唯一一次显示密钥, 请妥善保存 / this is the only time the secret is shown: store it now.\n"
+              "Use it as the header 'Authorization: Bearer <token>'.\n")
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------
 
 
@@ -381,6 +399,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--hide", type=float, default=0.2, help="share of known trades hidden (store evaluation)")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
+    sp.add_argument("--json", action="store_true")
+    tp = sub.add_parser("token", help="manage API tokens", description="manage API tokens")
+    tsub = tp.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    sp = tsub.add_parser("create", help="create an API token and print its secret once",
+                         description="create an API token and print its secret once")
+    sp.set_defaults(fn=cmd_token_create)
+    sp.add_argument("--role", required=True, choices=["admin", "staff", "grid_chief", "viewer"])
+    sp.add_argument("--grid", action="append", metavar="GRID_ID", help="a grid chief's grid (repeatable)")
+    sp.add_argument("--name", help="whose token it is, e.g. 网格长甲")
+    sp.add_argument("--person", metavar="PERSON_ID", help="the person the token acts as (for claims)")
     sp.add_argument("--json", action="store_true")
     return p
 

@@ -35,8 +35,9 @@ __all__ = [
 LIST_SEPARATORS = (";", "；")
 MAX_PROBLEMS = 200
 
-Classify = Callable[[str], "tuple[str, float, str] | None"]
-"""Text → (GB/T 小类 code, confidence, basis) or None; fills in firms loaded without an industry code."""
+Classify = Callable[[list[str]], "list[tuple[str, float, str] | None]"]
+"""Texts → for each, (GB/T 小类 code, confidence, basis) or None; fills in firms loaded without an industry code.
+Called once per load with every distinct text, so a vectorised classifier pays its cost once."""
 
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
@@ -318,6 +319,8 @@ class _Reader:
         return rels, resets, created
 
     def _which(self, labels: tuple[str, ...], id_: str, exists: dict[str, set[str]]) -> str | None:
+        if len(labels) == 1:
+            return labels[0] if id_ in exists.get(labels[0], ()) else None
         for lab in labels:
             if id_ in exists.get(lab, ()):
                 return lab
@@ -395,18 +398,20 @@ def _classify_missing(reader: _Reader, classify: Classify) -> int:
         if r.rel.name == "PRODUCES":
             products[r.host_id].append(r.target)
     rel = reader.schema.relationships["IN_INDUSTRY"]
+    todo: list[tuple[str, Node, list[str]]] = []
+    for id_, node in reader.nodes.get("Enterprise", {}).items():
+        if id_ not in has_code:
+            texts = [*products.get(id_, []), node.props.get("scope", ""), node.props.get("name", "")]
+            todo.append((id_, node, [t for t in texts if t]))
+    distinct = sorted({t for _, _, texts in todo for t in texts})
+    found = dict(zip(distinct, classify(distinct))) if distinct else {}
     done = 0
-    for id_, node in list(reader.nodes.get("Enterprise", {}).items()):
-        if id_ in has_code:
-            continue
-        texts = [*products.get(id_, []), node.props.get("scope", ""), node.props.get("name", "")]
+    for id_, node, texts in todo:
         for text in texts:
-            if not text:
+            hit = found.get(text)
+            if hit is None:
                 continue
-            found = classify(text)
-            if found is None:
-                continue
-            code, confidence, basis = found
+            code, confidence, basis = hit
             props = dict(node.props, industry_confidence=round(confidence, 4), industry_basis=f"{text}: {basis}")
             reader.nodes["Enterprise"][id_] = Node("Enterprise", id_, props)
             line = reader.lines[("Enterprise", id_)]
