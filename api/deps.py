@@ -1,15 +1,21 @@
-"""Dependencies shared by the routes: the store opened once in the app's lifespan."""
+"""Dependencies shared by the routes: the store opened once in the app's lifespan, the caller, paging."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from chainmatch.auth import Principal, authenticate
+from chainmatch.deadlines import Limits
 from chainmatch.errors import StoreUnavailable
+from chainmatch.pages import MAX_LIMIT
+from chainmatch.settings import Settings, get_settings
 from chainmatch.store import Store
 
-__all__ = ["get_store", "StoreDep"]
+__all__ = ["LimitsDep", "Paging", "PagingDep", "PrincipalDep", "SettingsDep", "StoreDep", "get_store"]
 
 
 def get_store(request: Request) -> Store:
@@ -20,3 +26,46 @@ def get_store(request: Request) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings | None = getattr(request.app.state, "settings", None)
+    return settings or get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_limits(settings: SettingsDep) -> Limits:
+    return Limits.from_settings(settings)
+
+
+LimitsDep = Annotated[Limits, Depends(get_limits)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `chainmatch token create`.")
+
+
+def get_principal(
+    store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller named by the ``Authorization: Bearer <token>`` header (401 when missing or invalid)."""
+    return authenticate(store, credentials.credentials if credentials else None)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    offset: int
+
+
+def get_paging(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1 to {MAX_LIMIT}")] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")] = 0,
+) -> Paging:
+    return Paging(limit, offset)
+
+
+PagingDep = Annotated[Paging, Depends(get_paging)]

@@ -6,14 +6,19 @@ Run it with ``chainmatch serve`` (which also loads the demo data into an empty s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import health
+from api.models import Error
+from api.routes import audit, chains, coverage, enterprises, grids, health, needs, projects, resources, tokens
 from chainmatch import __version__
+from chainmatch.auth import Unauthenticated
 from chainmatch.errors import (
     Ambiguous,
     ChainmatchError,
@@ -27,12 +32,13 @@ from chainmatch.errors import (
 from chainmatch.settings import Settings, get_settings
 from chainmatch.store import open_store
 
-__all__ = ["create_app", "app", "STATUS"]
+__all__ = ["STATUS", "app", "create_app"]
 
 # Error class → HTTP status; the first matching class wins, so subclasses come first.
 STATUS: list[tuple[type[ChainmatchError], int]] = [
     (StoreUnavailable, 503),
     (NotFound, 404),
+    (Unauthenticated, 401),
     (Ambiguous, 409),
     (Conflict, 409),
     (PermissionDenied, 403),
@@ -46,12 +52,30 @@ def _status(error: ChainmatchError) -> int:
     return next(code for cls, code in STATUS if isinstance(error, cls))
 
 
+_log = logging.getLogger("chainmatch.api")
+
+# Every error response has the one shape; documented on every route.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    code: {"model": Error, "description": text}
+    for code, text in [(401, "missing or invalid token"), (403, "outside the caller's role or grids"),
+                       (404, "unknown id (with close matches)"), (409, "conflict or illegal transition"),
+                       (422, "invalid input")]
+}
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, object]]:
+    # Only the location, message and type: the raw input may be bytes or huge, and is echoed nowhere.
+    return [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the store is opened when it starts and closed when it stops."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = open_store(settings or get_settings())
+        app.state.settings = settings or get_settings()
+        store = open_store(app.state.settings)
         app.state.store = store
         try:
             yield
@@ -67,12 +91,49 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ChainmatchError)
     async def chainmatch_error(request: Request, exc: ChainmatchError) -> JSONResponse:
+        status = _status(exc)
+        if status >= 500:
+            _log.error("%s %s failed: %s", request.method, request.url.path, exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(
-            status_code=_status(exc),
+            status_code=status,
             content={"code": exc.code, "message": exc.message, "details": exc.details},
+            headers=headers,
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _validation_details(exc)
+        first = details[0] if details else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(x) for x in first["loc"])  # type: ignore[attr-defined]
+        return JSONResponse(status_code=422, content={
+            "code": "invalid_request",
+            "message": f"The request is not valid: {where}: {first['msg']}. See details.errors for every problem.",
+            "details": {"errors": details},
+        })
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "permission_denied"}
+        message = str(exc.detail)
+        if exc.status_code == 404:
+            message = f"No such path: {request.url.path}. See /docs for the endpoints."
+        return JSONResponse(status_code=exc.status_code, headers=getattr(exc, "headers", None),
+                            content={"code": codes.get(exc.status_code, "http_error"), "message": message,
+                                     "details": {}})
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # Never a stack trace to clients: log it here, answer with the one shape.
+        _log.exception("%s %s failed", request.method, request.url.path)
+        return JSONResponse(status_code=500, content={
+            "code": "internal_error", "message": "An internal error occurred; it was logged. Please report it.",
+            "details": {},
+        })
+
     app.include_router(health.router)
+    for module in (enterprises, grids, needs, resources, projects, coverage, chains, tokens, audit):
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     return app
 
 

@@ -6,7 +6,8 @@ Status machine (each step is a ProjectStep node with who, when and a note)::
         │            │             │
         └────────────┴─────────────┴──→ declined | dropped
 
-A project is claimed (认领) by a person before it leaves ``proposed`` (首问负责制: the claimant owns it).
+A project is claimed (认领) by a person before anyone contacts the firms (首问负责制: the claimant owns it);
+an unclaimed proposal may still be declined or dropped.
 Each step owes feedback within the feedback limit (5 days by default); a finished project owes nothing.
 Signed, declined and dropped projects are the outcomes that ``chainmatch train`` learns from.
 """
@@ -329,7 +330,7 @@ def advance_project(store: Store, who: Principal, project_id: str, status: str, 
             + (f"Allowed next: {', '.join(allowed)}." if allowed else "It is finished."),
             details={"status": current, "allowed": list(allowed)},
         )
-    if current == "proposed" and not store.edges("Project", [project_id], "CLAIMED_BY")[project_id]:
+    if status == "contacted" and not store.edges("Project", [project_id], "CLAIMED_BY")[project_id]:
         raise Conflict(f"Project '{project_id}' is not claimed yet; claim it (认领) before following it up.")
     when = at or audit.now_cst()
     props = {**node.props, "status": status}

@@ -1,0 +1,83 @@
+"""Enterprises: search, a firm's profile, and its chain neighbours in the zone.
+
+The recommendations route (``/enterprises/{id}/recommendations``) is the lead's, over ``chainmatch.ranking``;
+it belongs in this router's URL space and reuses ``PrincipalDep`` and ``firm_profile``'s scope check.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import PagingDep, PrincipalDep, StoreDep
+from api.models import FirmOut, Out, PageOut, RefOut, page_out
+from chainmatch.firms import firm_profile, search
+from chainmatch.neighbours import MAX_DEPTH, RELATIONS, chain_neighbours
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/enterprises", tags=["enterprises"])
+
+Relation = Literal["upstream", "downstream", "same_segment", "same_grid"]
+
+
+class ProfileOut(Out):
+    matched_by: str = ""
+    id: str
+    name: str
+    short_name: str
+    props: dict[str, Any]
+    zone: RefOut | None
+    grids: list[RefOut]
+    grid_chiefs: list[RefOut]
+    grid_members: list[RefOut]
+    party_organizations: list[RefOut]
+    chains: list[RefOut]
+    products: list[str]
+    industries: list[RefOut]
+    suppliers: list[RefOut]
+    buyers: list[RefOut]
+    open_needs: list[RefOut]
+    projects: list[RefOut]
+    liaisons: list[RefOut]
+
+
+class NeighbourOut(Out):
+    firm: FirmOut
+    relation: Relation
+    via: str
+    distance: int
+
+
+@router.get("", response_model=PageOut[FirmOut])
+def search_enterprises(
+    store: StoreDep, who: PrincipalDep, paging: PagingDep,
+    q: Annotated[str | None, Query(max_length=100, description="name, short name, alias, 统一社会信用代码 or product")] = None,
+    zone_id: Annotated[str | None, Query(max_length=100)] = None,
+    grid_id: Annotated[str | None, Query(max_length=100, description="this grid and the grids below it")] = None,
+    scale: Literal["above", "below"] | None = None,
+) -> PageOut[FirmOut]:
+    """Search firms by name, short name, alias, 统一社会信用代码 or product, filtered by zone, grid and scale."""
+    page = search(store, who, q, zone_id=zone_id, grid_id=grid_id, scale=scale,
+                  limit=paging.limit, offset=paging.offset)
+    return page_out(page, FirmOut)
+
+
+@router.get("/{enterprise}", response_model=ProfileOut)
+def get_enterprise(store: StoreDep, who: PrincipalDep, enterprise: str) -> ProfileOut:
+    """A firm's profile (by id, full name, short name or alias): grid, chief, party organization, chains, needs."""
+    matched_by, profile = firm_profile(store, who, enterprise)
+    return ProfileOut.model_validate({**profile.__dict__, "matched_by": matched_by})
+
+
+@router.get("/{enterprise_id}/neighbours", response_model=PageOut[NeighbourOut])
+def get_neighbours(
+    store: StoreDep, who: PrincipalDep, paging: PagingDep, enterprise_id: str,
+    depth: Annotated[int, Query(ge=1, le=MAX_DEPTH, description="segment steps up- and downstream")] = 1,
+    relation: Annotated[list[Relation] | None, Query(description="keep only these relations")] = None,
+) -> PageOut[NeighbourOut]:
+    """A firm's chain neighbours in its zone (upstream, downstream, same segment, same grid), nearest first."""
+    page = chain_neighbours(store, who, enterprise_id, depth=depth, relations=tuple(relation or RELATIONS),
+                            limit=paging.limit, offset=paging.offset)
+    return page_out(page, NeighbourOut)

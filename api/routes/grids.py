@@ -1,0 +1,57 @@
+"""Grids: list and show grids, and the firms in a grid and the grids below it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import PagingDep, PrincipalDep, StoreDep
+from api.models import FirmOut, Out, PageOut, RefOut, page_out
+from chainmatch.grids import get_grid, list_grids
+from chainmatch.neighbours import grid_firms
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/grids", tags=["grids"])
+
+
+class GridOut(Out):
+    id: str
+    name: str
+    level: str
+    kind: str
+    type: str | None
+    zone_id: str | None
+    parent_id: str | None
+    chiefs: list[RefOut]
+    party_organizations: list[RefOut]
+    children: list[RefOut]
+    enterprises: int
+
+
+@router.get("", response_model=PageOut[GridOut])
+def grids(
+    store: StoreDep, who: PrincipalDep, paging: PagingDep,
+    zone_id: Annotated[str | None, Query(max_length=100)] = None,
+    level: Literal["1", "2", "3"] | None = None,
+    kind: Literal["exclusive", "general"] | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="part of the grid's name or id")] = None,
+) -> PageOut[GridOut]:
+    """Grids (a grid chief: their own and those below), filtered by zone, level, kind and name."""
+    return page_out(list_grids(store, who, zone_id=zone_id, level=level, kind=kind, q=q,
+                               limit=paging.limit, offset=paging.offset), GridOut)
+
+
+@router.get("/{grid_id}", response_model=GridOut)
+def grid(store: StoreDep, who: PrincipalDep, grid_id: str) -> GridOut:
+    """One grid with its chiefs, covering party organizations, parent, children and firm count."""
+    return GridOut.model_validate(get_grid(store, who, grid_id))
+
+
+@router.get("/{grid_id}/enterprises", response_model=PageOut[FirmOut])
+def firms_in_grid(store: StoreDep, who: PrincipalDep, paging: PagingDep, grid_id: str,
+                  include_subgrids: bool = True) -> PageOut[FirmOut]:
+    """The firms in a grid and, unless include_subgrids=false, in every grid below it."""
+    return page_out(grid_firms(store, who, grid_id, include_subgrids=include_subgrids,
+                               limit=paging.limit, offset=paging.offset), FirmOut)

@@ -1,0 +1,130 @@
+"""Needs (需求清单): post, list, show, update and close needs, and a need's matching candidates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import LimitsDep, PagingDep, PrincipalDep, StoreDep
+from api.models import FirmOut, Out, PageOut, page_out
+from chainmatch import needs
+
+__all__ = ["NeedKind", "router"]
+
+router = APIRouter(prefix="/needs", tags=["needs"])
+
+NeedKind = Literal["buyers", "supply", "land", "workers", "finance", "technology", "approval", "other"]
+NeedStatus = Literal["open", "matched", "closed"]
+
+
+class NeedOut(Out):
+    id: str
+    title: str
+    kind: str
+    status: str
+    posted_on: str
+    due_on: str | None
+    overdue: bool
+    product: str | None
+    description: str | None
+    enterprise: FirmOut | None
+    zone_id: str | None
+
+
+class NeedCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enterprise_id: str = Field(min_length=1, max_length=100, description="the firm that posts the need")
+    title: str = Field(min_length=1, max_length=200)
+    kind: NeedKind
+    product: str | None = Field(default=None, max_length=100)
+    description: str | None = Field(default=None, max_length=4000)
+    posted_on: date | None = Field(default=None, description="default: today; the due date follows from it")
+
+
+class NeedUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: NeedKind | None = None
+    product: str | None = Field(default=None, max_length=100)
+    description: str | None = Field(default=None, max_length=4000)
+    due_on: date | None = None
+
+
+class CloseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ResourceMatchOut(Out):
+    id: str
+    title: str
+    kind: str
+    product: str | None
+    provider: str | None
+    score: float
+    why: str
+
+
+class FirmMatchOut(Out):
+    firm: FirmOut
+    score: float
+    why: str
+
+
+class CandidatesOut(Out):
+    need: NeedOut
+    resources: list[ResourceMatchOut]
+    firms: list[FirmMatchOut]
+    note: str
+
+
+@router.get("", response_model=PageOut[NeedOut])
+def list_needs(
+    store: StoreDep, who: PrincipalDep, paging: PagingDep,
+    zone_id: Annotated[str | None, Query(max_length=100)] = None,
+    enterprise_id: Annotated[str | None, Query(max_length=100)] = None,
+    status: NeedStatus | None = None, kind: NeedKind | None = None,
+    overdue: Annotated[bool | None, Query(description="true: only open needs past their due date")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="part of the title")] = None,
+) -> PageOut[NeedOut]:
+    """Needs, filtered by zone, firm, status, kind, overdue and title (a grid chief: their grids' firms)."""
+    page = needs.list_needs(store, who, zone_id=zone_id, enterprise_id=enterprise_id, status=status, kind=kind,
+                            overdue=overdue, q=q, limit=paging.limit, offset=paging.offset)
+    return page_out(page, NeedOut)
+
+
+@router.post("", response_model=NeedOut, status_code=201)
+def create_need(store: StoreDep, who: PrincipalDep, limits: LimitsDep, body: NeedCreate) -> NeedOut:
+    """Post a need for a firm; its due date follows the time limit of its kind ("135")."""
+    view = needs.create_need(store, who, enterprise_id=body.enterprise_id, title=body.title, kind=body.kind,
+                             product=body.product, description=body.description, posted_on=body.posted_on,
+                             limits=limits)
+    return NeedOut.model_validate(view)
+
+
+@router.get("/{need_id}", response_model=NeedOut)
+def get_need(store: StoreDep, who: PrincipalDep, need_id: str) -> NeedOut:
+    """One need with its poster, due date and whether it is overdue."""
+    return NeedOut.model_validate(needs.get_need(store, who, need_id))
+
+
+@router.patch("/{need_id}", response_model=NeedOut)
+def update_need(store: StoreDep, who: PrincipalDep, need_id: str, body: NeedUpdate) -> NeedOut:
+    """Change a need's title, kind, product, description or due date (fields sent as null are cleared)."""
+    return NeedOut.model_validate(needs.update_need(store, who, need_id, body.model_dump(exclude_unset=True)))
+
+
+@router.post("/{need_id}/close", response_model=NeedOut)
+def close_need(store: StoreDep, who: PrincipalDep, need_id: str, body: CloseBody | None = None) -> NeedOut:
+    """Close a need (办结) with an optional note."""
+    return NeedOut.model_validate(needs.close_need(store, who, need_id, note=body.note if body else None))
+
+
+@router.get("/{need_id}/candidates", response_model=CandidatesOut)
+def need_candidates(store: StoreDep, who: PrincipalDep, need_id: str,
+                    limit: Annotated[int, Query(ge=1, le=200)] = 20) -> CandidatesOut:
+    """Resources of the same kind and firms whose industries buy or supply the need's product, with reasons."""
+    return CandidatesOut.model_validate(needs.candidates(store, who, need_id, limit=limit))
