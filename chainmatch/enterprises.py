@@ -13,10 +13,12 @@ from typing import Any
 
 from chainmatch.errors import Ambiguous, InvalidRequest, NotFound
 from chainmatch.store import Node, Store
+from graph_schema import load_schema
 
 __all__ = ["Resolution", "Ref", "Profile", "resolve", "profile", "display_name"]
 
 _MAX_CANDIDATES = 8
+_ENUMS = load_schema().enums  # Chinese labels of stored codes (上游, 已签约 ...)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ def profile(store: Store, enterprise_id: str) -> Profile:
         covering = store.edges("Grid", grid_ids, "COVERS", "in")
         for g in grids:
             orgs += [Ref(e.node.id, display_name(e.node), f"覆盖网格 {display_name(g)}") for e in covering[g.id]]
+    orgs = list({o.id: o for o in reversed(orgs)}.values())[::-1]  # an org that sits in the firm and covers its grid
     if orgs:
         parents = store.edges("PartyOrganization", [o.id for o in orgs], "UNDER")
         seen = {o.id for o in orgs}
@@ -164,17 +167,19 @@ def profile(store: Store, enterprise_id: str) -> Profile:
         seg_chain = store.edges("Segment", [s.node.id for s in segments], "SEGMENT_OF")
         for s in segments:
             for e in seg_chain[s.node.id]:
-                stage = s.node.props.get("stage", "")
+                stage = _ENUMS["stage"].get(str(s.node.props.get("stage", "")), "")
                 chains.append(Ref(e.node.id, display_name(e.node), f"{display_name(s.node)} ({stage})"))
     chains += [Ref(e.node.id, display_name(e.node), "链主") for e in store.edges("Enterprise", one, "LEADS")[enterprise_id]]
 
     needs = [
-        Ref(e.node.id, display_name(e.node), str(e.node.props.get("kind", "")))
+        Ref(e.node.id, display_name(e.node), _ENUMS["need_kind"].get(str(e.node.props.get("kind", "")), ""))
         for e in store.edges("Enterprise", one, "POSTED")[enterprise_id]
         if e.node.props.get("status") == "open"
     ]
     projects = [
-        Ref(e.node.id, display_name(e.node), f"{e.rel.props.get('role', '')}, {e.node.props.get('status', '')}")
+        Ref(e.node.id, display_name(e.node),
+            f"{_ENUMS['party_role'].get(str(e.rel.props.get('role', '')), '')}, "
+            f"{_ENUMS['project_status'].get(str(e.node.props.get('status', '')), '')}")
         for e in store.edges("Enterprise", one, "PARTY_TO")[enterprise_id]
     ]
     return Profile(

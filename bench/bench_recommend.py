@@ -1,0 +1,71 @@
+"""Issue 4 benchmark: top-20 buyers with explanations, in process, on a synthetic zone of N enterprises.
+
+Usage: .venv/bin/python bench/bench_recommend.py [N=100000] [QUERIES=500] [SEED=0]
+
+Generates and loads the zone (like bench_load.py), builds the match index once (timed, with peak
+memory), then asks for the top 20 buyers of QUERIES firms drawn at random (seeded) and reports
+p50/p95/p99 latency on one core. The first query per code warms the knowledge caches; all are counted.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+from _machine import machine, peak_mb  # noqa: E402
+
+from chainmatch.cli import _default_classify  # noqa: E402
+from chainmatch.index import build_index  # noqa: E402
+from chainmatch.loader import install_industries, load_folder  # noqa: E402
+from chainmatch.ranking import recommend  # noqa: E402
+from chainmatch.sqlite_store import SQLiteStore  # noqa: E402
+from chainmatch.synth import generate  # noqa: E402
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    queries = int(sys.argv[2]) if len(sys.argv) > 2 else 500
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "zone"
+        generate(folder, enterprises=n, zones=max(1, n // 250_000), seed=seed)
+        store = SQLiteStore.open(Path(tmp) / "bench.db")
+        install_industries(store)
+        t0 = time.perf_counter()
+        load_folder(store, folder, classify=_default_classify())
+        load_s = time.perf_counter() - t0
+        before = peak_mb()
+        t1 = time.perf_counter()
+        index = build_index(store)
+        build_s = time.perf_counter() - t1
+        store.close()
+    rng = random.Random(seed)
+    picks = [rng.randrange(index.n) for _ in range(queries)]
+    times, empty = [], 0
+    for i in picks:
+        t = time.perf_counter()
+        result = recommend(index, index.ids[i], direction="buyers", top=20)
+        times.append((time.perf_counter() - t) * 1000)
+        empty += not result.items
+    ms = np.array(times)
+    print(f"machine: {machine()} (pinned to one core)")
+    print(f"{n:,} enterprises: load {load_s:.0f}s; index build {build_s:.1f}s, peak memory {peak_mb():.0f} MB "
+          f"(before index {before:.0f} MB)")
+    print(f"top-20 buyers with explanations, {queries} queries: p50 {np.percentile(ms, 50):.1f} ms, "
+          f"p95 {np.percentile(ms, 95):.1f} ms, p99 {np.percentile(ms, 99):.1f} ms, max {ms.max():.1f} ms; "
+          f"{empty} empty lists")
+
+
+if __name__ == "__main__":
+    main()
