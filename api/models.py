@@ -12,6 +12,9 @@ __all__ = ["Error", "FirmOut", "Out", "PageOut", "RefOut", "page_out"]
 
 M = TypeVar("M", bound=BaseModel)
 
+VISIBLE = r"[^\s\x00-\x1f\x7f]"
+"""Pattern of a text field that must show something: at least one character that is not a space or control."""
+
 
 class Out(BaseModel):
     """Base of response models: built from the library's dataclasses by attribute."""

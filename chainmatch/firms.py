@@ -137,6 +137,9 @@ def firm_profile(store: Store, who: Principal, query: str) -> tuple[str, Profile
     """The profile of the firm ``query`` names (id, name, short name or alias) and how it was matched;
     a grid chief may open only the firms in their grids."""
     require(who, "read")
-    found = resolve(store, normalize_text(query))
+    text = normalize_text(query)
+    if not text:  # only spaces or control characters: no firm has such a name
+        raise NotFound(f"No enterprise is called {query!r}.")
+    found = resolve(store, text)
     require_firms(store, who, [found.node.id])
     return found.matched_by, profile(store, found.node.id)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import LimitsDep, PagingDep, PrincipalDep, StoreDep
-from api.models import FirmOut, Out, PageOut, page_out
+from api.models import VISIBLE, FirmOut, Out, PageOut, page_out
 from chainmatch import needs
 
 __all__ = ["NeedKind", "router"]
@@ -37,7 +37,7 @@ class NeedOut(Out):
 class NeedCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enterprise_id: str = Field(min_length=1, max_length=100, description="the firm that posts the need")
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=VISIBLE)
     kind: NeedKind
     product: str | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=4000)
@@ -46,7 +46,7 @@ class NeedCreate(BaseModel):
 
 class NeedUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: str | None = Field(default=None, min_length=1, max_length=200, pattern=VISIBLE)
     kind: NeedKind | None = None
     product: str | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=4000)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PagingDep, PrincipalDep, StoreDep
-from api.models import Out, PageOut, page_out
+from api.models import VISIBLE, Out, PageOut, page_out
 from api.routes.needs import NeedKind
 from chainmatch import resources
 
@@ -33,7 +33,7 @@ class ResourceOut(Out):
 class ResourceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     provider_id: str = Field(min_length=1, max_length=100, description="an enterprise or department id")
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=VISIBLE)
     kind: NeedKind
     product: str | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=4000)
@@ -41,7 +41,7 @@ class ResourceCreate(BaseModel):
 
 class ResourceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: str | None = Field(default=None, min_length=1, max_length=200, pattern=VISIBLE)
     kind: NeedKind | None = None
     product: str | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=4000)

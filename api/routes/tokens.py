@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PagingDep, PrincipalDep, StoreDep
-from api.models import Out, PageOut
+from api.models import VISIBLE, Out, PageOut
 from chainmatch import auth
 from chainmatch.store import Node
 
@@ -34,7 +34,7 @@ class TokenCreated(TokenOut):
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Role
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=VISIBLE)
     grid_ids: list[str] = Field(default=[], max_length=100, description="a grid chief's grids")
     person_id: str | None = Field(default=None, max_length=100, description="the person the token acts as")
 
