@@ -310,24 +310,55 @@ def _industry_name(code: str) -> str:
 
 @dataclass
 class _Pool:
-    """Candidates of one query: firm positions, their feature rows and the best link behind each."""
+    """Candidates of one query, gathered as arrays: (firm, feature column, value, link) per finding.
 
-    firms: list[int] = field(default_factory=list)
-    row: dict[int, int] = field(default_factory=dict)
-    X: list[list[float]] = field(default_factory=list)
+    Findings are merged at the end with numpy (max per firm and column), so the work per query is a
+    few array operations per link followed, never a Python loop over candidate firms.
+    """
+
+    firms: list[NDArray[np.int32]] = field(default_factory=list)
+    cols: list[int] = field(default_factory=list)
+    values: list[NDArray[np.float64] | float] = field(default_factory=list)
+    link_ids: list[int] = field(default_factory=list)
+    links: list[tuple[float, str, str, str, str, str]] = field(default_factory=list)
+    """(weight, kind, own code, own basis, linked code, evidence) of each industry link followed."""
     why: dict[int, tuple[float, str, str, str, str, str]] = field(default_factory=dict)
-    """firm → (weight, kind, own code, own basis, linked code, evidence) of its strongest link."""
+    """firm → its strongest link (filled by :meth:`merge`)."""
 
-    def add(self, firm: int) -> list[float]:
-        r = self.row.get(firm)
-        if r is None:
-            r = self.row[firm] = len(self.firms)
-            self.firms.append(firm)
-            self.X.append([0.0] * len(FEATURES))
-        return self.X[r]
+    def add(self, firms: NDArray[np.int32], col: int, value: NDArray[np.float64] | float, link: int = -1) -> None:
+        if len(firms):
+            self.firms.append(firms)
+            self.cols.append(col)
+            self.values.append(value)
+            self.link_ids.append(link)
+
+    def merge(self) -> tuple[NDArray[np.int32], NDArray[np.float64], NDArray[np.int_]]:
+        """Unique candidate firms, their feature matrix and, per firm, its strongest link (-1 none)."""
+        if not self.firms:
+            return np.zeros(0, dtype=np.int32), np.zeros((0, len(FEATURES))), np.zeros(0, dtype=np.int_)
+        sizes = [len(f) for f in self.firms]
+        F = np.concatenate(self.firms)
+        C = np.repeat(np.array(self.cols, dtype=np.int_), sizes)
+        V = np.concatenate([np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)) for v, n in zip(self.values, sizes)])
+        L = np.repeat(np.array(self.link_ids, dtype=np.int_), sizes)
+        firms, inv = np.unique(F, return_inverse=True)
+        X = np.zeros((len(firms), len(FEATURES)))
+        np.maximum.at(X, (inv, C), V)
+        best = np.full(len(firms), -1, dtype=np.int_)
+        linked = L >= 0
+        if linked.any():
+            weights = np.array([link[0] for link in self.links])[L[linked]]
+            order = np.lexsort((-weights, inv[linked]))  # per firm, strongest link first
+            rows, ids = inv[linked][order], L[linked][order]
+            first = np.r_[True, rows[1:] != rows[:-1]]
+            best[rows[first]] = ids[first]
+        return firms.astype(np.int32), X, best
 
 
-def _scope_mask(index: MatchIndex, source: int, scope: str, filters: Filters) -> NDArray[np.bool_]:
+def _scope_mask(index: MatchIndex, source: int, scope: str, filters: Filters) -> NDArray[np.bool_] | None:
+    """Which firms may be recommended, or None when every firm may (no scope, no filter)."""
+    if scope == "all" and filters == Filters():
+        return None
     mask = np.ones(index.n, dtype=np.bool_)
     zone = index.zone[source]
     if scope == "zone":
@@ -347,15 +378,22 @@ def _scope_mask(index: MatchIndex, source: int, scope: str, filters: Filters) ->
     if filters.chain is not None:
         c = index.chain_ids.index(filters.chain) if filters.chain in index.chain_ids else -2
         in_chain = np.zeros(index.n, dtype=np.bool_)
-        for s, info in enumerate(index.segment_info):
+        for seg, info in enumerate(index.segment_info):
             if info[0] == c:
-                in_chain[index.segment_firms[s]] = True
+                in_chain[index.segment_firms[seg]] = True
         mask &= in_chain
-    mask[source] = False
     return mask
 
 
-def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_]) -> _Pool:
+def _take(firms: NDArray[np.int32], mask: NDArray[np.bool_] | None, cap: int = FIRMS_PER_LINK) -> NDArray[np.int32]:
+    """The first ``cap`` firms of a list (largest output first) that the mask allows; bounded work."""
+    if mask is None:
+        return firms[:cap]
+    head = firms[: cap * 8]
+    return head[mask[head]][:cap]
+
+
+def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_] | None) -> _Pool:
     pool = _Pool()
     codes = index.codes[s]
     link_direction = "buyers" if direction == "buyers" else "suppliers"
@@ -366,59 +404,44 @@ def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_]) 
             links = _links(code, link_direction) if ":" not in code else ()
             extra = index.extra_links.get(link_direction, {}).get(code, [])
             for other, weight, kind, evidence in (*links, *extra):
-                firms = index.firms_under(other)
-                firms = firms[mask[firms]][:FIRMS_PER_LINK]
-                col = _F[_LINK_KINDS[kind]]
-                for f in firms.tolist():
-                    x = pool.add(f)
-                    if weight > x[col]:
-                        x[col] = weight
-                    best = pool.why.get(f)
-                    if best is None or weight > best[0]:
-                        pool.why[f] = (weight, kind, code, basis, other, evidence)
+                firms = _take(index.firms_under(other), mask)
+                pool.links.append((weight, kind, code, basis, other, evidence))
+                pool.add(firms, _F[_LINK_KINDS[kind]], weight, len(pool.links) - 1)
     else:
         # Partners: same 中类 (3-digit) as one of the firm's codes, i.e. neighbouring products.
         for code in codes:
             for prefix in code_prefixes(code)[1:2]:
-                firms = index.firms_under(prefix)
-                firms = firms[mask[firms]][:FIRMS_PER_LINK]
-                for f in firms.tolist():
-                    x = pool.add(f)
-                    x[_F["link_template"]] = max(x[_F["link_template"]], 0.5)
-                    if f not in pool.why:
-                        pool.why[f] = (0.5, "sibling", code, index.code_basis[s].get(code, ""), prefix,
-                                       f"同属 {prefix} {_industry_name(prefix)}")
+                pool.links.append((0.5, "sibling", code, index.code_basis[s].get(code, ""), prefix,
+                                   f"同属 {prefix} {_industry_name(prefix)}"))
+                pool.add(_take(index.firms_under(prefix), mask), _F["link_template"], 0.5, len(pool.links) - 1)
     # 2. Trade neighbourhood: who trades with the firm's peers (same industry, or serving the same partners).
     if direction in ("buyers", "suppliers"):
         trades = index.trade_out if direction == "buyers" else index.trade_in
         back = index.trade_in if direction == "buyers" else index.trade_out
-        peer_set = set(index.firms_under(codes[0])[:PEERS].tolist()) if codes else set()
-        for partner in trades[s].tolist():
-            peer_set.update(back[partner][:PEERS].tolist())
-        peer_set.discard(s)
-        lists = [trades[p] for p in sorted(peer_set)]
-        if lists:
-            everyone = np.concatenate(lists) if len(lists) > 1 else lists[0]
-            if everyone.size:
-                firms, counts = np.unique(everyone, return_counts=True)
-                keep = mask[firms]
-                for f, c in zip(firms[keep].tolist(), counts[keep].tolist()):
-                    x = pool.add(f)
-                    x[_F["trade_neighbourhood"]] = min(1.0, math.log1p(c) / math.log1p(10))
+        peer_lists = [index.firms_under(codes[0])[:PEERS]] if codes else []
+        peer_lists += [back[p][:PEERS] for p in trades[s][:PEERS].tolist()]
+        if peer_lists:
+            peers = np.unique(np.concatenate(peer_lists))
+            lists = [trades[p] for p in peers[peers != s].tolist()]
+            if lists:
+                everyone = np.concatenate(lists)
+                if everyone.size:
+                    firms, counts = np.unique(everyone, return_counts=True)
+                    if mask is not None:
+                        firms, counts = firms[mask[firms]], counts[mask[firms]]
+                    pool.add(firms.astype(np.int32), _F["trade_neighbourhood"],
+                             np.minimum(1.0, np.log1p(counts) / np.log1p(10)))
     # 3. Open needs that ask for exactly this.
     if direction == "buyers":
         for code in codes:
-            for f in index.supply_needs_by_prefix.get(code, np.zeros(0, dtype=np.int32)).tolist():
-                if mask[f]:
-                    pool.add(f)[_F["open_need"]] = 1.0
+            needers = index.supply_needs_by_prefix.get(code)
+            if needers is not None:
+                pool.add(needers if mask is None else needers[mask[needers]], _F["open_need"], 1.0)
     elif direction == "suppliers":
         for need in index.needs.get(s, []):
-            if need.kind != "supply":
-                continue
-            for code in need.codes:
-                firms = index.firms_under(code)
-                for f in firms[mask[firms]][:FIRMS_PER_LINK].tolist():
-                    pool.add(f)[_F["open_need"]] = 1.0
+            if need.kind == "supply":
+                for code in need.codes:
+                    pool.add(_take(index.firms_under(code), mask), _F["open_need"], 1.0)
     # 4. The next chain segment (or the same one for partners).
     for seg in index.segments[s]:
         if direction == "buyers":
@@ -428,9 +451,7 @@ def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_]) 
         else:
             targets = (seg,)
         for t in targets:
-            firms = index.segment_firms[t]
-            for f in firms[mask[firms]][:FIRMS_PER_LINK].tolist():
-                pool.add(f)[_F["chain_segment"]] = 1.0
+            pool.add(_take(index.segment_firms[t], mask), _F["chain_segment"], 1.0)
     return pool
 
 
@@ -478,13 +499,18 @@ def candidate_features(
     partners, not recommendations (training keeps them: a signed deal usually became a trade).
     """
     mask = _scope_mask(index, source, scope, filters or Filters())
+    known = None
     if exclude_known and direction == "buyers":
-        mask[index.trade_out[source]] = False
+        known = index.trade_out[source]
     elif exclude_known and direction == "suppliers":
-        mask[index.trade_in[source]] = False
+        known = index.trade_in[source]
     pool = _gather(index, source, direction, mask)
-    firms = np.array(pool.firms, dtype=np.int32)
-    X = np.array(pool.X, dtype=np.float64).reshape(len(pool.firms), len(FEATURES))
+    firms, X, best = pool.merge()
+    drop = np.isin(firms, known) if known is not None and len(known) else np.zeros(len(firms), dtype=np.bool_)
+    drop |= firms == source
+    keep = ~drop
+    firms, X, best = firms[keep], X[keep], best[keep]
+    pool.why = {int(f): pool.links[b] for f, b in zip(firms.tolist(), best.tolist()) if b >= 0}
     if len(firms):
         _vector_features(index, source, firms, X)
         if direction in ("buyers", "suppliers"):
