@@ -8,14 +8,19 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+import numpy as np
+from numpy.typing import NDArray
+
 from chainmatch.auth import Principal, authenticate
+from chainmatch.index import MatchIndex
 from chainmatch.deadlines import Limits
 from chainmatch.errors import StoreUnavailable
 from chainmatch.pages import MAX_LIMIT
 from chainmatch.settings import Settings, get_settings
 from chainmatch.store import Store
 
-__all__ = ["LimitsDep", "Paging", "PagingDep", "PrincipalDep", "SettingsDep", "StoreDep", "get_store"]
+__all__ = ["LimitsDep", "Paging", "PagingDep", "PrincipalDep", "Ranking", "RankingDep", "SettingsDep", "StoreDep",
+           "get_store", "make_ranking"]
 
 
 def get_store(request: Request) -> Store:
@@ -69,3 +74,31 @@ def get_paging(
 
 
 PagingDep = Annotated[Paging, Depends(get_paging)]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The match index and the ranking weights in use; replaced whole (never mutated) on retraining."""
+
+    index: MatchIndex
+    weights: NDArray[np.float64] | None
+    model: str
+
+
+_DEFAULT_MODEL = "默认权重 (default weights)"
+
+
+def make_ranking(index: MatchIndex, loaded: tuple[NDArray[np.float64], str] | None) -> Ranking:
+    """The ranking state for an index and a loaded model (None: the default weights)."""
+    weights, model = loaded if loaded is not None else (None, _DEFAULT_MODEL)
+    return Ranking(index, weights, model)
+
+
+def get_ranking(request: Request) -> Ranking:
+    ranking: Ranking | None = getattr(request.app.state, "ranking", None)
+    if ranking is None:
+        raise StoreUnavailable("The match index is still being built; retry in a moment.")
+    return ranking
+
+
+RankingDep = Annotated[Ranking, Depends(get_ranking)]

@@ -15,8 +15,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import make_ranking
 from api.models import Error
-from api.routes import audit, chains, coverage, enterprises, grids, health, needs, projects, resources, tokens
+from api.routes import (
+    audit,
+    chains,
+    coverage,
+    enterprises,
+    grids,
+    health,
+    needs,
+    projects,
+    recommendations,
+    resources,
+    tokens,
+)
 from chainmatch import __version__
 from chainmatch.auth import Unauthenticated
 from chainmatch.errors import (
@@ -29,6 +42,8 @@ from chainmatch.errors import (
     PermissionDenied,
     StoreUnavailable,
 )
+from chainmatch.index import build_index
+from chainmatch.ranking import load_model
 from chainmatch.settings import Settings, get_settings
 from chainmatch.store import open_store
 
@@ -77,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings or get_settings()
         store = open_store(app.state.settings)
         app.state.store = store
+        # The match index is read once from the store; `POST /model/train` rebuilds it.
+        app.state.ranking = make_ranking(build_index(store), load_model(app.state.settings.model_path))
         try:
             yield
         finally:
@@ -132,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         })
 
     app.include_router(health.router)
-    for module in (enterprises, grids, needs, resources, projects, coverage, chains, tokens, audit):
+    for module in (enterprises, recommendations, grids, needs, resources, projects, coverage, chains, tokens, audit):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app
 

@@ -47,7 +47,7 @@ __all__ = [
 
 ROLES = ("admin", "staff", "grid_chief", "viewer")
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"read", "needs:write", "resources:write", "projects:write", "tokens", "audit"}),
+    "admin": frozenset({"read", "needs:write", "resources:write", "projects:write", "tokens", "audit", "model"}),
     "staff": frozenset({"read", "projects:write"}),
     "grid_chief": frozenset({"read", "needs:write", "resources:write", "projects:write"}),
     "viewer": frozenset({"read"}),

@@ -1,0 +1,99 @@
+"""Recommendations: a firm's likely buyers, suppliers and partners with their reasons; retraining the model."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking
+from api.models import Out
+from chainmatch.auth import require, require_firms, visible_firms
+from chainmatch.enterprises import resolve
+from chainmatch.index import build_index
+from chainmatch.outcomes import train
+from chainmatch.ranking import Filters, load_model, recommend
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["recommendations"])
+
+
+class RecommendationOut(Out):
+    rank: int
+    id: str
+    name: str
+    restricted: bool = False
+    """True when the caller may see only this firm's id and name (outside a grid chief's grids)."""
+    short_name: str = ""
+    score: float | None = None
+    zone: str = ""
+    grid: str = ""
+    path: str = ""
+    reasons: list[str] = []
+    contributions: dict[str, float] = {}
+    introducers: list[str] = []
+    industries: list[str] = []
+
+
+class RecommendationsOut(Out):
+    source_id: str
+    source_name: str
+    direction: str
+    scope: str
+    model: str
+    candidates_considered: int
+    reason: str | None
+    items: list[RecommendationOut]
+
+
+class TrainOut(Out):
+    trained: bool
+    message: str
+    model: str
+    summary: dict[str, object]
+
+
+@router.get("/enterprises/{enterprise}/recommendations", response_model=RecommendationsOut)
+def get_recommendations(
+    store: StoreDep, who: PrincipalDep, ranking: RankingDep, enterprise: str,
+    direction: Literal["buyers", "suppliers", "partners"] = "buyers",
+    scope: Literal["zone", "outside", "all"] = "all",
+    top: Annotated[int, Query(ge=1, le=200)] = 10,
+    zone_id: Annotated[str | None, Query(max_length=100)] = None,
+    grid_id: Annotated[str | None, Query(max_length=100)] = None,
+    chain_id: Annotated[str | None, Query(max_length=100)] = None,
+    scale: Literal["above", "below"] | None = None,
+    has_party: bool | None = None,
+) -> RecommendationsOut:
+    """Ranked buyers (下游), suppliers (上游) or partners (同环节) for a firm, each with its path and reasons."""
+    require(who, "read")
+    firm = resolve(store, enterprise).node.id
+    require_firms(store, who, [firm])
+    result = recommend(
+        ranking.index, firm, direction=direction, scope=scope, top=top,
+        filters=Filters(zone=zone_id, grid=grid_id, chain=chain_id, scale=scale, has_party=has_party),
+        weights=ranking.weights, model_name=ranking.model,
+    )
+    ids = [item.id for item in result.items]
+    seen = visible_firms(store, who, ids)
+    items = [
+        RecommendationOut.model_validate(item) if item.id in seen
+        else RecommendationOut(rank=item.rank, id=item.id, name=item.name, restricted=True)
+        for item in result.items
+    ]
+    return RecommendationsOut(
+        source_id=result.source_id, source_name=result.source_name, direction=result.direction, scope=result.scope,
+        model=result.model, candidates_considered=result.candidates_considered, reason=result.reason, items=items,
+    )
+
+
+@router.post("/model/train", response_model=TrainOut)
+def train_model(request: Request, store: StoreDep, who: PrincipalDep, settings: SettingsDep) -> TrainOut:
+    """Rebuild the match index, learn ranking weights from closed projects, and use them from now on (admins)."""
+    require(who, "model")
+    index = build_index(store)
+    result = train(store, index, settings.model_path)
+    loaded = load_model(settings.model_path)
+    ranking = request.app.state.ranking = make_ranking(index, loaded)  # one assignment: requests see old or new
+    return TrainOut(trained=result.trained, message=result.message, model=ranking.model, summary=result.summary)
