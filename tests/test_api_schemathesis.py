@@ -32,9 +32,9 @@ def test_no_server_errors_and_responses_match_the_schema(tmp_path: Path) -> None
     store = SQLiteStore.open(tmp_path / "world.db")
     load_folder(store, write_folder(tmp_path / "world", world_files()))
     auth = {"Authorization": f"Bearer {create_token(store, role='admin', name='schemathesis').secret}"}
-    app = create_app(Settings(db=tmp_path / "world.db"))
+    app = create_app(Settings(db=tmp_path / "world.db", model_path=tmp_path / "model.json"))
     app.state.store = store  # schemathesis' ASGI transport does not run the lifespan: open the store here
-    app.state.settings = Settings(db=tmp_path / "world.db")
+    app.state.settings = Settings(db=tmp_path / "world.db", model_path=tmp_path / "model.json")
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 30

@@ -84,5 +84,5 @@ def client_for(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str,
             role = "grid_chief" if name.startswith("chief") else name
             new = create_token(store, role=role, name=name, grids=grids, person_id=person)
             headers[name] = {"Authorization": f"Bearer {new.secret}"}
-    with TestClient(create_app(Settings(db=tmp_path / "world.db"))) as client:
+    with TestClient(create_app(Settings(db=tmp_path / "world.db", model_path=tmp_path / "model.json"))) as client:
         yield client, headers
