@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+import numpy as np
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
-import numpy as np
 from numpy.typing import NDArray
 
 from chainmatch.auth import Principal, authenticate
-from chainmatch.index import MatchIndex
 from chainmatch.deadlines import Limits
 from chainmatch.errors import StoreUnavailable
+from chainmatch.index import MatchIndex
 from chainmatch.pages import MAX_LIMIT
 from chainmatch.settings import Settings, get_settings
 from chainmatch.store import Store

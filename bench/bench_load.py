@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine, peak_mb  # noqa: E402
+from _machine import machine, peak_mb
 
-from chainmatch.cli import _default_classify  # noqa: E402
-from chainmatch.loader import install_industries, load_folder  # noqa: E402
-from chainmatch.sqlite_store import SQLiteStore  # noqa: E402
-from chainmatch.synth import generate  # noqa: E402
+from chainmatch.cli import _default_classify
+from chainmatch.loader import install_industries, load_folder
+from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.synth import generate
 
 
 def main() -> None:

@@ -20,15 +20,15 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-from _machine import machine, peak_mb  # noqa: E402
+import numpy as np
+from _machine import machine, peak_mb
 
-from chainmatch.cli import _default_classify  # noqa: E402
-from chainmatch.index import build_index  # noqa: E402
-from chainmatch.loader import install_industries, load_folder  # noqa: E402
-from chainmatch.ranking import recommend  # noqa: E402
-from chainmatch.sqlite_store import SQLiteStore  # noqa: E402
-from chainmatch.synth import generate  # noqa: E402
+from chainmatch.cli import _default_classify
+from chainmatch.index import build_index
+from chainmatch.loader import install_industries, load_folder
+from chainmatch.ranking import recommend
+from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.synth import generate
 
 
 def main() -> None:

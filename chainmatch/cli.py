@@ -21,7 +21,7 @@ from chainmatch.errors import ChainmatchError, DataError, InvalidRequest, NotFou
 from chainmatch.settings import Settings, get_settings
 from chainmatch.store import Store, open_store
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 FEATURE_TITLES_ZH = {
     "link_io": "投入产出关联", "link_equipment": "设备用户关系", "link_template": "产业链模板", "link_taxonomy": "产品分类",
@@ -193,8 +193,7 @@ def cmd_classify(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
         out.write(f"无法判定「{args.text}」的行业: {result.reason}\n")
         return 3
     out.write(f"「{args.text}」的行业 (GB/T 4754-2017 小类):\n")
-    for i, c in enumerate(result.candidates, 1):
-        out.write(f"{i:>2}. {c.code} {c.name}  置信度 {c.confidence:.2f}  ({c.evidence})\n")
+    out.writelines(f"{i:>2}. {c.code} {c.name}  置信度 {c.confidence:.2f}  ({c.evidence})\n" for i, c in enumerate(result.candidates, 1))
     return 0
 
 
@@ -297,8 +296,7 @@ def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         out.write(result.message + "\n")
         adjustment = result.summary.get("learned_adjustment")
         if isinstance(adjustment, dict):
-            for k, v in adjustment.items():
-                out.write(f"  {FEATURE_TITLES_ZH.get(k, k)}: {v:+.3f}\n")
+            out.writelines(f"  {FEATURE_TITLES_ZH.get(k, k)}: {v:+.3f}\n" for k, v in adjustment.items())
     return 0
 
 
@@ -336,6 +334,53 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings, out: TextIO) 
     out.write(f"{new.secret}\n")
     out.write("这是唯一一次显示密钥, 请妥善保存 / this is the only time the secret is shown: store it now.\n"
               "Use it as the header 'Authorization: Bearer <token>'.\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.transfer import export_neo4j_admin
+
+    store = _open(settings)
+    try:
+        summary = export_neo4j_admin(store, Path(args.out))
+    finally:
+        store.close()
+    if args.json:
+        _json(summary, out)
+        return 0
+    out.write(f"已导出 / exported {summary.nodes} nodes and {summary.rels} relationships from {store.location} "
+              f"into {summary.folder} ({len(summary.files)} CSV files).\n")
+    out.write(f"Import them into an empty, stopped Neo4j 5 database from that folder (see import.txt):\n"
+              f"  {summary.command}\n")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.neo4j_store import Neo4jStore
+    from chainmatch.sqlite_store import SQLiteStore
+    from chainmatch.transfer import migrate
+
+    if not settings.neo4j_uri:
+        raise InvalidRequest("migrate --to neo4j needs the target: set CHAINMATCH_NEO4J_URI (and _USER, _PASSWORD, "
+                             "_DATABASE) to the Neo4j database to fill.")
+    if not settings.db.exists():
+        raise InvalidRequest(f"The embedded store {settings.db} does not exist: give it with --db PATH or CHAINMATCH_DB.")
+    source = SQLiteStore.open(settings.db)
+    try:
+        target = Neo4jStore.connect(settings)
+        try:
+            start = time.perf_counter()
+            summary = migrate(source, target, batch=args.batch)
+        finally:
+            target.close()
+    finally:
+        source.close()
+    took = time.perf_counter() - start
+    if args.json:
+        _json({**dataclasses.asdict(summary), "seconds": round(took, 3)}, out)
+        return 0
+    out.write(f"已迁移 / migrated {summary.source} → {summary.target} in {took:.1f}s: {summary.nodes} nodes, "
+              f"{summary.rels} relationships; counts checked equal.\n")
     return 0
 
 
@@ -409,6 +454,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--grid", action="append", metavar="GRID_ID", help="a grid chief's grid (repeatable)")
     sp.add_argument("--name", help="whose token it is, e.g. 网格长甲")
     sp.add_argument("--person", metavar="PERSON_ID", help="the person the token acts as (for claims)")
+    sp.add_argument("--json", action="store_true")
+    sp = add("export", cmd_export, "write the store as CSV files for `neo4j-admin database import`")
+    sp.add_argument("out", help="folder to write")
+    sp.add_argument("--format", choices=["neo4j-admin"], default="neo4j-admin")
+    sp.add_argument("--json", action="store_true")
+    sp = add("migrate", cmd_migrate, "copy the embedded store into Neo4j (CHAINMATCH_NEO4J_*) and check the counts")
+    sp.add_argument("--to", choices=["neo4j"], required=True)
+    sp.add_argument("--batch", type=int, default=10_000, help="nodes or relationships per transaction")
     sp.add_argument("--json", action="store_true")
     return p
 

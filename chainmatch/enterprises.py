@@ -15,7 +15,7 @@ from chainmatch.errors import Ambiguous, InvalidRequest, NotFound
 from chainmatch.store import Node, Store
 from graph_schema import load_schema
 
-__all__ = ["Resolution", "Ref", "Profile", "resolve", "profile", "display_name"]
+__all__ = ["Profile", "Ref", "Resolution", "display_name", "profile", "resolve"]
 
 _MAX_CANDIDATES = 8
 _ENUMS = load_schema().enums  # Chinese labels of stored codes (上游, 已签约 ...)
@@ -153,10 +153,10 @@ def profile(store: Store, enterprise_id: str) -> Profile:
             orgs += [Ref(e.node.id, display_name(e.node), f"覆盖网格 {display_name(g)}") for e in covering[g.id]]
     orgs = list({o.id: o for o in reversed(orgs)}.values())[::-1]  # an org that sits in the firm and covers its grid
     if orgs:
-        parents = store.edges("PartyOrganization", [o.id for o in orgs], "UNDER")
+        org_parents = store.edges("PartyOrganization", [o.id for o in orgs], "UNDER")
         seen = {o.id for o in orgs}
         for o in list(orgs):
-            for e in parents[o.id]:
+            for e in org_parents[o.id]:
                 if e.node.id not in seen:
                     seen.add(e.node.id)
                     orgs.append(Ref(e.node.id, display_name(e.node), f"上级党组织 ({o.name})"))

@@ -36,8 +36,16 @@ from chainmatch.index import MatchIndex, build_index
 from chainmatch.ranking import FEATURES, RERANK, _default_vector, _text_match, candidate_features
 from chainmatch.store import Store
 
-__all__ = ["Interval", "MethodResult", "Report", "evaluate_index", "evaluate_store", "evaluate_ickg",
-           "format_report", "ickg_index"]
+__all__ = [
+    "Interval",
+    "MethodResult",
+    "Report",
+    "evaluate_ickg",
+    "evaluate_index",
+    "evaluate_store",
+    "format_report",
+    "ickg_index",
+]
 
 METRICS = ("hit@10", "ndcg@10", "mrr", "recall@50")
 

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from chainmatch.store import Store
 
-__all__ = ["MatchIndex", "FirmNeed", "build_index", "code_prefixes", "CLASSIFY_MIN_CONFIDENCE"]
+__all__ = ["CLASSIFY_MIN_CONFIDENCE", "FirmNeed", "MatchIndex", "build_index", "code_prefixes"]
 
 CLASSIFY_MIN_CONFIDENCE = 0.35
 """Product names whose best industry is less certain than this add no industry to their firm."""
@@ -227,9 +227,9 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
     seg_chain = {r.src: r.dst for r in store.scan_rels("SEGMENT_OF")}
     segment_info = []
     for sid in seg_ids:
-        p = seg_props.get(sid, {})
+        sp = seg_props.get(sid, {})
         chain = cpos.get(seg_chain.get(sid, ""), -1)
-        segment_info.append((chain, int(p.get("order", 0)), str(p.get("stage", "")), seg_names[spos[sid]]))
+        segment_info.append((chain, int(sp.get("order", 0)), str(sp.get("stage", "")), seg_names[spos[sid]]))
     by_chain: dict[int, list[int]] = defaultdict(list)
     for s, (c, _, _, _) in enumerate(segment_info):
         by_chain[c].append(s)
@@ -306,16 +306,17 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
     needs: dict[int, list[FirmNeed]] = defaultdict(list)
     supply_need_lists: dict[str, list[int]] = defaultdict(list)
     for r in store.scan_rels("POSTED"):
-        p = need_props.get(r.dst)
-        if p is None or r.src not in pos:
+        np_ = need_props.get(r.dst)
+        if np_ is None or r.src not in pos:
             continue
         i = pos[r.src]
-        text = str(p.get("product") or p.get("title") or "")
-        code = need_codes.get(text)
-        need = FirmNeed(r.dst, str(p.get("title", "")), str(p.get("kind", "")), text, (code,) if code else ())
+        text = str(np_.get("product") or np_.get("title") or "")
+        need_code = need_codes.get(text)
+        need = FirmNeed(r.dst, str(np_.get("title", "")), str(np_.get("kind", "")), text,
+                        (need_code,) if need_code else ())
         needs[i].append(need)
-        if need.kind == "supply" and code:
-            for prefix in code_prefixes(code):
+        if need.kind == "supply" and need_code:
+            for prefix in code_prefixes(need_code):
                 supply_need_lists[prefix].append(i)
 
     # Grid chiefs, inherited from parent grids when a grid has none of its own.
@@ -337,8 +338,8 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
     prefix_lists: dict[str, list[int]] = defaultdict(list)
     for i, cs in enumerate(codes):
         seen: set[str] = set()
-        for c in cs:
-            for prefix in code_prefixes(c):
+        for firm_code in cs:
+            for prefix in code_prefixes(firm_code):
                 if prefix not in seen:
                     seen.add(prefix)
                     prefix_lists[prefix].append(i)

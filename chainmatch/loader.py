@@ -18,18 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from chainmatch.errors import Conflict, LoadError, Problem
-from chainmatch.store import GraphBatch, Node, Rel, Reset, Store
+from chainmatch.store import Direction, GraphBatch, Node, Rel, Reset, Store
 from graph_schema import Label, Property, RelType, Schema, load_schema
 
 __all__ = [
-    "LoadSummary",
-    "Classify",
-    "read_folder",
-    "load_folder",
-    "install_industries",
-    "parse_value",
-    "check_uscc",
     "LIST_SEPARATORS",
+    "Classify",
+    "LoadSummary",
+    "check_uscc",
+    "install_industries",
+    "load_folder",
+    "parse_value",
+    "read_folder",
 ]
 
 LIST_SEPARATORS = (";", "；")
@@ -288,8 +288,8 @@ class _Reader:
             if target_label is None and ref.rel.create_missing:
                 target_label = ref.rel.target_labels[0]
                 if ref.target not in self.nodes[target_label]:
-                    lab = self.schema.labels[target_label]
-                    self.nodes[target_label][ref.target] = Node(target_label, ref.target, {lab.key: ref.target})
+                    key = self.schema.labels[target_label].key
+                    self.nodes[target_label][ref.target] = Node(target_label, ref.target, {key: ref.target})
                     created += 1
             if target_label is None:
                 names = "/".join(ref.rel.target_labels)
@@ -335,7 +335,7 @@ class _Reader:
                 continue
             present = self.store.get(label, list(nodes))
             for rel in self.schema.inline(label):
-                direction = "out" if rel.on == "from" else "in"
+                direction: Direction = "out" if rel.on == "from" else "in"
                 resets.extend(Reset(rel.name, label, i, direction) for i in present)
         return resets
 

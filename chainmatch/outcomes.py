@@ -20,7 +20,7 @@ from chainmatch.index import MatchIndex
 from chainmatch.ranking import FEATURES, RankingModel, feature_matrix, save_model
 from chainmatch.store import Store
 
-__all__ = ["Outcomes", "TrainResult", "collect_outcomes", "train", "MIN_OUTCOMES", "MIN_PER_CLASS"]
+__all__ = ["MIN_OUTCOMES", "MIN_PER_CLASS", "Outcomes", "TrainResult", "collect_outcomes", "train"]
 
 POSITIVE = frozenset({"signed"})
 NEGATIVE = frozenset({"declined", "dropped"})

@@ -43,7 +43,6 @@ Features (all in [0, 1]):
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,20 +61,20 @@ from chainmatch.errors import DataError, InvalidRequest, NotFound
 from chainmatch.index import MatchIndex, code_prefixes
 
 __all__ = [
-    "DIRECTIONS",
-    "SCOPES",
-    "FEATURES",
     "DEFAULT_WEIGHTS",
+    "DIRECTIONS",
+    "FEATURES",
+    "SCOPES",
     "Filters",
+    "RankingModel",
     "Recommendation",
     "Recommendations",
-    "RankingModel",
     "build_pipeline",
+    "candidate_features",
+    "load_model",
     "pairwise",
     "recommend",
-    "candidate_features",
     "save_model",
-    "load_model",
 ]
 
 Direction = Literal["buyers", "suppliers", "partners"]
@@ -233,7 +232,7 @@ class RankingModel(BaseEstimator):  # type: ignore[misc]
         self.coef_raw_ = raw
         prior = _default_vector()
         self.weights_ = prior + np.clip(raw, -prior, prior)
-        self.n_samples_ = int(len(y))
+        self.n_samples_ = len(y)
         self.n_positive_ = int(np.sum(y))
         self.n_pairs_ = int(len(t) // 2)
         return self
@@ -461,6 +460,8 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _text_match(index: MatchIndex, s: int, c: int, direction: str) -> float:
+    offer: Sequence[str]
+    ask: Sequence[str]
     if direction == "buyers":
         offer, ask = index.products[s], [n.product or n.title for n in index.needs.get(c, []) if n.kind == "supply"]
     elif direction == "suppliers":
@@ -589,7 +590,7 @@ def _explain(
     cand_ind = f"{cand_codes[0]} {_industry_name(cand_codes[0])}" if cand_codes else "行业未知"
     why = pool.why.get(c)
     if why is not None:
-        _, kind, code, basis, other, evidence = why
+        _, _, code, basis, other, evidence = why
         own = f"生产「{basis}」" if basis and basis != "登记行业" else "属于"
         role = {"buyers": "下游用户行业", "suppliers": "上游供给行业"}.get(direction, "相邻行业")
         path = (f"{src} {own} ({code} {_industry_name(code)}) → {role} {other} {_industry_name(other)} "

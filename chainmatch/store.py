@@ -14,13 +14,13 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from chainmatch.settings import Settings
 
 __all__ = [
-    "Node",
-    "Rel",
-    "Edge",
-    "Reset",
-    "GraphBatch",
     "Counts",
     "Direction",
+    "Edge",
+    "GraphBatch",
+    "Node",
+    "Rel",
+    "Reset",
     "Store",
     "open_store",
 ]

@@ -25,7 +25,7 @@ from typing import Any
 
 from chainmatch.errors import SchemaError
 
-__all__ = ["Property", "Label", "RelType", "Schema", "load_schema", "parse_schema", "neo4j_ddl", "SCALAR_TYPES"]
+__all__ = ["SCALAR_TYPES", "Label", "Property", "RelType", "Schema", "load_schema", "neo4j_ddl", "parse_schema"]
 
 SCALAR_TYPES = frozenset({"str", "text", "int", "float", "bool", "date", "datetime", "list", "uscc"})
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -184,10 +184,12 @@ def parse_schema(doc: Mapping[str, Any]) -> Schema:
             column, on, bool(spec.get("many", False)), file, bool(spec.get("create_missing", False)),
         )
     by_file: dict[str, str] = {}
-    for lab in labels.values():
-        if lab.file in by_file:
-            raise SchemaError(f"File '{lab.file}' is declared for both {by_file[lab.file]} and {lab.name}.")
-        by_file[lab.file] = lab.name
+    for declared in labels.values():
+        if declared.file in by_file:
+            raise SchemaError(
+                f"File '{declared.file}' is declared for both {by_file[declared.file]} and {declared.name}."
+            )
+        by_file[declared.file] = declared.name
     for rel in rels.values():
         if rel.file:
             if rel.file in by_file:

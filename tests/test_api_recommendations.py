@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -83,5 +82,5 @@ def test_signed_projects_retrain_and_change_the_ranking(demo: tuple[TestClient, 
     assert trained.json()["trained"] and trained.json()["model"].startswith("trained")
     after = c.get("/enterprises/LH-E-004/recommendations", params=params, headers=h["staff"]).json()
     assert after["model"].startswith("trained")
-    ranking = lambda body: [(i["id"], i["score"]) for i in body["items"]]  # noqa: E731
+    ranking = lambda body: [(i["id"], i["score"]) for i in body["items"]]
     assert ranking(after) != ranking(before)

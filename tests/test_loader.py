@@ -90,10 +90,11 @@ def _problems(store: Store, tmp_path: Path, files: dict[str, str]) -> list[str]:
 def test_dangling_reference_names_file_line_field_value(db: SQLiteStore, tmp_path: Path) -> None:
     files = tiny_files()
     files["grid_staff.csv"] = "from_id,to_id\nP1,G3\nP1,G999"
-    assert _problems(db, tmp_path, files) == [
+    expected = (
         "grid_staff.csv line 3, field 'to_id': value 'G999' is not the id of a Grid in this folder "
         "or already in the store"
-    ]
+    )
+    assert _problems(db, tmp_path, files) == [expected]
 
 
 def test_missing_key_wrong_type_and_bad_enum(db: SQLiteStore, tmp_path: Path) -> None:

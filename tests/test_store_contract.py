@@ -125,7 +125,7 @@ def test_duplicate_unique_property_is_a_conflict_and_writes_nothing(store: Store
             Node("Enterprise", "C", {"id": "C", "name": "丙"}),
             Node("Enterprise", "B", {"id": "B", "name": "乙", "uscc": uscc}),
         ]))
-    assert set(n.id for n in store.scan("Enterprise")) == {"A"}
+    assert {n.id for n in store.scan("Enterprise")} == {"A"}
 
 
 def test_apply_schema_is_idempotent(store: Store) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from pydantic import Field
 
 from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking
 from api.models import Out
@@ -30,10 +31,10 @@ class RecommendationOut(Out):
     zone: str = ""
     grid: str = ""
     path: str = ""
-    reasons: list[str] = []
-    contributions: dict[str, float] = {}
-    introducers: list[str] = []
-    industries: list[str] = []
+    reasons: list[str] = Field(default_factory=list)
+    contributions: dict[str, float] = Field(default_factory=dict)
+    introducers: list[str] = Field(default_factory=list)
+    industries: list[str] = Field(default_factory=list)
 
 
 class RecommendationsOut(Out):
