@@ -8,7 +8,7 @@ front-end, see ``tests/test_cypher_lint.py``) and on ArcadeDB's Bolt server (the
 
 >>> s = statements()
 >>> s["merge_nodes:Zone"].text
-'UNWIND $rows AS row MERGE (n:Zone {id: row.id}) SET n = row.props'
+'UNWIND $rows AS row MERGE (n:Zone {id: row.id}) SET n = row'
 >>> sorted(s["edges_out:Enterprise:SUPPLIES"].params)
 ['ids', 'limit']
 >>> statement("merge_nodes:Nope")
@@ -91,7 +91,8 @@ def _text_filter(lab: Label) -> str:
 
 def _label_statements(lab: Label) -> Iterator[Statement]:
     L = lab.name
-    yield _s(f"merge_nodes:{L}", f"UNWIND $rows AS row MERGE (n:{L} {{id: row.id}}) SET n = row.props", "write")
+    # Each row is the node's whole property map, key included: one map per node to pack and send.
+    yield _s(f"merge_nodes:{L}", f"UNWIND $rows AS row MERGE (n:{L} {{id: row.id}}) SET n = row", "write")
     yield _s(
         f"delete_nodes:{L}",
         f"UNWIND $ids AS id MATCH (n:{L} {{id: id}}) DETACH DELETE n RETURN count(*) AS deleted",

@@ -213,7 +213,7 @@ class Neo4jStore:
             # Neo4j stores no nulls; the key is always a property (SET n = props replaces them all).
             props = {k: v for k, v in n.props.items() if v is not None}
             props[self.schema.labels[n.label].key] = n.id
-            nodes[f"merge_nodes:{n.label}"].append({"id": n.id, "props": props})
+            nodes[f"merge_nodes:{n.label}"].append(props)
         rels: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for rel in batch.rels:
             self.schema.relationship(rel.type)

@@ -16,6 +16,7 @@ from chainmatch import neo4j_store
 from chainmatch.errors import ConfigError, Conflict, StoreError, StoreUnavailable
 from chainmatch.neo4j_store import Neo4jStore
 from chainmatch.settings import Settings
+from chainmatch.sqlite_store import SQLiteStore
 from chainmatch.store import GraphBatch, Node, Rel
 
 
@@ -122,3 +123,45 @@ def test_server_restart_mid_load_then_rerun_completes(tmp_path: Path) -> None:
     finally:
         store.close()
         server.stop()
+
+
+DEMO = Path(__file__).resolve().parent.parent / "seeds" / "demo"
+
+
+@pytest.mark.slow
+def test_parity_demo_data_gives_the_same_answers_in_both_stores(tmp_path: Path, neo: Neo4jStore) -> None:
+    """The demo data loaded into the embedded store and into Neo4j answers show, neighbours,
+    recommendations and coverage identically."""
+    from chainmatch.auth import SYSTEM
+    from chainmatch.coverage import zone_coverage
+    from chainmatch.enterprises import profile
+    from chainmatch.index import build_index
+    from chainmatch.loader import load_folder
+    from chainmatch.neighbours import chain_neighbours
+    from chainmatch.ranking import recommend
+    from graph_schema import load_schema
+
+    embedded = SQLiteStore.open(tmp_path / "demo.db")
+    load_folder(embedded, DEMO)
+    load_folder(neo, DEMO)
+    schema = load_schema()
+    assert neo.counts() == embedded.counts()
+    for label in schema.labels:
+        assert list(neo.scan(label)) == list(embedded.scan(label)), label
+    for rel_type in schema.relationships:
+        key = lambda r: (r.src_label, r.src, r.dst_label, r.dst)
+        assert sorted(neo.scan_rels(rel_type), key=key) == sorted(embedded.scan_rels(rel_type), key=key), rel_type
+
+    firms = [n.id for n in embedded.scan("Enterprise")]
+    for firm in firms:
+        assert profile(neo, firm) == profile(embedded, firm), firm
+    for firm in firms[:: max(1, len(firms) // 15)]:
+        assert chain_neighbours(neo, SYSTEM, firm) == chain_neighbours(embedded, SYSTEM, firm), firm
+    index_neo, index_embedded = build_index(neo), build_index(embedded)
+    for firm in firms[:: max(1, len(firms) // 15)]:
+        for direction in ("buyers", "suppliers"):
+            assert recommend(index_neo, firm, direction=direction) == recommend(index_embedded, firm,
+                                                                                direction=direction), firm
+    for zone in embedded.scan("Zone"):
+        assert zone_coverage(neo, SYSTEM, zone.id) == zone_coverage(embedded, SYSTEM, zone.id), zone.id
+    embedded.close()
