@@ -137,11 +137,12 @@ def _rel_statements(schema: Schema) -> Iterator[Statement]:
                 "RETURN n.id AS id, properties(r) AS rel, labels(m) AS far_labels, m.id AS far_id, "
                 "properties(m) AS far",
             )
-            # Pages of source nodes, then all their relationships of the type: bounded and resumable.
+            # Keyset pages of source nodes (an index range on the key), then their relationships of the type;
+            # a source without any comes back once with dst null, so the caller knows where the page ended.
             yield _s(
                 f"scan_rels:{T}:{src}",
-                f"MATCH (a:{src})-[:{T}]->() WHERE a.id > $after WITH DISTINCT a ORDER BY a.id LIMIT $limit "
-                f"MATCH (a)-[r:{T}]->(b) "
+                f"MATCH (a:{src}) WHERE a.id > $after WITH a ORDER BY a.id LIMIT $limit "
+                f"OPTIONAL MATCH (a)-[r:{T}]->(b) "
                 "RETURN a.id AS src, labels(b) AS dst_labels, b.id AS dst, properties(r) AS props "
                 "ORDER BY src, dst",
             )

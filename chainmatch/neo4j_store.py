@@ -341,10 +341,11 @@ class Neo4jStore:
             while True:
                 records = self._read(st, {"after": after, "limit": _PAGE})
                 for rec in records:
+                    if rec["dst"] is None:  # a source node without such a relationship
+                        continue
                     dst_label = self._far_label(rec["dst_labels"], rel.to_labels)
                     yield Rel(rel.name, src_label, rec["src"], dst_label, rec["dst"], rec["props"])
-                sources = {rec["src"] for rec in records}
-                if len(sources) < _PAGE:
+                if len({rec["src"] for rec in records}) < _PAGE:
                     break
                 after = records[-1]["src"]
 
