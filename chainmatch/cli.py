@@ -246,21 +246,29 @@ def _weights(settings: Settings) -> tuple[Any, str]:
 def cmd_recommend(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from chainmatch.enterprises import resolve
     from chainmatch.index import build_index
-    from chainmatch.ranking import Filters, recommend
+    from chainmatch.ranking import Filters, recommend, recommend_for_need, recommend_for_text
 
+    given = [x for x in (args.enterprise, args.product, args.need) if x]
+    if len(given) != 1:
+        raise InvalidRequest("Name exactly one of: an ENTERPRISE, --product TEXT or --need ID.")
     store = _open(settings)
     try:
-        found = resolve(store, args.enterprise)
+        found = resolve(store, args.enterprise) if args.enterprise else None
         index = build_index(store)
     finally:
         store.close()
     weights, model_name = _weights(settings)
     filters = Filters(zone=args.zone, grid=args.grid, chain=args.chain, scale=args.scale,
                       has_party=None if args.has_party is None else args.has_party == "yes")
-    result = recommend(index, found.node.id, direction=args.direction, scope=args.scope, top=args.top,
-                       filters=filters, weights=weights, model_name=model_name)
+    common = {"scope": args.scope, "top": args.top, "filters": filters, "weights": weights, "model_name": model_name}
+    if found is not None:
+        result = recommend(index, found.node.id, direction=args.direction, **common)
+    elif args.product:
+        result = recommend_for_text(index, args.product, direction=args.direction, zone_id=args.in_zone, **common)
+    else:
+        result = recommend_for_need(index, args.need, **common)
     if args.json:
-        _json({"matched_by": found.matched_by, "recommendations": result}, out)
+        _json({"matched_by": found.matched_by if found else None, "recommendations": result}, out)
         return 0
     titles = {"buyers": "潜在买家 (下游)", "suppliers": "潜在供应商 (上游)", "partners": "潜在合作伙伴 (同环节)"}
     scopes = {"zone": "区内", "outside": "区外", "all": "区内外"}
@@ -384,6 +392,53 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings, out: TextIO) -> in
     return 0
 
 
+def _progress_bar(err: TextIO, what: str) -> Callable[[int, int, str], None]:
+    """A plain-text progress bar on ``err``: redrawn in place on a terminal, one line per step otherwise."""
+    tty = err.isatty()
+
+    def show(done: int, total: int, name: str) -> None:
+        filled = 20 * done // total if total else 20
+        line = f"[{'#' * filled}{'-' * (20 - filled)}] {done}/{total} chains {what}: {name}"
+        err.write(f"\r{line[:100]:<100}" if tty else line + "\n")
+        if tty and done == total:
+            err.write("\n")
+        err.flush()
+
+    return show
+
+
+def cmd_maps(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.index import build_index
+    from chainmatch.map_render import write_maps
+    from chainmatch.maps import Thresholds, resolve_zones, zone_maps
+
+    thresholds = Thresholds(min_firms=args.min_firms, min_output_share=args.min_share, targets_per_gap=args.targets)
+    start = time.perf_counter()
+    store = _open(settings)
+    try:
+        resolve_zones(store, args.zone)  # a wrong id fails before the index is built
+        sys.stderr.write("正在读取匹配索引 / building the match index ...\n")
+        index = build_index(store)
+        result = zone_maps(store, index, args.zone, thresholds=thresholds,
+                           progress=None if args.json else _progress_bar(sys.stderr, "mapped"))
+    finally:
+        store.close()
+    written = write_maps(result, Path(args.out), xlsx_firms=args.xlsx_firms or None,
+                         progress=None if args.json else _progress_bar(sys.stderr, "written"))
+    took = time.perf_counter() - start
+    if args.json:
+        _json({"out": written.index_page, "zones": len(result.zones), "chains": result.chains, "gaps": result.gaps,
+               "targets": result.targets, "files": len(written.files), "seconds": round(took, 3),
+               "notes": result.notes}, out)
+        return 0
+    out.write(f"已生成产业链招商图谱 / chain maps written: {written.index_page}\n"
+              f"  {len(result.zones)} 个开发区, {result.chains} 条产业链, 缺口 {result.gaps} 个, "
+              f"招商目标 {result.targets} 家次, {len(written.files)} 个文件, 用时 {took:.1f}s\n")
+    if result.notes:
+        out.write(f"说明 / notes ({len(result.notes)}):\n" + "".join(f"  - {n}\n" for n in result.notes))
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------
 
 
@@ -427,7 +482,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--json", action="store_true")
     sp = add("recommend", cmd_recommend, "rank buyers, suppliers or partners for a firm, each with its reasons")
-    sp.add_argument("enterprise", help="id, full name, short name or alias")
+    sp.add_argument("enterprise", nargs="?", help="id, full name, short name or alias")
+    sp.add_argument("--product", help="recommend for a product text instead of a firm (e.g. 高压灭菌设备)")
+    sp.add_argument("--in-zone", help="with --product: the zone id where the product is made (for locality)")
+    sp.add_argument("--need", help="recommend for an open need (找供应 → suppliers, 找买家 → buyers)")
     sp.add_argument("--direction", default="buyers", help="buyers (下游), suppliers (上游) or partners (同环节)")
     sp.add_argument("--scope", default="all", help="zone (区内), outside (区外) or all")
     sp.add_argument("--top", type=int, default=10)
@@ -463,6 +521,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--to", choices=["neo4j"], required=True)
     sp.add_argument("--batch", type=int, default=10_000, help="nodes or relationships per transaction")
     sp.add_argument("--json", action="store_true")
+    sp = add("maps", cmd_maps, "chain investment maps (产业链招商图谱) of a zone or all zones: HTML/SVG, JSON, XLSX")
+    sp.add_argument("--zone", required=True, help="zone id, or 'all'")
+    sp.add_argument("--out", required=True, help="folder to write (index.html, one folder per zone)")
+    sp.add_argument("--min-firms", type=int, default=2, help="a category with fewer local firms is a weak gap")
+    sp.add_argument("--min-share", type=float, default=0.01,
+                    help="a category below this share of the chain's local output is a weak gap (0.01 = 1%%)")
+    sp.add_argument("--targets", type=int, default=10, help="outside firms named per gap")
+    sp.add_argument("--xlsx-firms", type=int, default=300,
+                    help="firms listed per category in each workbook, largest first (0: all; JSON has all)")
+    sp.add_argument("--json", action="store_true", help="print the summary as JSON (no progress bar)")
     return p
 
 

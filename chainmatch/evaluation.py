@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from chainmatch.errors import DataError
 from chainmatch.index import MatchIndex, build_index
-from chainmatch.ranking import FEATURES, RERANK, _default_vector, _text_match, candidate_features
+from chainmatch.ranking import FEATURES, RERANK, _default_vector, _text_match, candidate_features, source_of
 from chainmatch.store import Store
 
 __all__ = [
@@ -78,13 +78,14 @@ Scorer = Callable[[MatchIndex, int], NDArray[np.float64]]
 def _chainmatch_scores(weights: NDArray[np.float64]) -> Scorer:
     def score(index: MatchIndex, s: int) -> NDArray[np.float64]:
         out = np.full(index.n, -np.inf)
-        firms, X, _ = candidate_features(index, s, "buyers", exclude_known=False)
+        src = source_of(index, s)
+        firms, X, _ = candidate_features(index, src, "buyers", exclude_known=False)
         if len(firms):
             scores = X @ weights
             head = np.argsort(-scores, kind="stable")[:RERANK]
             tm = FEATURES.index("text_match")
             for r in head.tolist():
-                X[r, tm] = _text_match(index, s, int(firms[r]), "buyers")
+                X[r, tm] = _text_match(index, src, int(firms[r]), "buyers")
             scores[head] = X[head] @ weights
             out[firms] = scores
         return out

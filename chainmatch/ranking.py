@@ -43,6 +43,7 @@ Features (all in [0, 1]):
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,7 +59,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from chainmatch.errors import DataError, InvalidRequest, NotFound
-from chainmatch.index import MatchIndex, code_prefixes
+from chainmatch.index import FirmNeed, MatchIndex, code_prefixes
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -69,12 +70,16 @@ __all__ = [
     "RankingModel",
     "Recommendation",
     "Recommendations",
+    "Source",
     "build_pipeline",
     "candidate_features",
     "load_model",
     "pairwise",
     "recommend",
+    "recommend_for_need",
+    "recommend_for_text",
     "save_model",
+    "source_of",
 ]
 
 Direction = Literal["buyers", "suppliers", "partners"]
@@ -157,6 +162,38 @@ class Recommendations:
     candidates_considered: int
     reason: str | None = None
     """Set when ``items`` is empty: why, and which data would make a list possible."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """What partners are sought for: a firm of the index, or a product text or a need standing in for one."""
+
+    pos: int
+    """The firm's position in the index, -1 when the source is no firm (a product text)."""
+    label: str
+    codes: tuple[str, ...]
+    basis: dict[str, str]
+    products: tuple[str, ...]
+    needs: tuple[FirmNeed, ...]
+    segments: tuple[int, ...]
+    trade_out: NDArray[np.int32]
+    trade_in: NDArray[np.int32]
+    zone: int
+    grid: int
+    committee: int
+    output: float
+    verb: str = "生产"
+    """How the source relates to its products in explanations: 生产 (makes), 需要 (needs), 销售 (sells)."""
+
+
+def source_of(index: MatchIndex, pos: int) -> Source:
+    """The firm at ``pos`` as a ranking source."""
+    return Source(
+        pos, index.short_names[pos] or index.names[pos], index.codes[pos], index.code_basis[pos],
+        index.products[pos], tuple(index.needs.get(pos, [])), index.segments[pos], index.trade_out[pos],
+        index.trade_in[pos], int(index.zone[pos]), int(index.grid[pos]), int(index.committee[pos]),
+        float(index.output[pos]),
+    )
 
 
 # -- the model -------------------------------------------------------------------------------
@@ -354,12 +391,12 @@ class _Pool:
         return firms.astype(np.int32), X, best
 
 
-def _scope_mask(index: MatchIndex, source: int, scope: str, filters: Filters) -> NDArray[np.bool_] | None:
+def _scope_mask(index: MatchIndex, src: Source, scope: str, filters: Filters) -> NDArray[np.bool_] | None:
     """Which firms may be recommended, or None when every firm may (no scope, no filter)."""
     if scope == "all" and filters == Filters():
         return None
     mask = np.ones(index.n, dtype=np.bool_)
-    zone = index.zone[source]
+    zone = src.zone
     if scope == "zone":
         mask &= index.zone == zone if zone >= 0 else np.zeros(index.n, dtype=np.bool_)
     elif scope == "outside":
@@ -392,14 +429,14 @@ def _take(firms: NDArray[np.int32], mask: NDArray[np.bool_] | None, cap: int = F
     return head[mask[head]][:cap]
 
 
-def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_] | None) -> _Pool:
+def _gather(index: MatchIndex, src: Source, direction: str, mask: NDArray[np.bool_] | None) -> _Pool:
     pool = _Pool()
-    codes = index.codes[s]
+    codes = src.codes
     link_direction = "buyers" if direction == "buyers" else "suppliers"
     # 1. Industry links from the chain knowledge.
     if direction in ("buyers", "suppliers"):
         for code in codes:
-            basis = index.code_basis[s].get(code, "")
+            basis = src.basis.get(code, "")
             links = _links(code, link_direction) if ":" not in code else ()
             extra = index.extra_links.get(link_direction, {}).get(code, [])
             for other, weight, kind, evidence in (*links, *extra):
@@ -410,7 +447,7 @@ def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_] |
         # Partners: same 中类 (3-digit) as one of the firm's codes, i.e. neighbouring products.
         for code in codes:
             for prefix in code_prefixes(code)[1:2]:
-                pool.links.append((0.5, "sibling", code, index.code_basis[s].get(code, ""), prefix,
+                pool.links.append((0.5, "sibling", code, src.basis.get(code, ""), prefix,
                                    f"同属 {prefix} {_industry_name(prefix)}"))
                 pool.add(_take(index.firms_under(prefix), mask), _F["link_template"], 0.5, len(pool.links) - 1)
     # 2. Trade neighbourhood: who trades with the firm's peers (same industry, or serving the same partners).
@@ -418,10 +455,11 @@ def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_] |
         trades = index.trade_out if direction == "buyers" else index.trade_in
         back = index.trade_in if direction == "buyers" else index.trade_out
         peer_lists = [index.firms_under(codes[0])[:PEERS]] if codes else []
-        peer_lists += [back[p][:PEERS] for p in trades[s][:PEERS].tolist()]
+        own = src.trade_out if direction == "buyers" else src.trade_in
+        peer_lists += [back[p][:PEERS] for p in own[:PEERS].tolist()]
         if peer_lists:
             peers = np.unique(np.concatenate(peer_lists))
-            lists = [trades[p] for p in peers[peers != s].tolist()]
+            lists = [trades[p] for p in peers[peers != src.pos].tolist()]
             if lists:
                 everyone = np.concatenate(lists)
                 if everyone.size:
@@ -437,12 +475,12 @@ def _gather(index: MatchIndex, s: int, direction: str, mask: NDArray[np.bool_] |
             if needers is not None:
                 pool.add(needers if mask is None else needers[mask[needers]], _F["open_need"], 1.0)
     elif direction == "suppliers":
-        for need in index.needs.get(s, []):
+        for need in src.needs:
             if need.kind == "supply":
                 for code in need.codes:
                     pool.add(_take(index.firms_under(code), mask), _F["open_need"], 1.0)
     # 4. The next chain segment (or the same one for partners).
-    for seg in index.segments[s]:
+    for seg in src.segments:
         if direction == "buyers":
             targets = index.segment_supplies.get(seg, ())
         elif direction == "suppliers":
@@ -459,15 +497,15 @@ def _bigrams(text: str) -> set[str]:
     return {t[i : i + 2] for i in range(len(t) - 1)} if len(t) > 1 else ({t} if t else set())
 
 
-def _text_match(index: MatchIndex, s: int, c: int, direction: str) -> float:
+def _text_match(index: MatchIndex, src: Source, c: int, direction: str) -> float:
     offer: Sequence[str]
     ask: Sequence[str]
     if direction == "buyers":
-        offer, ask = index.products[s], [n.product or n.title for n in index.needs.get(c, []) if n.kind == "supply"]
+        offer, ask = src.products, [n.product or n.title for n in index.needs.get(c, []) if n.kind == "supply"]
     elif direction == "suppliers":
-        offer, ask = index.products[c], [n.product or n.title for n in index.needs.get(s, []) if n.kind == "supply"]
+        offer, ask = index.products[c], [n.product or n.title for n in src.needs if n.kind == "supply"]
     else:
-        offer, ask = index.products[s], index.products[c]
+        offer, ask = src.products, index.products[c]
     best = 0.0
     for a in offer:
         ga = _bigrams(a)
@@ -478,20 +516,20 @@ def _text_match(index: MatchIndex, s: int, c: int, direction: str) -> float:
     return best
 
 
-def _vector_features(index: MatchIndex, s: int, firms: NDArray[np.int32], X: NDArray[np.float64]) -> None:
+def _vector_features(index: MatchIndex, src: Source, firms: NDArray[np.int32], X: NDArray[np.float64]) -> None:
     """Fill the features that are plain array lookups, for all candidates at once."""
-    X[:, _F["same_zone"]] = (index.zone[firms] == index.zone[s]) & (index.zone[s] >= 0)
-    X[:, _F["same_grid"]] = (index.grid[firms] == index.grid[s]) & (index.grid[s] >= 0)
+    X[:, _F["same_zone"]] = (index.zone[firms] == src.zone) & (src.zone >= 0)
+    X[:, _F["same_grid"]] = (index.grid[firms] == src.grid) & (src.grid >= 0)
     X[:, _F["chain_leader"]] = index.leader[firms]
-    X[:, _F["party_channel"]] = (index.committee[firms] == index.committee[s]) & (index.committee[s] >= 0)
-    o_s, o_c = index.output[s], index.output[firms]
+    X[:, _F["party_channel"]] = (index.committee[firms] == src.committee) & (src.committee >= 0)
+    o_s, o_c = src.output, index.output[firms]
     with np.errstate(invalid="ignore"):
         gap = np.abs(np.log10(1.0 + o_c) - np.log10(1.0 + float(o_s))) / 3.0
     X[:, _F["scale_fit"]] = np.where(np.isnan(gap), 0.5, 1.0 - np.minimum(1.0, gap))
 
 
 def candidate_features(
-    index: MatchIndex, source: int, direction: str, *, scope: str = "all", filters: Filters | None = None,
+    index: MatchIndex, source: int | Source, direction: str, *, scope: str = "all", filters: Filters | None = None,
     exclude_known: bool = True,
 ) -> tuple[NDArray[np.int32], NDArray[np.float64], _Pool]:
     """All candidates of one query and their feature matrix (without ``text_match``, filled later for the best).
@@ -499,21 +537,22 @@ def candidate_features(
     ``exclude_known`` leaves out the firms it already trades with in this direction: they are known
     partners, not recommendations (training keeps them: a signed deal usually became a trade).
     """
-    mask = _scope_mask(index, source, scope, filters or Filters())
+    src = source if isinstance(source, Source) else source_of(index, source)
+    mask = _scope_mask(index, src, scope, filters or Filters())
     known = None
     if exclude_known and direction == "buyers":
-        known = index.trade_out[source]
+        known = src.trade_out
     elif exclude_known and direction == "suppliers":
-        known = index.trade_in[source]
-    pool = _gather(index, source, direction, mask)
+        known = src.trade_in
+    pool = _gather(index, src, direction, mask)
     firms, X, best = pool.merge()
     drop = np.isin(firms, known) if known is not None and len(known) else np.zeros(len(firms), dtype=np.bool_)
-    drop |= firms == source
+    drop |= firms == src.pos
     keep = ~drop
     firms, X, best = firms[keep], X[keep], best[keep]
     pool.why = {int(f): pool.links[b] for f, b in zip(firms.tolist(), best.tolist()) if b >= 0}
     if len(firms):
-        _vector_features(index, source, firms, X)
+        _vector_features(index, src, firms, X)
         if direction in ("buyers", "suppliers"):
             activity = index.buyer_activity if direction == "buyers" else index.supplier_activity
             X[:, _F["trade_activity"]] = activity[firms]
@@ -543,36 +582,104 @@ def recommend(
     would make one possible.
     """
     _check(direction, scope, top)
-    s = index.pos.get(enterprise_id)
-    if s is None:
+    pos = index.pos.get(enterprise_id)
+    if pos is None:
         raise NotFound(f"No enterprise has the id '{enterprise_id}' in the match index.")
-    w = weights if weights is not None else _default_vector()
-    name = index.names[s]
-    if not index.codes[s] and not index.trade_in[s].size and not index.trade_out[s].size and not index.segments[s]:
+    src = source_of(index, pos)
+    name = index.names[pos]
+    if not src.codes and not src.trade_in.size and not src.trade_out.size and not src.segments:
         return Recommendations(
             enterprise_id, name, direction, scope, model_name, [], 0,
             f"{name} has no industry code, no product that could be classified, no known trade and no chain segment: "
             "add its products (主营产品) or GB/T 4754 industry code (industry_codes) to the data and load it again.",
         )
-    firms, X, pool = candidate_features(index, s, direction, scope=scope, filters=filters)
+    return _rank(index, src, enterprise_id, name, direction, scope, top, filters, weights, model_name)
+
+
+def recommend_for_text(
+    index: MatchIndex, text: str, *, direction: str = "buyers", zone_id: str | None = None, scope: str = "all",
+    top: int = 10, filters: Filters | None = None, weights: NDArray[np.float64] | None = None,
+    model_name: str = "默认权重",
+) -> Recommendations:
+    """Rank buyers, suppliers or partners for a product text (e.g. a product a zone wants to place), not a firm.
+
+    The text is classified into GB/T 4754; ``zone_id`` (optional) says where the product would be made,
+    for the locality features and ``scope``.
+    """
+    from chainmatch.classify import classify
+
+    _check(direction, scope, top)
+    result = classify(text, top=1)
+    best = result.best
+    if best is None:
+        return Recommendations("", text, direction, scope, model_name, [], 0,
+                               f"「{text}」 could not be classified ({result.reason}); name the product in Chinese, "
+                               "e.g. 高压灭菌设备.")
+    zone = index.zone_ids.index(zone_id) if zone_id in index.zone_ids else -1
+    if zone_id is not None and zone < 0:
+        raise NotFound(f"No zone has the id '{zone_id}'.", candidates=index.zone_ids[:8])
+    empty = np.zeros(0, dtype=np.int32)
+    src = Source(-1, f"「{text}」", (best.code,), {best.code: text}, (text,), (), (), empty, empty, zone, -1, -1,
+                 math.nan)
+    return _rank(index, src, "", text, direction, scope, top, filters, weights, model_name)
+
+
+def recommend_for_need(
+    index: MatchIndex, need_id: str, *, scope: str = "all", top: int = 10, filters: Filters | None = None,
+    weights: NDArray[np.float64] | None = None, model_name: str = "默认权重",
+) -> Recommendations:
+    """Rank the firms that could answer an open need: suppliers for 找供应, buyers for 找买家.
+
+    Other kinds (land, workers, finance, approvals) are answered by resources and departments, not
+    by chain partners, and are refused with that reason.
+    """
+    for pos, needs in index.needs.items():
+        for need in needs:
+            if need.id != need_id:
+                continue
+            if need.kind not in ("supply", "buyers"):
+                raise InvalidRequest(
+                    f"Need '{need_id}' is of kind '{need.kind}': only 找供应 (supply) and 找买家 (buyers) needs are "
+                    "matched with chain partners; match it with resources instead (GET /needs/{id}/candidates)."
+                )
+            direction = "suppliers" if need.kind == "supply" else "buyers"
+            _check(direction, scope, top)
+            firm = source_of(index, pos)
+            if not need.codes:
+                return Recommendations(need_id, need.title, direction, scope, model_name, [], 0,
+                                       f"The need's product 「{need.product}」 could not be classified: name the "
+                                       "product in Chinese in the need, e.g. 食品包装袋.")
+            src = Source(pos, firm.label, need.codes, {need.codes[0]: need.product}, (need.product,), (need,),
+                         firm.segments, firm.trade_out, firm.trade_in, firm.zone, firm.grid, firm.committee,
+                         firm.output, "需要" if need.kind == "supply" else "销售")
+            return _rank(index, src, need_id, need.title, direction, scope, top, filters, weights, model_name)
+    raise NotFound(f"No open need has the id '{need_id}' in the match index (closed needs are not matched).")
+
+
+def _rank(
+    index: MatchIndex, src: Source, source_id: str, name: str, direction: str, scope: str, top: int,
+    filters: Filters | None, weights: NDArray[np.float64] | None, model_name: str,
+) -> Recommendations:
+    w = weights if weights is not None else _default_vector()
+    firms, X, pool = candidate_features(index, src, direction, scope=scope, filters=filters)
     if not len(firms):
         return Recommendations(
-            enterprise_id, name, direction, scope, model_name, [], 0,
-            f"No firm in scope '{scope}' is linked to {name}'s industries ({', '.join(index.codes[s]) or '—'}) "
+            source_id, name, direction, scope, model_name, [], 0,
+            f"No firm in scope '{scope}' is linked to {name}'s industries ({', '.join(src.codes) or '—'}) "
             f"as {direction}; widen the scope (scope=all) or the filters, or load firms of the linked industries.",
         )
     scores = X @ w
     head = np.argsort(-scores, kind="stable")[:RERANK]
     tm = _F["text_match"]
     for r in head.tolist():
-        X[r, tm] = _text_match(index, s, int(firms[r]), direction)
+        X[r, tm] = _text_match(index, src, int(firms[r]), direction)
     scores[head] = X[head] @ w
     order = head[np.lexsort((firms[head], -scores[head]))][:top]
     items = [
-        _explain(index, s, int(firms[r]), X[r], w, float(scores[r]), rank, direction, pool)
+        _explain(index, src, int(firms[r]), X[r], w, float(scores[r]), rank, direction, pool)
         for rank, r in enumerate(order.tolist(), 1)
     ]
-    return Recommendations(enterprise_id, name, direction, scope, model_name, items, len(firms))
+    return Recommendations(source_id, name, direction, scope, model_name, items, len(firms))
 
 
 def _label(index: MatchIndex, i: int) -> str:
@@ -580,21 +687,33 @@ def _label(index: MatchIndex, i: int) -> str:
 
 
 def _explain(
-    index: MatchIndex, s: int, c: int, x: NDArray[np.float64], w: NDArray[np.float64], score: float, rank: int,
+    index: MatchIndex, src_: Source, c: int, x: NDArray[np.float64], w: NDArray[np.float64], score: float, rank: int,
     direction: str, pool: _Pool,
 ) -> Recommendation:
     contributions = {FEATURES[i]: round(float(w[i] * x[i]), 4) for i in np.flatnonzero(x) if w[i] * x[i] != 0}
     contributions = dict(sorted(contributions.items(), key=lambda kv: -abs(kv[1])))
-    src, cand = _label(index, s), _label(index, c)
+    src, cand = src_.label, _label(index, c)
     cand_codes = index.codes[c]
     cand_ind = f"{cand_codes[0]} {_industry_name(cand_codes[0])}" if cand_codes else "行业未知"
     why = pool.why.get(c)
     if why is not None:
         _, _, code, basis, other, evidence = why
-        own = f"生产「{basis}」" if basis and basis != "登记行业" else "属于"
+        if src_.pos < 0:
+            own = ""  # a product text: the label already is the product
+        elif basis and basis != "登记行业":
+            own = f"{src_.verb}「{basis}」"
+        else:
+            own = "属于"
         role = {"buyers": "下游用户行业", "suppliers": "上游供给行业"}.get(direction, "相邻行业")
         path = (f"{src} {own} ({code} {_industry_name(code)}) → {role} {other} {_industry_name(other)} "
-                f"[{evidence.split('；')[0]}] → {cand} ({cand_ind})")
+                f"[{evidence.split('；')[0]}] → {cand} ({cand_ind})").replace("  ", " ")
+    elif x[_F["open_need"]]:
+        code = src_.codes[0] if src_.codes else ""
+        wanted = f"「{src_.basis.get(code, '')}」 ({code} {_industry_name(code)})" if code else ""
+        if direction == "suppliers":
+            path = f"{src} 需要{wanted} → {cand} ({cand_ind}) 正是这一行业"
+        else:
+            path = f"{cand} ({cand_ind}) 的待对接需求正要采购{wanted} ← {src}"
     elif x[_F["trade_neighbourhood"]]:
         verb = "采购" if direction == "buyers" else "供货给"
         path = f"{cand} 已从与 {src} 同行业的企业{verb}" if direction == "buyers" else f"{cand} 已{verb}与 {src} 同行业的企业"
@@ -606,7 +725,7 @@ def _explain(
     for feature in contributions:
         if feature.startswith("link_"):
             continue
-        reasons.append(_reason(index, s, c, feature))
+        reasons.append(_reason(index, src_, c, feature))
     introducers = []
     if index.grid[c] >= 0:
         chiefs = index.grid_chiefs.get(int(index.grid[c]), [])
@@ -625,7 +744,7 @@ def _explain(
     )
 
 
-def _reason(index: MatchIndex, s: int, c: int, feature: str) -> str:
+def _reason(index: MatchIndex, src: Source, c: int, feature: str) -> str:
     if feature == "same_zone":
         return f"同在 {index.zone_names[index.zone[c]]}"
     if feature == "same_grid":
@@ -633,7 +752,7 @@ def _reason(index: MatchIndex, s: int, c: int, feature: str) -> str:
     if feature == "party_channel":
         return f"同属 {index.party_names[index.committee[c]]}"
     if feature == "open_need":
-        titles = [n.title for n in index.needs.get(c, []) + index.needs.get(s, []) if n.kind == "supply"]
+        titles = [n.title for n in [*index.needs.get(c, []), *src.needs] if n.kind == "supply"]
         return "待对接需求: " + "、".join(titles[:2]) if titles else FEATURE_TITLES[feature]
     return FEATURE_TITLES[feature]
 
@@ -647,7 +766,8 @@ def feature_matrix(
     for row, (s, _) in enumerate(pairs):
         by_source.setdefault(s, []).append(row)
     for s, rows in by_source.items():
-        firms, F, _ = candidate_features(index, s, direction, exclude_known=False)
+        src = source_of(index, s)
+        firms, F, _ = candidate_features(index, src, direction, exclude_known=False)
         where = {int(f): r for r, f in enumerate(firms.tolist())}
         for row in rows:
             c = pairs[row][1]
@@ -655,7 +775,7 @@ def feature_matrix(
                 X[row] = F[where[c]]
             else:
                 single = np.zeros((1, len(FEATURES)))
-                _vector_features(index, s, np.array([c], dtype=np.int32), single)
+                _vector_features(index, src, np.array([c], dtype=np.int32), single)
                 X[row] = single[0]
-            X[row, _F["text_match"]] = _text_match(index, s, c, direction)
+            X[row, _F["text_match"]] = _text_match(index, src, c, direction)
     return X

@@ -84,3 +84,21 @@ def test_signed_projects_retrain_and_change_the_ranking(demo: tuple[TestClient, 
     assert after["model"].startswith("trained")
     ranking = lambda body: [(i["id"], i["score"]) for i in body["items"]]
     assert ranking(after) != ranking(before)
+
+
+def test_recommendations_for_a_product_text_and_for_a_need(demo: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    c, h = demo
+    r = c.get("/recommendations", params={"product": "高压灭菌设备", "zone_id": "LH", "top": 3}, headers=h["staff"])
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert len(items) == 3 and all("设备用户规则 3531" in i["path"] for i in items)
+    garbage = c.get("/recommendations", params={"product": "hello"}, headers=h["staff"]).json()
+    assert garbage["items"] == [] and "could not be classified" in garbage["reason"]
+    need = c.get("/needs", params={"kind": "buyers", "status": "open", "limit": 1}, headers=h["staff"]).json()["items"][0]
+    answer = c.get(f"/needs/{need['id']}/recommendations", headers=h["staff"]).json()
+    assert answer["direction"] == "buyers" and (answer["items"] or answer["reason"])
+    land = c.get("/needs", params={"kind": "land", "status": "open", "limit": 1}, headers=h["staff"]).json()["items"]
+    if land:  # land needs are answered by resources, and the answer says so
+        refused = c.get(f"/needs/{land[0]['id']}/recommendations", headers=h["staff"])
+        assert refused.status_code == 422 and "resources" in refused.json()["message"]
+    assert c.get("/needs/NOPE/recommendations", headers=h["staff"]).status_code == 404

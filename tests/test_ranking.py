@@ -117,3 +117,24 @@ def test_trained_weights_round_trip_and_change_the_ranking(index: MatchIndex, tm
     weights, description = loaded
     assert np.allclose(weights, model.weights_) and "8 project outcomes" in description
     assert ids(recommend(index, "M", direction="buyers", weights=weights))[0] == "F1"
+
+
+def test_recommend_for_a_product_text(index: MatchIndex) -> None:
+    from chainmatch.ranking import recommend_for_text
+
+    result = recommend_for_text(index, "食品杀菌设备", direction="buyers", zone_id="Z")
+    assert ids(result) == ["F3", "F1", "F2"]  # as for the maker itself: same knowledge, no firm needed
+    assert result.items[0].path.startswith("「食品杀菌设备」 (3531")
+    assert recommend_for_text(index, "hello").reason is not None
+    with pytest.raises(NotFound):
+        recommend_for_text(index, "食品杀菌设备", zone_id="NOPE")
+
+
+def test_recommend_for_a_need(index: MatchIndex) -> None:
+    from chainmatch.ranking import recommend_for_need
+
+    result = recommend_for_need(index, "N1")  # F3 seeks supply of 杀菌设备: suppliers, the maker first
+    assert result.direction == "suppliers" and ids(result)[0] == "M"
+    assert result.items[0].path.startswith("某某食品 需要「杀菌设备」 (3531") and result.items[0].contributions["open_need"] == 1.5
+    with pytest.raises(NotFound):
+        recommend_for_need(index, "N404")

@@ -9,11 +9,19 @@ from pydantic import Field
 
 from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking
 from api.models import Out
-from chainmatch.auth import require, require_firms, visible_firms
+from chainmatch.auth import Principal, require, require_firms, visible_firms
 from chainmatch.enterprises import resolve
 from chainmatch.index import build_index
 from chainmatch.outcomes import train
-from chainmatch.ranking import Filters, load_model, recommend
+from chainmatch.ranking import (
+    Filters,
+    Recommendations,
+    load_model,
+    recommend,
+    recommend_for_need,
+    recommend_for_text,
+)
+from chainmatch.store import Store
 
 __all__ = ["router"]
 
@@ -76,6 +84,11 @@ def get_recommendations(
         filters=Filters(zone=zone_id, grid=grid_id, chain=chain_id, scale=scale, has_party=has_party),
         weights=ranking.weights, model_name=ranking.model,
     )
+    return _out(store, who, result)
+
+
+def _out(store: Store, who: Principal, result: Recommendations) -> RecommendationsOut:
+    """The result as the caller may see it: firms outside a grid chief's grids by id and name only."""
     ids = [item.id for item in result.items]
     seen = visible_firms(store, who, ids)
     items = [
@@ -87,6 +100,37 @@ def get_recommendations(
         source_id=result.source_id, source_name=result.source_name, direction=result.direction, scope=result.scope,
         model=result.model, candidates_considered=result.candidates_considered, reason=result.reason, items=items,
     )
+
+
+@router.get("/recommendations", response_model=RecommendationsOut)
+def get_product_recommendations(
+    store: StoreDep, who: PrincipalDep, ranking: RankingDep,
+    product: Annotated[str, Query(min_length=1, max_length=100, description="a product name, e.g. 高压灭菌设备")],
+    direction: Literal["buyers", "suppliers", "partners"] = "buyers",
+    zone_id: Annotated[str | None, Query(max_length=100, description="where the product is made")] = None,
+    scope: Literal["zone", "outside", "all"] = "all",
+    top: Annotated[int, Query(ge=1, le=200)] = 10,
+) -> RecommendationsOut:
+    """Ranked buyers, suppliers or partners for a product text rather than a firm (e.g. a product to place)."""
+    require(who, "read")
+    result = recommend_for_text(ranking.index, product, direction=direction, zone_id=zone_id, scope=scope, top=top,
+                                weights=ranking.weights, model_name=ranking.model)
+    return _out(store, who, result)
+
+
+@router.get("/needs/{need_id}/recommendations", response_model=RecommendationsOut)
+def get_need_recommendations(
+    store: StoreDep, who: PrincipalDep, ranking: RankingDep, need_id: str,
+    scope: Literal["zone", "outside", "all"] = "all",
+    top: Annotated[int, Query(ge=1, le=200)] = 10,
+) -> RecommendationsOut:
+    """Firms that could answer an open 找供应 (suppliers) or 找买家 (buyers) need, with their reasons."""
+    require(who, "read")
+    posted = store.edges("Need", [need_id], "POSTED", "in")[need_id]
+    require_firms(store, who, [e.node.id for e in posted], "the needs of firms")
+    result = recommend_for_need(ranking.index, need_id, scope=scope, top=top, weights=ranking.weights,
+                                model_name=ranking.model)
+    return _out(store, who, result)
 
 
 @router.post("/model/train", response_model=TrainOut)
