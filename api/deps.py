@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 from fastapi import Depends, Query, Request
@@ -13,19 +14,43 @@ from numpy.typing import NDArray
 from chainmatch.auth import Principal, authenticate
 from chainmatch.deadlines import Limits
 from chainmatch.errors import StoreUnavailable
-from chainmatch.index import MatchIndex
+from chainmatch.index import MatchIndex, build_index
 from chainmatch.pages import MAX_LIMIT
+from chainmatch.ranking import load_model
 from chainmatch.settings import Settings, get_settings
-from chainmatch.store import Store
+from chainmatch.store import Store, open_store
 
 __all__ = ["LimitsDep", "Paging", "PagingDep", "PrincipalDep", "Ranking", "RankingDep", "SettingsDep", "StoreDep",
-           "get_store", "make_ranking"]
+           "connect", "get_store", "make_ranking"]
+
+
+_connecting = threading.Lock()
+
+
+def connect(state: Any) -> Store:
+    """Open the store and read the match index into the app's state (at start-up, or when a store comes back).
+
+    Raises :class:`StoreUnavailable` while the store cannot be reached; the next request tries again.
+    """
+    with _connecting:
+        if state.store is None:
+            settings: Settings = state.settings
+            store = open_store(settings)
+            try:
+                # The match index is read once from the store; `POST /model/train` rebuilds it.
+                state.ranking = make_ranking(build_index(store), load_model(settings.model_path))
+            except BaseException:
+                store.close()
+                raise
+            state.store = store
+        current: Store = state.store
+        return current
 
 
 def get_store(request: Request) -> Store:
     store: Store | None = getattr(request.app.state, "store", None)
     if store is None:
-        raise StoreUnavailable("The store is not open yet; retry in a moment.")
+        store = connect(request.app.state)
     return store
 
 
@@ -93,7 +118,7 @@ def make_ranking(index: MatchIndex, loaded: tuple[NDArray[np.float64], str] | No
     return Ranking(index, weights, model)
 
 
-def get_ranking(request: Request) -> Ranking:
+def get_ranking(request: Request, store: StoreDep) -> Ranking:
     ranking: Ranking | None = getattr(request.app.state, "ranking", None)
     if ranking is None:
         raise StoreUnavailable("The match index is still being built; retry in a moment.")

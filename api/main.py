@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import make_ranking
+from api.deps import connect
 from api.models import Error
 from api.routes import (
     audit,
@@ -24,6 +24,7 @@ from api.routes import (
     enterprises,
     grids,
     health,
+    maps,
     needs,
     projects,
     recommendations,
@@ -42,10 +43,7 @@ from chainmatch.errors import (
     PermissionDenied,
     StoreUnavailable,
 )
-from chainmatch.index import build_index
-from chainmatch.ranking import load_model
 from chainmatch.settings import Settings, get_settings
-from chainmatch.store import open_store
 
 __all__ = ["STATUS", "app", "create_app"]
 
@@ -90,14 +88,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings or get_settings()
-        store = open_store(app.state.settings)
-        app.state.store = store
-        # The match index is read once from the store; `POST /model/train` rebuilds it.
-        app.state.ranking = make_ranking(build_index(store), load_model(app.state.settings.model_path))
+        app.state.store = app.state.ranking = None
+        try:
+            connect(app.state)
+        except StoreUnavailable as e:
+            # A Neo4j server that is down must not stop the service: requests answer 503 until it is back.
+            _log.warning("store unavailable at start-up, will retry on the next request: %s", e)
         try:
             yield
         finally:
-            store.close()
+            if app.state.store is not None:
+                app.state.store.close()
 
     app = FastAPI(
         title="chainmatch",
@@ -149,7 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         })
 
     app.include_router(health.router)
-    for module in (enterprises, recommendations, grids, needs, resources, projects, coverage, chains, tokens, audit):
+    for module in (enterprises, recommendations, grids, needs, resources, projects, coverage, chains, maps, tokens,
+                   audit):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app
 

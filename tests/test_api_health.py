@@ -34,3 +34,17 @@ def test_store_that_cannot_be_opened_gives_a_clear_error(tmp_path: Path) -> None
     with pytest.raises(StoreError, match="the folder .* does not exist"):
         with TestClient(create_app(Settings(db=tmp_path / "no" / "such" / "x.db"))):
             pass
+
+
+def test_a_neo4j_server_that_is_down_gives_503_not_a_dead_service(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(neo4j_uri=f"bolt://127.0.0.1:{port}", neo4j_password="x", model_path=tmp_path / "m.json")
+    with TestClient(create_app(settings)) as client:  # starts although the store is down
+        r = client.get("/health")
+        assert r.status_code == 503 and r.json()["code"] == "store_unavailable"
+        assert f"127.0.0.1:{port}" in r.json()["message"]
+        assert client.get("/enterprises", headers={"Authorization": "Bearer x"}).status_code == 503
