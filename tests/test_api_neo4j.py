@@ -1,0 +1,41 @@
+"""The service unchanged on the Neo4j store: `create_app` with the Neo4j settings pointed at the test Bolt server
+(ArcadeDB, tier 2) answers the demo questions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from chainmatch.auth import create_token
+from chainmatch.loader import load_folder
+from chainmatch.settings import DEFAULT_DEMO_DIR, Settings
+
+
+@pytest.fixture
+def neo(arcadedb_store: Any) -> Iterator[Any]:
+    arcadedb_store.clear()
+    yield arcadedb_store
+    arcadedb_store.clear()
+
+
+def test_service_on_neo4j_answers_the_demo_questions(neo: Any, arcadedb_server: Any, tmp_path: Path) -> None:
+    load_folder(neo, DEFAULT_DEMO_DIR)
+    secret = create_token(neo, role="staff", name="招商科").secret
+    settings = Settings(neo4j_uri=arcadedb_server.uri, neo4j_user=arcadedb_server.user,
+                        neo4j_password=arcadedb_server.password,  # type: ignore[arg-type]
+                        neo4j_database=arcadedb_server.database, model_path=tmp_path / "m.json")
+    headers = {"Authorization": f"Bearer {secret}"}
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/health").json()
+        assert health["store"] == "neo4j" and health["node_counts"]["Enterprise"] == 427
+        firm = client.get("/enterprises/利通", headers=headers).json()
+        assert firm["name"] == "漯河利通液压科技股份有限公司" and "高压灭菌设备" in firm["products"]
+        recs = client.get("/enterprises/利通/recommendations", params={"top": 5}, headers=headers).json()
+        assert len(recs["items"]) == 5 and all("设备用户规则 3531" in i["path"] for i in recs["items"][:3])
+        chains = client.get("/chains", params={"zone_id": "LZ"}, headers=headers)
+        assert chains.status_code == 200 and any("煤" in c["name"] for c in chains.json()["items"])
