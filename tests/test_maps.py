@@ -30,6 +30,7 @@ from chainmatch.map_render import write_maps
 from chainmatch.maps import ChainMap, Thresholds, chain_map, zone_maps
 from chainmatch.settings import DEFAULT_DEMO_DIR
 from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.store import Store
 from tests.test_loader import write_folder
 
 EXACT = Thresholds(min_firms=1, min_output_share=0.0)
@@ -173,6 +174,20 @@ def test_bad_input_is_said_plainly(tiny: tuple[SQLiteStore, MatchIndex]) -> None
     assert "1441" in (dairy.gaps[0].note or "") and any("empty recruitment pool" in n for n in dairy.notes)
     assert result.chains == 3 and result.gaps == 1 + 2 + 1
     assert any(n.startswith("乙开发区: ") for n in result.notes)
+
+
+def test_the_same_maps_on_every_store(store: Store, tmp_path: Path) -> None:
+    """Only the store interface is used: the embedded store and the Neo4j store (ArcadeDB's Bolt server) agree."""
+    load_folder(store, write_folder(tmp_path / "tiny", tiny_files()))
+    result = zone_maps(store, build_index(store, classify_many=_no_classifier), "all", thresholds=EXACT)
+    m = next(m for m in result.maps if m.chain_id == "C1")
+    assert [[c.name for c in s.categories] for s in m.segments] == [["煤炭开采", "矿山装备"], ["炼焦"],
+                                                                    ["氢能", "铁路物流"]]
+    assert [f.short_name for f in m.leaders] == ["焦化"] and m.strength.firms == 4
+    assert [(g.category, [t.id for t in g.targets]) for g in m.gaps] == [("铁路物流", ["X1", "X4", "X2"])]
+    assert sorted((x.supplier_id, x.buyer_id) for x in m.links) == [("E2", "E1"), ("E4", "E1")]
+    assert sorted(x.org for c in m.party.committees for x in c.members) == ["焦化党支部", "煤矿党支部"]
+    assert (result.chains, result.gaps) == (3, 4)
 
 
 def test_unknown_ids_name_the_closest(tiny: tuple[SQLiteStore, MatchIndex]) -> None:
