@@ -24,13 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine  # noqa: E402
+from _machine import machine
 
-from chainmatch.auth import create_token  # noqa: E402
-from chainmatch.cli import _default_classify  # noqa: E402
-from chainmatch.loader import install_industries, load_folder  # noqa: E402
-from chainmatch.sqlite_store import SQLiteStore  # noqa: E402
-from chainmatch.synth import generate  # noqa: E402
+from chainmatch.auth import create_token
+from chainmatch.cli import _default_classify
+from chainmatch.loader import install_industries, load_folder
+from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.synth import generate
 
 LUA = """
 local ids = {}
@@ -52,7 +52,7 @@ def wrk(url: str, script: Path, seconds: int, connections: int) -> str:
 
 
 def summary(text: str) -> str:
-    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", text, re.M))
+    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", text, re.MULTILINE))
     rps = re.search(r"Requests/sec:\s+(\S+)", text)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     return (f"p50 {pct.get('50')}, p90 {pct.get('90')}, p99 {pct.get('99')}, {rps.group(1) if rps else '?'} req/s, "

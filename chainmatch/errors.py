@@ -27,20 +27,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "Ambiguous",
     "ChainmatchError",
     "ConfigError",
-    "StoreError",
-    "StoreUnavailable",
-    "SchemaError",
+    "Conflict",
     "DataError",
-    "Problem",
+    "InvalidRequest",
     "LoadError",
     "NotFound",
-    "UnknownIndustryCode",
-    "Ambiguous",
-    "InvalidRequest",
-    "Conflict",
     "PermissionDenied",
+    "Problem",
+    "SchemaError",
+    "StoreError",
+    "StoreUnavailable",
+    "UnknownIndustryCode",
 ]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings", "DEFAULT_DEMO_DIR"]
+__all__ = ["DEFAULT_DEMO_DIR", "Settings", "get_settings"]
 
 # The demo data ships in the repository's seeds/ folder, beside the package.
 DEFAULT_DEMO_DIR = Path(__file__).resolve().parent.parent / "seeds" / "demo"

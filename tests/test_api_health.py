@@ -31,9 +31,9 @@ def test_store_that_cannot_be_opened_gives_a_clear_error(tmp_path: Path) -> None
 
     from chainmatch.errors import StoreError
 
-    with pytest.raises(StoreError, match="the folder .* does not exist"):
-        with TestClient(create_app(Settings(db=tmp_path / "no" / "such" / "x.db"))):
-            pass
+    app = create_app(Settings(db=tmp_path / "no" / "such" / "x.db"))
+    with pytest.raises(StoreError, match="the folder .* does not exist"), TestClient(app):
+        pass
 
 
 def test_a_neo4j_server_that_is_down_gives_503_not_a_dead_service(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from api.deps import StoreDep
 from chainmatch import __version__
 
-__all__ = ["router", "Health"]
+__all__ = ["Health", "router"]
 
 router = APIRouter(tags=["health"])
 
