@@ -28,11 +28,13 @@ import csv
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from chainmatch.errors import Conflict, StoreError
-from chainmatch.store import Counts, GraphBatch, Node, Rel, Store
+from chainmatch.store import Counts, GraphBatch, Rel, Store
 from graph_schema import Property, Schema, load_schema
+
+T = TypeVar("T")
 
 __all__ = ["ARRAY_DELIMITER", "ExportSummary", "MigrateSummary", "export_neo4j_admin", "migrate"]
 
@@ -147,29 +149,15 @@ def migrate(source: Store, target: Store, *, batch: int = 10_000, schema: Schema
     schema = schema or load_schema()
     nodes = rels = 0
     for lab in schema.labels:
-        buf: list[Node] = []
-        for node in source.scan(lab):
-            buf.append(node)
-            if len(buf) >= batch:
-                target.write(GraphBatch(nodes=buf))
-                nodes += len(buf)
-                buf = []
-        if buf:
-            target.write(GraphBatch(nodes=buf))
-            nodes += len(buf)
+        for node_chunk in _batches(source.scan(lab), batch):
+            target.write(GraphBatch(nodes=node_chunk))
+            nodes += len(node_chunk)
         if progress:
             progress(lab, nodes)
     for rel_type in schema.relationships:
-        rbuf: list[Rel] = []
-        for rel in source.scan_rels(rel_type):
-            rbuf.append(rel)
-            if len(rbuf) >= batch:
-                target.write(GraphBatch(rels=rbuf))
-                rels += len(rbuf)
-                rbuf = []
-        if rbuf:
-            target.write(GraphBatch(rels=rbuf))
-            rels += len(rbuf)
+        for rel_chunk in _batches(source.scan_rels(rel_type), batch):
+            target.write(GraphBatch(rels=rel_chunk))
+            rels += len(rel_chunk)
         if progress:
             progress(rel_type, rels)
     want, got = source.counts(), target.counts()
@@ -196,3 +184,15 @@ def _more(want: Counts, got: Counts) -> bool:
     """The target holds more of something than the source: it was not empty."""
     pairs: list[tuple[Mapping[str, int], Mapping[str, int]]] = [(want.nodes, got.nodes), (want.rels, got.rels)]
     return any(b.get(k, 0) > a.get(k, 0) for a, b in pairs for k in b)
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most ``size`` items (the last may be shorter)."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
