@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -118,6 +119,37 @@ class MatchIndex:
     def firms_under(self, code: str) -> NDArray[np.int32]:
         return self.by_prefix.get(code, _EMPTY)
 
+    def grid_firms(self, grid: int) -> NDArray[np.int32]:
+        """The firms registered in grid position ``grid`` (not the grids below it), in id order."""
+        return self._grid_members[grid] if 0 <= grid < len(self._grid_members) else _EMPTY
+
+    @cached_property
+    def _grid_members(self) -> list[NDArray[np.int32]]:
+        order = np.argsort(self.grid, kind="stable").astype(np.int32)  # firms by grid, id order within
+        bounds = np.searchsorted(self.grid[order], np.arange(len(self.grid_ids) + 1))
+        return [order[bounds[g]:bounds[g + 1]] for g in range(len(self.grid_ids))]
+
+    def chain_segments(self, chain: int) -> tuple[int, ...]:
+        """The segment positions of chain position ``chain``."""
+        return self._chain_segments.get(chain, ())
+
+    @cached_property
+    def _chain_segments(self) -> dict[int, tuple[int, ...]]:
+        by_chain: dict[int, list[int]] = defaultdict(list)
+        for s, info in enumerate(self.segment_info):
+            if info[0] >= 0:
+                by_chain[info[0]].append(s)
+        return {c: tuple(segs) for c, segs in by_chain.items()}
+
+    @cached_property
+    def id_rank(self) -> NDArray[np.int64]:
+        """Each firm's place in the order of firm ids (positions already follow it when the store scans by id)."""
+        if all(a < b for a, b in zip(self.ids, self.ids[1:])):
+            return np.arange(self.n, dtype=np.int64)
+        rank = np.empty(self.n, dtype=np.int64)
+        rank[sorted(range(self.n), key=self.ids.__getitem__)] = np.arange(self.n)
+        return rank
+
     def without_trades(self, pairs: Iterable[tuple[int, int]]) -> MatchIndex:
         """A copy in which the given supplier → buyer trades are unknown (for evaluation)."""
         hidden: dict[int, set[int]] = defaultdict(set)
@@ -131,9 +163,8 @@ class MatchIndex:
             out[s] = np.array([b for b in out[s] if b not in bs], dtype=np.int32)
         for b, ss in hidden_in.items():
             inn[b] = np.array([s for s in inn[b] if s not in ss], dtype=np.int32)
-        fields = {k: v for k, v in self.__dict__.items() if k not in ("buyer_activity", "supplier_activity")}
-        copy = MatchIndex(**{**fields, "trade_out": out, "trade_in": inn})
-        return copy
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return MatchIndex(**{**values, "trade_out": out, "trade_in": inn})
 
 
 _EMPTY: NDArray[np.int32] = np.zeros(0, dtype=np.int32)

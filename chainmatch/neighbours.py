@@ -4,24 +4,30 @@ A firm's chain neighbours are the firms of the same zone in the segments just be
 (``upstream``: its suppliers' segments), just after it (``downstream``: its buyers' segments), in its own
 segment (``same_segment``) and in its own grid (``same_grid``). ``depth`` bounds how many segment steps
 up- and downstream are followed (segments in a chain are ordered by their ``order``).
+
+Both lists are read from the :class:`~chainmatch.index.MatchIndex` (which firm sits in which segment,
+grid and zone), so a lookup costs a few array operations however large the segments are; the store is
+asked only for the page of firms shown and for the caller's rights.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from chainmatch.auth import Principal, expand_grids, require, require_firms
-from chainmatch.enterprises import display_name
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import Firm, describe
-from chainmatch.pages import Page, page_of
-from chainmatch.store import Node, Store
+from chainmatch.index import MatchIndex
+from chainmatch.pages import Page, check_page
+from chainmatch.store import Store
 
 __all__ = ["MAX_DEPTH", "RELATIONS", "Neighbour", "chain_neighbours", "grid_firms"]
 
 RELATIONS = ("upstream", "downstream", "same_segment", "same_grid")
 MAX_DEPTH = 3
-_MANY = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -34,33 +40,63 @@ class Neighbour:
     distance: int
 
 
-def grid_firms(store: Store, who: Principal, grid_id: str, *, include_subgrids: bool = True,
+def _describe_page(store: Store, index: MatchIndex, who: Principal, positions: NDArray[np.int64]) -> list[Firm]:
+    ids = [index.ids[i] for i in positions]
+    nodes = store.get("Enterprise", ids)
+    missing = [i for i in ids if i not in nodes]
+    if missing:
+        raise NotFound(f"Enterprise '{missing[0]}' is in the match index but no longer in the store; "
+                       "an admin rebuilds the index with POST /model/train (or restart the service).")
+    return describe(store, who, [nodes[i] for i in ids])
+
+
+def grid_firms(store: Store, index: MatchIndex, who: Principal, grid_id: str, *, include_subgrids: bool = True,
                limit: int = 50, offset: int = 0) -> Page[Firm]:
     """The firms in a grid (and, by default, in every grid below it), ordered by id."""
     require(who, "read")
+    check_page(limit, offset)
     if grid_id not in store.get("Grid", [grid_id]):
         raise NotFound(f"No grid has the id '{grid_id}'.",
                        candidates=[g.id for g in store.find("Grid", text=grid_id[:2] or None, limit=5)])
     if who.grids is not None and grid_id not in who.grids:
         raise PermissionDenied(f"Grid '{grid_id}' is not one of the grids of token '{who.id}' or below them.")
-    grids = sorted(expand_grids(store, [grid_id])) if include_subgrids else [grid_id]
-    firms = store.edges("Grid", grids, "IN_GRID", "in", limit=_MANY)
-    nodes = sorted((e.node for es in firms.values() for e in es), key=lambda n: n.id)
-    page = page_of(nodes, limit=limit, offset=offset)
-    return Page(describe(store, who, page.items), limit, offset, page.total)
+    grids = expand_grids(store, [grid_id]) if include_subgrids else frozenset([grid_id])
+    gpos = {g: k for k, g in enumerate(index.grid_ids)}
+    parts = [index.grid_firms(gpos[g]) for g in grids if g in gpos]
+    firms = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    firms = firms[np.argsort(index.id_rank[firms], kind="stable")]
+    page = firms[offset:offset + limit]
+    return Page(_describe_page(store, index, who, page), limit, offset, len(firms))
 
 
-def _segments(store: Store, firm_id: str) -> list[Node]:
-    return [e.node for e in store.edges("Enterprise", [firm_id], "IN_SEGMENT")[firm_id]]
+def _wanted_segments(index: MatchIndex, own: tuple[int, ...], depth: int,
+                     relations: tuple[str, ...]) -> dict[int, tuple[str, int]]:
+    """Segment position → (relation, steps) for the segments within ``depth`` steps of the firm's own."""
+    wanted: dict[int, tuple[str, int]] = {}
+    for s in own:
+        chain, order = index.segment_info[s][0], index.segment_info[s][1]
+        members = index.chain_segments(chain) if chain >= 0 else (s,)  # a segment in no chain: itself only
+        orders = sorted({index.segment_info[t][1] for t in members})
+        mine = orders.index(order)
+        for t in members:
+            step = orders.index(index.segment_info[t][1]) - mine
+            rel = "same_segment" if step == 0 else "upstream" if step < 0 else "downstream"
+            if abs(step) > depth or rel not in relations:
+                continue
+            if t not in wanted or (wanted[t][1], RELATIONS.index(wanted[t][0])) > (abs(step), RELATIONS.index(rel)):
+                wanted[t] = (rel, abs(step))
+    return wanted
 
 
-def chain_neighbours(store: Store, who: Principal, firm_id: str, *, depth: int = 1,
+def chain_neighbours(store: Store, index: MatchIndex, who: Principal, firm_id: str, *, depth: int = 1,
                      relations: tuple[str, ...] = RELATIONS, limit: int = 50, offset: int = 0) -> Page[Neighbour]:
     """A firm's neighbours in its zone along its chains and in its grid, nearest first.
 
-    A firm found through several routes is listed once, under its nearest relation.
+    A firm found through several routes is listed once, under its nearest relation (then the first of
+    upstream, downstream, same segment, same grid), and ties are ordered by id.
     """
     require(who, "read")
+    check_page(limit, offset)
     if not 1 <= depth <= MAX_DEPTH:
         raise InvalidRequest(f"depth has value {depth}. It must be from 1 to {MAX_DEPTH}.")
     unknown = [r for r in relations if r not in RELATIONS]
@@ -69,54 +105,33 @@ def chain_neighbours(store: Store, who: Principal, firm_id: str, *, depth: int =
     if firm_id not in store.get("Enterprise", [firm_id]):
         raise NotFound(f"No enterprise has the id '{firm_id}'.")
     require_firms(store, who, [firm_id])
-    zone = {e.node.id for e in store.edges("Enterprise", [firm_id], "IN_ZONE")[firm_id]}
+    me = index.pos.get(firm_id)
+    if me is None:
+        raise NotFound(f"Enterprise '{firm_id}' was added after the service read its match index; an admin "
+                       "rebuilds the index with POST /model/train (or restart the service).")
 
-    found: dict[str, tuple[int, str, str, Node]] = {}  # firm → (distance, relation, via, node)
+    # One group per (segment or grid): its firms, the relation, the distance and what to show as "via".
+    groups: list[tuple[NDArray[np.int32], int, int, str]] = []
+    for s, (rel, dist) in _wanted_segments(index, index.segments[me], depth, relations).items():
+        groups.append((index.segment_firms[s], RELATIONS.index(rel), dist, index.segment_info[s][3]))
+    g = int(index.grid[me])
+    if "same_grid" in relations and g >= 0:
+        groups.append((index.grid_firms(g), RELATIONS.index("same_grid"), 1, index.grid_names[g]))
 
-    def add(node: Node, relation: str, via: str, distance: int) -> None:
-        if node.id != firm_id and (node.id not in found or found[node.id][0] > distance):
-            found[node.id] = (distance, relation, via, node)
-
-    own = _segments(store, firm_id)
-    if own and set(relations) & {"upstream", "downstream", "same_segment"}:
-        chain_of = store.edges("Segment", [s.id for s in own], "SEGMENT_OF")
-        chains = sorted({e.node.id for es in chain_of.values() for e in es})
-        members = store.edges("Chain", chains, "SEGMENT_OF", "in", limit=10_000)
-        wanted: dict[str, tuple[str, int]] = {}  # segment → (relation, distance)
-        for s in own:
-            for ce in chain_of[s.id]:
-                ordered = sorted({int(e.node.props.get("order", 0)) for e in members[ce.node.id]})
-                mine = ordered.index(int(s.props.get("order", 0)))
-                for e in members[ce.node.id]:
-                    step = ordered.index(int(e.node.props.get("order", 0))) - mine
-                    if step == 0:
-                        rel = "same_segment"
-                    elif -depth <= step < 0:
-                        rel = "upstream"
-                    elif 0 < step <= depth:
-                        rel = "downstream"
-                    else:
-                        continue
-                    if rel in relations and (e.node.id not in wanted or wanted[e.node.id][1] > abs(step)):
-                        wanted[e.node.id] = (rel, abs(step))
-        seg_nodes = store.get("Segment", list(wanted))
-        in_seg = store.edges("Segment", list(wanted), "IN_SEGMENT", "in", limit=_MANY)
-        for sid, (rel, dist) in wanted.items():
-            for e in in_seg[sid]:
-                add(e.node, rel, display_name(seg_nodes[sid]), dist)
-    if "same_grid" in relations:
-        grid = store.edges("Enterprise", [firm_id], "IN_GRID")[firm_id]
-        if grid:
-            g = grid[0].node
-            for e in store.edges("Grid", [g.id], "IN_GRID", "in", limit=_MANY)[g.id]:
-                add(e.node, "same_grid", display_name(g), 1)
-    ids = list(found)
-    if zone and ids:
-        zones = store.edges("Enterprise", ids, "IN_ZONE")
-        ids = [i for i in ids if {e.node.id for e in zones[i]} & zone]
-    order = {r: k for k, r in enumerate(RELATIONS)}
-    ids.sort(key=lambda i: (found[i][0], order[found[i][1]], i))
-    page = page_of(ids, limit=limit, offset=offset)
-    firms = describe(store, who, [found[i][3] for i in page.items])
-    items = [Neighbour(f, found[f.id][1], found[f.id][2], found[f.id][0]) for f in firms]
-    return Page(items, limit, offset, page.total)
+    firms = np.concatenate([f for f, *_ in groups]) if groups else np.zeros(0, dtype=np.int32)
+    sizes = [len(f) for f, *_ in groups]
+    group = np.repeat(np.arange(len(groups)), sizes)
+    rel = np.array([r for _, r, _, _ in groups], dtype=np.int64)[group]
+    dist = np.array([d for _, _, d, _ in groups], dtype=np.int64)[group]
+    keep = (firms != me) & (index.zone[firms] == index.zone[me]) if index.zone[me] >= 0 else firms != me
+    firms, group, rel, dist = firms[keep], group[keep], rel[keep], dist[keep]
+    # Nearest route first; np.unique keeps each firm's first (nearest) occurrence.
+    order = np.lexsort((group, rel, dist))
+    firms, group, rel, dist = firms[order], group[order], rel[order], dist[order]
+    _, first = np.unique(firms, return_index=True)
+    firms, group, rel, dist = firms[first], group[first], rel[first], dist[first]
+    order = np.lexsort((index.id_rank[firms], rel, dist))
+    page = order[offset:offset + limit]
+    described = _describe_page(store, index, who, firms[page])
+    items = [Neighbour(f, RELATIONS[rel[k]], groups[group[k]][3], int(dist[k])) for f, k in zip(described, page)]
+    return Page(items, limit, offset, len(firms))

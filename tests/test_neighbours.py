@@ -13,49 +13,57 @@ from chainmatch.coverage import zone_coverage
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import search
 from chainmatch.grids import list_grids
-from chainmatch.neighbours import chain_neighbours, grid_firms
+from chainmatch.index import build_index
+from chainmatch.loader import load_folder
+from chainmatch.neighbours import RELATIONS, chain_neighbours, grid_firms
+from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.store import Store
 from tests.world import open_world
 
+DEMO = Path(__file__).resolve().parent.parent / "seeds" / "demo"
 CHIEF_G3 = Principal("t1", "网格长甲", "grid_chief", frozenset({"G3"}), "P1")
 
 
 def test_firms_in_a_grid_include_its_subgrids(tmp_path: Path) -> None:
     with open_world(tmp_path) as store:
-        assert [f.id for f in grid_firms(store, SYSTEM, "G1").items] == ["E1", "E2", "E3"]
-        assert grid_firms(store, SYSTEM, "G1", include_subgrids=False).items == []
-        assert [f.id for f in grid_firms(store, SYSTEM, "G1", limit=1, offset=1).items] == ["E2"]
+        ix = build_index(store)
+        assert [f.id for f in grid_firms(store, ix, SYSTEM, "G1").items] == ["E1", "E2", "E3"]
+        assert grid_firms(store, ix, SYSTEM, "G1", include_subgrids=False).items == []
+        assert [f.id for f in grid_firms(store, ix, SYSTEM, "G1", limit=1, offset=1).items] == ["E2"]
         with pytest.raises(PermissionDenied):
-            grid_firms(store, CHIEF_G3, "G1")
+            grid_firms(store, ix, CHIEF_G3, "G1")
         with pytest.raises(NotFound):
-            grid_firms(store, SYSTEM, "G404")
+            grid_firms(store, ix, SYSTEM, "G404")
 
 
 def test_chain_neighbours_up_down_same_segment_and_grid(tmp_path: Path) -> None:
     with open_world(tmp_path) as store:
-        page = chain_neighbours(store, SYSTEM, "E1")
+        ix = build_index(store)
+        page = chain_neighbours(store, ix, SYSTEM, "E1")
         assert [(n.firm.id, n.relation, n.via, n.distance) for n in page.items] == [
             ("E3", "same_segment", "设备制造", 0),  # also in the same grid: listed once, nearest relation
             ("E2", "downstream", "食品加工", 1),
             ("E9", "downstream", "食品加工", 1),
         ]
-        up = chain_neighbours(store, SYSTEM, "E2", relations=("upstream",))
+        up = chain_neighbours(store, ix, SYSTEM, "E2", relations=("upstream",))
         assert [n.firm.id for n in up.items] == ["E1", "E3"]
-        assert chain_neighbours(store, SYSTEM, "E2", relations=("upstream",), depth=2).total == 2  # S1 is empty
-        grid = chain_neighbours(store, SYSTEM, "E1", relations=("same_grid",))
+        assert chain_neighbours(store, ix, SYSTEM, "E2", relations=("upstream",), depth=2).total == 2  # S1 is empty
+        grid = chain_neighbours(store, ix, SYSTEM, "E1", relations=("same_grid",))
         assert [(n.firm.id, n.relation) for n in grid.items] == [("E3", "same_grid")]
         with pytest.raises(InvalidRequest, match="depth"):
-            chain_neighbours(store, SYSTEM, "E1", depth=9)
+            chain_neighbours(store, ix, SYSTEM, "E1", depth=9)
 
 
 def test_a_grid_chief_sees_other_firms_by_name_only(tmp_path: Path) -> None:
     with open_world(tmp_path) as store:
-        items = chain_neighbours(store, CHIEF_G3, "E1").items
+        ix = build_index(store)
+        items = chain_neighbours(store, ix, CHIEF_G3, "E1").items
         shown = {n.firm.id: n.firm for n in items}
         assert not shown["E3"].restricted and shown["E3"].grid_id == "G3"
         assert shown["E2"].restricted and shown["E2"].name == "漯河亿家馨食品有限公司"
         assert shown["E2"].grid_id is None and shown["E2"].products == ()
         with pytest.raises(PermissionDenied):
-            chain_neighbours(store, CHIEF_G3, "E2")
+            chain_neighbours(store, ix, CHIEF_G3, "E2")
 
 
 def test_search_by_name_alias_product_and_full_width_text(tmp_path: Path) -> None:
@@ -89,3 +97,56 @@ def test_grids_chains_and_coverage(tmp_path: Path) -> None:
         assert (mine.grids, mine.coverage_rate, mine.open_needs, mine.overdue_needs) == (1, 1.0, 1, 0)
         with pytest.raises(NotFound, match="Closest matches: LH, QZ"):
             zone_coverage(store, SYSTEM, "XX")
+
+
+def _reference_neighbours(store: Store, firm: str, depth: int) -> dict[str, tuple[int, str]]:
+    """Chain neighbours worked out the slow way, from the store's relationships: firm → (distance, relation)."""
+    def one(label: str, id_: str, rel: str, direction: str = "out") -> list[str]:
+        return [e.node.id for e in store.edges(label, [id_], rel, direction, limit=100_000)[id_]]
+
+    zone = set(one("Enterprise", firm, "IN_ZONE"))
+    found: dict[str, tuple[int, str]] = {}
+
+    def add(other: str, distance: int, relation: str) -> None:
+        if other == firm or (zone and not zone & set(one("Enterprise", other, "IN_ZONE"))):
+            return
+        rank = (distance, RELATIONS.index(relation))
+        if other not in found or rank < (found[other][0], RELATIONS.index(found[other][1])):
+            found[other] = (distance, relation)
+
+    for seg in one("Enterprise", firm, "IN_SEGMENT"):
+        order = {s.id: int(s.props.get("order", 0)) for s in store.scan("Segment")}
+        for chain in one("Segment", seg, "SEGMENT_OF"):
+            members = one("Chain", chain, "SEGMENT_OF", "in")
+            orders = sorted({order[m] for m in members})
+            for m in members:
+                step = orders.index(order[m]) - orders.index(order[seg])
+                if abs(step) <= depth:
+                    relation = "same_segment" if step == 0 else "upstream" if step < 0 else "downstream"
+                    for other in one("Segment", m, "IN_SEGMENT", "in"):
+                        add(other, abs(step), relation)
+    for grid in one("Enterprise", firm, "IN_GRID"):
+        for other in one("Grid", grid, "IN_GRID", "in"):
+            add(other, 1, "same_grid")
+    return found
+
+
+def test_neighbours_from_the_index_agree_with_the_store_on_the_demo(tmp_path: Path) -> None:
+    store = SQLiteStore.open(tmp_path / "demo.db")
+    try:
+        load_folder(store, DEMO)
+        ix = build_index(store)
+        firms = [n.id for n in store.scan("Enterprise")]
+        checked = 0
+        for firm in firms[::7]:
+            for depth in (1, 2):
+                want = _reference_neighbours(store, firm, depth)
+                page = chain_neighbours(store, ix, SYSTEM, firm, depth=depth, limit=200)
+                assert page.total == len(want), firm
+                assert {n.firm.id: (n.distance, n.relation) for n in page.items} == want, firm
+                keys = [(n.distance, RELATIONS.index(n.relation), n.firm.id) for n in page.items]
+                assert keys == sorted(keys)
+                checked += bool(want)
+        assert checked > 50  # the demo's chains and grids give most firms neighbours
+    finally:
+        store.close()

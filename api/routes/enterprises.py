@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import PagingDep, PrincipalDep, StoreDep
+from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep
 from api.models import FirmOut, Out, PageOut, RefOut, page_out
 from chainmatch.firms import firm_profile, search
 from chainmatch.neighbours import MAX_DEPTH, RELATIONS, chain_neighbours
@@ -73,11 +73,11 @@ def get_enterprise(store: StoreDep, who: PrincipalDep, enterprise: str) -> Profi
 
 @router.get("/{enterprise_id}/neighbours", response_model=PageOut[NeighbourOut])
 def get_neighbours(
-    store: StoreDep, who: PrincipalDep, paging: PagingDep, enterprise_id: str,
+    store: StoreDep, who: PrincipalDep, ranking: RankingDep, paging: PagingDep, enterprise_id: str,
     depth: Annotated[int, Query(ge=1, le=MAX_DEPTH, description="segment steps up- and downstream")] = 1,
     relation: Annotated[list[Relation] | None, Query(description="keep only these relations")] = None,
 ) -> PageOut[NeighbourOut]:
     """A firm's chain neighbours in its zone (upstream, downstream, same segment, same grid), nearest first."""
-    page = chain_neighbours(store, who, enterprise_id, depth=depth, relations=tuple(relation or RELATIONS),
+    page = chain_neighbours(store, ranking.index, who, enterprise_id, depth=depth, relations=tuple(relation or RELATIONS),
                             limit=paging.limit, offset=paging.offset)
     return page_out(page, NeighbourOut)
