@@ -40,7 +40,7 @@ class Neighbour:
     distance: int
 
 
-def _describe_page(store: Store, index: MatchIndex, who: Principal, positions: NDArray[np.int64]) -> list[Firm]:
+def _describe_page(store: Store, index: MatchIndex, who: Principal, positions: NDArray[np.integer]) -> list[Firm]:
     ids = [index.ids[i] for i in positions]
     nodes = store.get("Enterprise", ids)
     missing = [i for i in ids if i not in nodes]
@@ -112,8 +112,8 @@ def chain_neighbours(store: Store, index: MatchIndex, who: Principal, firm_id: s
 
     # One group per (segment or grid): its firms, the relation, the distance and what to show as "via".
     groups: list[tuple[NDArray[np.int32], int, int, str]] = []
-    for s, (rel, dist) in _wanted_segments(index, index.segments[me], depth, relations).items():
-        groups.append((index.segment_firms[s], RELATIONS.index(rel), dist, index.segment_info[s][3]))
+    for s, (relation, steps) in _wanted_segments(index, index.segments[me], depth, relations).items():
+        groups.append((index.segment_firms[s], RELATIONS.index(relation), steps, index.segment_info[s][3]))
     g = int(index.grid[me])
     if "same_grid" in relations and g >= 0:
         groups.append((index.grid_firms(g), RELATIONS.index("same_grid"), 1, index.grid_names[g]))
