@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from numpy.typing import NDArray
 
 from chainmatch.auth import Principal, authenticate
 from chainmatch.deadlines import Limits
-from chainmatch.errors import StoreUnavailable
+from chainmatch.errors import DataError, StoreUnavailable
 from chainmatch.index import MatchIndex, build_index
 from chainmatch.pages import MAX_LIMIT
 from chainmatch.ranking import load_model
@@ -25,6 +28,7 @@ __all__ = ["LimitsDep", "Paging", "PagingDep", "PrincipalDep", "Ranking", "Ranki
 
 
 _connecting = threading.Lock()
+_log = logging.getLogger("chainmatch.api")
 
 
 def connect(state: Any) -> Store:
@@ -38,7 +42,7 @@ def connect(state: Any) -> Store:
             store = open_store(settings)
             try:
                 # The match index is read once from the store; `POST /model/train` rebuilds it.
-                state.ranking = make_ranking(build_index(store), load_model(settings.model_path))
+                state.ranking = make_ranking(build_index(store), settings.model_path)
             except BaseException:
                 store.close()
                 raise
@@ -47,17 +51,18 @@ def connect(state: Any) -> Store:
         return current
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
+    """The app's store; while it is not connected (a Neo4j server that was down), try to connect in a thread."""
     store: Store | None = getattr(request.app.state, "store", None)
     if store is None:
-        store = connect(request.app.state)
+        store = await run_in_threadpool(connect, request.app.state)
     return store
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings | None = getattr(request.app.state, "settings", None)
     return settings or get_settings()
 
@@ -65,7 +70,7 @@ def get_app_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_limits(settings: SettingsDep) -> Limits:
+async def get_limits(settings: SettingsDep) -> Limits:
     return Limits.from_settings(settings)
 
 
@@ -90,7 +95,7 @@ class Paging:
     offset: int
 
 
-def get_paging(
+async def get_paging(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1 to {MAX_LIMIT}")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")] = 0,
 ) -> Paging:
@@ -107,21 +112,41 @@ class Ranking:
     index: MatchIndex
     weights: NDArray[np.float64] | None
     model: str
+    model_stamp: int | None = None
+    """The model file's modification time when it was read (None: no file); a newer file is read again."""
 
 
 _DEFAULT_MODEL = "默认权重 (default weights)"
 
 
-def make_ranking(index: MatchIndex, loaded: tuple[NDArray[np.float64], str] | None) -> Ranking:
-    """The ranking state for an index and a loaded model (None: the default weights)."""
+def _stamp(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def make_ranking(index: MatchIndex, model_path: Path) -> Ranking:
+    """The ranking state for an index and the model file at ``model_path`` (absent: the default weights)."""
+    stamp = _stamp(model_path)
+    loaded = load_model(model_path) if stamp is not None else None
     weights, model = loaded if loaded is not None else (None, _DEFAULT_MODEL)
-    return Ranking(index, weights, model)
+    return Ranking(index, weights, model, stamp)
 
 
-def get_ranking(request: Request, store: StoreDep) -> Ranking:
+async def get_ranking(request: Request, store: StoreDep, settings: SettingsDep) -> Ranking:
+    """The ranking state; re-reads the model file when it changed (another worker process retrained it)."""
     ranking: Ranking | None = getattr(request.app.state, "ranking", None)
     if ranking is None:
         raise StoreUnavailable("The match index is still being built; retry in a moment.")
+    stamp = _stamp(settings.model_path)
+    if stamp != ranking.model_stamp:
+        try:
+            ranking = make_ranking(ranking.index, settings.model_path)
+        except DataError as e:  # keep ranking with the weights in use; say why once
+            _log.warning("the model file changed but cannot be used, keeping the current weights: %s", e)
+            ranking = replace(ranking, model_stamp=stamp)
+        request.app.state.ranking = ranking
     return ranking
 
 

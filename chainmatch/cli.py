@@ -118,9 +118,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         finally:
             store.close()
     host, port = args.host or settings.host, args.port or settings.port
-    out.write(f"chainmatch serving on http://{host}:{port} (API docs at /docs), store: {settings.store_kind}\n")
+    workers = args.workers if args.workers is not None else settings.workers
+    if workers < 1:
+        raise InvalidRequest(f"--workers has value {workers}. Start at least 1 worker process (one per core is best).")
+    out.write(f"chainmatch serving on http://{host}:{port} (API docs at /docs), store: {settings.store_kind}, "
+              f"{workers} worker process{'es' if workers > 1 else ''}\n")
     out.flush()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": settings.access_log}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+    else:
+        # Each worker process builds the app from the environment: pass on what the command line changed.
+        os.environ["CHAINMATCH_DB"] = str(settings.db)
+        uvicorn.run("api.main:create_app", factory=True, workers=workers, **options)
     return 0
 
 
@@ -463,6 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     sp.add_argument("--port", type=int, help="port (default 8000)")
     sp.add_argument("--no-demo", action="store_true", help="do not load the demo data into an empty store")
+    sp.add_argument("--workers", type=int, help="worker processes, each with its own match index "
+                    "(default CHAINMATCH_WORKERS or 1; one per core serves the most requests)")
     sp = add("show", cmd_show, "show a firm: grid, grid chief, party organization, chains, products, trades")
     sp.add_argument("enterprise", help="id, full name, short name (e.g. 利通) or alias")
     sp.add_argument("--json", action="store_true")

@@ -358,24 +358,36 @@ class _Pool:
     link_ids: list[int] = field(default_factory=list)
     links: list[tuple[float, str, str, str, str, str]] = field(default_factory=list)
     """(weight, kind, own code, own basis, linked code, evidence) of each industry link followed."""
-    why: dict[int, tuple[float, str, str, str, str, str]] = field(default_factory=dict)
-    """firm → its strongest link (filled by :meth:`merge`)."""
+    best_firms: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    best_links: NDArray[np.int_] = field(default_factory=lambda: np.zeros(0, dtype=np.int_))
+    """The candidates (sorted) and, for each, its strongest link (-1 none); see :meth:`why`."""
+
+    def why(self, firm: int) -> tuple[float, str, str, str, str, str] | None:
+        """The strongest industry link that brought ``firm`` in, or None."""
+        k = int(np.searchsorted(self.best_firms, firm))
+        if k < len(self.best_firms) and self.best_firms[k] == firm and self.best_links[k] >= 0:
+            return self.links[int(self.best_links[k])]
+        return None
 
     def add(self, firms: NDArray[np.int32], col: int, value: NDArray[np.float64] | float, link: int = -1) -> None:
         if len(firms):
             self.firms.append(firms)
             self.cols.append(col)
-            self.values.append(value)
+            self.values.append(value if isinstance(value, np.ndarray) else float(value))
             self.link_ids.append(link)
 
     def merge(self) -> tuple[NDArray[np.int32], NDArray[np.float64], NDArray[np.int_]]:
         """Unique candidate firms, their feature matrix and, per firm, its strongest link (-1 none)."""
         if not self.firms:
             return np.zeros(0, dtype=np.int32), np.zeros((0, len(FEATURES))), np.zeros(0, dtype=np.int_)
-        sizes = [len(f) for f in self.firms]
+        sizes = np.array([len(f) for f in self.firms])
         F = np.concatenate(self.firms)
         C = np.repeat(np.array(self.cols, dtype=np.int_), sizes)
-        V = np.concatenate([np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)) for v, n in zip(self.values, sizes)])
+        V = np.repeat(np.array([v if isinstance(v, float) else 0.0 for v in self.values]), sizes)
+        ends = np.cumsum(sizes)
+        for k, v in enumerate(self.values):
+            if not isinstance(v, float):
+                V[ends[k] - sizes[k]:ends[k]] = v
         L = np.repeat(np.array(self.link_ids, dtype=np.int_), sizes)
         firms, inv = np.unique(F, return_inverse=True)
         X = np.zeros((len(firms), len(FEATURES)))
@@ -492,28 +504,45 @@ def _gather(index: MatchIndex, src: Source, direction: str, mask: NDArray[np.boo
     return pool
 
 
-def _bigrams(text: str) -> set[str]:
-    t = "".join(ch for ch in text if not ch.isspace())
-    return {t[i : i + 2] for i in range(len(t) - 1)} if len(t) > 1 else ({t} if t else set())
+@lru_cache(maxsize=65536)
+def _bigrams(text: str) -> frozenset[str]:
+    """The character bigrams of a text without its spaces (a one-character text: itself)."""
+    t = "".join(text.split())
+    return frozenset(t[i : i + 2] for i in range(len(t) - 1)) if len(t) > 1 else frozenset({t} if t else ())
+
+
+def _asks(needs: Sequence[FirmNeed]) -> list[frozenset[str]]:
+    return [g for g in (_bigrams(n.product or n.title) for n in needs if n.kind == "supply") if g]
+
+
+def _best_overlap(offer: Sequence[frozenset[str]], ask: Sequence[frozenset[str]]) -> float:
+    best = 0.0
+    for ga in offer:
+        for gb in ask:
+            best = max(best, len(ga & gb) / len(ga | gb))
+    return best
+
+
+def _text_matches(index: MatchIndex, src: Source, firms: Sequence[int], direction: str) -> list[float]:
+    """``text_match`` for each candidate: the best bigram overlap (Jaccard) between what one side offers
+    (products) and what the other asks for (its open 找供应 needs; for partners, its products)."""
+    own_products = [g for g in map(_bigrams, src.products) if g]
+    own_asks = _asks(src.needs)
+    out = []
+    for c in firms:
+        if direction == "buyers":
+            needs = index.needs.get(c)
+            out.append(_best_overlap(own_products, _asks(needs)) if needs and own_products else 0.0)
+        elif direction == "suppliers":
+            out.append(_best_overlap([g for g in map(_bigrams, index.products[c]) if g], own_asks) if own_asks else 0.0)
+        else:
+            out.append(_best_overlap(own_products, [g for g in map(_bigrams, index.products[c]) if g])
+                       if own_products else 0.0)
+    return out
 
 
 def _text_match(index: MatchIndex, src: Source, c: int, direction: str) -> float:
-    offer: Sequence[str]
-    ask: Sequence[str]
-    if direction == "buyers":
-        offer, ask = src.products, [n.product or n.title for n in index.needs.get(c, []) if n.kind == "supply"]
-    elif direction == "suppliers":
-        offer, ask = index.products[c], [n.product or n.title for n in src.needs if n.kind == "supply"]
-    else:
-        offer, ask = src.products, index.products[c]
-    best = 0.0
-    for a in offer:
-        ga = _bigrams(a)
-        for b in ask:
-            gb = _bigrams(b)
-            if ga and gb:
-                best = max(best, len(ga & gb) / len(ga | gb))
-    return best
+    return _text_matches(index, src, [c], direction)[0]
 
 
 def _vector_features(index: MatchIndex, src: Source, firms: NDArray[np.int32], X: NDArray[np.float64]) -> None:
@@ -550,7 +579,7 @@ def candidate_features(
     drop |= firms == src.pos
     keep = ~drop
     firms, X, best = firms[keep], X[keep], best[keep]
-    pool.why = {int(f): pool.links[b] for f, b in zip(firms.tolist(), best.tolist()) if b >= 0}
+    pool.best_firms, pool.best_links = firms, best  # firms stay sorted (np.unique) through the filtering
     if len(firms):
         _vector_features(index, src, firms, X)
         if direction in ("buyers", "suppliers"):
@@ -669,10 +698,8 @@ def _rank(
             f"as {direction}; widen the scope (scope=all) or the filters, or load firms of the linked industries.",
         )
     scores = X @ w
-    head = np.argsort(-scores, kind="stable")[:RERANK]
-    tm = _F["text_match"]
-    for r in head.tolist():
-        X[r, tm] = _text_match(index, src, int(firms[r]), direction)
+    head = np.argpartition(-scores, RERANK)[:RERANK] if len(scores) > RERANK else np.arange(len(scores))
+    X[head, _F["text_match"]] = _text_matches(index, src, firms[head].tolist(), direction)
     scores[head] = X[head] @ w
     order = head[np.lexsort((firms[head], -scores[head]))][:top]
     items = [
@@ -695,7 +722,7 @@ def _explain(
     src, cand = src_.label, _label(index, c)
     cand_codes = index.codes[c]
     cand_ind = f"{cand_codes[0]} {_industry_name(cand_codes[0])}" if cand_codes else "行业未知"
-    why = pool.why.get(c)
+    why = pool.why(c)
     if why is not None:
         _, _, code, basis, other, evidence = why
         if src_.pos < 0:

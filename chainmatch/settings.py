@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     """Path of the embedded store's database file (created when missing)."""
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=1, ge=1, le=64)
+    """Processes ``serve`` starts; each holds its own match index (about 230 MB per 100,000 firms). One per core
+    serves the most requests."""
+    access_log: bool = True
+    """Whether ``serve`` logs one line per request (turn off behind a proxy that logs, or to save CPU)."""
     demo_dir: Path = DEFAULT_DEMO_DIR
     """Data folder that ``serve`` loads into an empty store on first start."""
     load_demo: bool = True

@@ -16,7 +16,6 @@ from chainmatch.outcomes import train
 from chainmatch.ranking import (
     Filters,
     Recommendations,
-    load_model,
     recommend,
     recommend_for_need,
     recommend_for_text,
@@ -139,6 +138,5 @@ def train_model(request: Request, store: StoreDep, who: PrincipalDep, settings: 
     require(who, "model")
     index = build_index(store)
     result = train(store, index, settings.model_path)
-    loaded = load_model(settings.model_path)
-    ranking = request.app.state.ranking = make_ranking(index, loaded)  # one assignment: requests see old or new
+    ranking = request.app.state.ranking = make_ranking(index, settings.model_path)  # requests see old or new
     return TrainOut(trained=result.trained, message=result.message, model=ranking.model, summary=result.summary)
