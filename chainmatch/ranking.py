@@ -358,16 +358,13 @@ class _Pool:
     link_ids: list[int] = field(default_factory=list)
     links: list[tuple[float, str, str, str, str, str]] = field(default_factory=list)
     """(weight, kind, own code, own basis, linked code, evidence) of each industry link followed."""
-    best_firms: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
-    best_links: NDArray[np.int_] = field(default_factory=lambda: np.zeros(0, dtype=np.int_))
-    """The candidates (sorted) and, for each, its strongest link (-1 none); see :meth:`why`."""
+    best: NDArray[np.int_] = field(default_factory=lambda: np.zeros(0, dtype=np.int_))
+    """Per candidate row (as :func:`candidate_features` returns them), its strongest link (-1 none)."""
 
-    def why(self, firm: int) -> tuple[float, str, str, str, str, str] | None:
-        """The strongest industry link that brought ``firm`` in, or None."""
-        k = int(np.searchsorted(self.best_firms, firm))
-        if k < len(self.best_firms) and self.best_firms[k] == firm and self.best_links[k] >= 0:
-            return self.links[int(self.best_links[k])]
-        return None
+    def why(self, row: int) -> tuple[float, str, str, str, str, str] | None:
+        """The strongest industry link that brought the candidate of ``row`` in, or None."""
+        link = int(self.best[row])
+        return self.links[link] if link >= 0 else None
 
     def add(self, firms: NDArray[np.int32], col: int, value: NDArray[np.float64] | float, link: int = -1) -> None:
         if len(firms):
@@ -579,7 +576,7 @@ def candidate_features(
     drop |= firms == src.pos
     keep = ~drop
     firms, X, best = firms[keep], X[keep], best[keep]
-    pool.best_firms, pool.best_links = firms, best  # firms stay sorted (np.unique) through the filtering
+    pool.best = best
     if len(firms):
         _vector_features(index, src, firms, X)
         if direction in ("buyers", "suppliers"):
@@ -703,7 +700,7 @@ def _rank(
     scores[head] = X[head] @ w
     order = head[np.lexsort((firms[head], -scores[head]))][:top]
     items = [
-        _explain(index, src, int(firms[r]), X[r], w, float(scores[r]), rank, direction, pool)
+        _explain(index, src, int(firms[r]), X[r], w, float(scores[r]), rank, direction, pool.why(r))
         for rank, r in enumerate(order.tolist(), 1)
     ]
     return Recommendations(source_id, name, direction, scope, model_name, items, len(firms))
@@ -715,14 +712,13 @@ def _label(index: MatchIndex, i: int) -> str:
 
 def _explain(
     index: MatchIndex, src_: Source, c: int, x: NDArray[np.float64], w: NDArray[np.float64], score: float, rank: int,
-    direction: str, pool: _Pool,
+    direction: str, why: tuple[float, str, str, str, str, str] | None,
 ) -> Recommendation:
     contributions = {FEATURES[i]: round(float(w[i] * x[i]), 4) for i in np.flatnonzero(x) if w[i] * x[i] != 0}
     contributions = dict(sorted(contributions.items(), key=lambda kv: -abs(kv[1])))
     src, cand = src_.label, _label(index, c)
     cand_codes = index.codes[c]
     cand_ind = f"{cand_codes[0]} {_industry_name(cand_codes[0])}" if cand_codes else "行业未知"
-    why = pool.why(c)
     if why is not None:
         _, _, code, basis, other, evidence = why
         if src_.pos < 0:
