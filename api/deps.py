@@ -80,10 +80,12 @@ _bearer = HTTPBearer(auto_error=False, description="An API token from `chainmatc
 
 
 def get_principal(
-    store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request, store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller named by the ``Authorization: Bearer <token>`` header (401 when missing or invalid)."""
-    return authenticate(store, credentials.credentials if credentials else None)
+    ranking: Ranking | None = getattr(request.app.state, "ranking", None)
+    return authenticate(store, credentials.credentials if credentials else None,
+                        grids_below=ranking.index.grids_below if ranking is not None else None)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

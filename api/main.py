@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings or get_settings()
         app.state.store = app.state.ranking = None
+        # Sync routes run in this pool: its size is how many requests run at once in this process.
+        to_thread.current_default_thread_limiter().total_tokens = app.state.settings.request_threads
         try:
             connect(app.state)
         except StoreUnavailable as e:

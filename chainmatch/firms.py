@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from chainmatch.auth import Principal, expand_grids, require, require_firms, visible_firms
 from chainmatch.enterprises import Profile, display_name, profile, resolve
 from chainmatch.errors import InvalidRequest, NotFound
+from chainmatch.index import MatchIndex
 from chainmatch.pages import Page, check_page, collect
 from chainmatch.store import Node, Store
 
-__all__ = ["Firm", "describe", "firm_profile", "normalize_text", "search"]
+__all__ = ["Firm", "describe", "describe_indexed", "firm_profile", "normalize_text", "search"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
@@ -74,6 +75,23 @@ def describe(store: Store, who: Principal, nodes: Sequence[Node], notes: dict[st
             g[0].node.id if g else None, n.props.get("scale"),
             tuple(e.node.id for e in products.get(n.id) or []), note,
         ))
+    return out
+
+
+def describe_indexed(index: MatchIndex, who: Principal, positions: Iterable[int]) -> list[Firm]:
+    """The short form of the firms at ``positions`` of the match index, as :func:`describe` gives it from
+    the store, without a store query (for lists computed from the index: neighbours, a grid's firms)."""
+    out = []
+    for i in positions:
+        g = int(index.grid[i])
+        grid_id = index.grid_ids[g] if g >= 0 else None
+        name = index.names[i]
+        if who.grids is not None and (grid_id is None or grid_id not in who.grids):
+            out.append(Firm(index.ids[i], name, restricted=True))
+            continue
+        z = int(index.zone[i])
+        out.append(Firm(index.ids[i], name, index.short_names[i] or None, index.zone_ids[z] if z >= 0 else None,
+                        grid_id, index.scales[i], index.products[i]))
     return out
 
 

@@ -100,6 +100,10 @@ class MatchIndex:
     """Code prefix → firms with an open 'supply' need (找供应) for it."""
     grid_chiefs: dict[int, list[str]]
     """Grid position → names of its grid chiefs (the grid's own, else its parents')."""
+    grid_children: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Grid id → the ids of the grids directly below it (PART_OF)."""
+    scales: list[str | None] = field(default_factory=list)
+    """Each firm's ``scale`` as loaded ('above' 规上, 'below' 规下, None unknown)."""
     pos: dict[str, int] = field(default_factory=dict)
     extra_links: dict[str, dict[str, list[tuple[str, float, str, str]]]] = field(default_factory=dict)
     """Industry links beyond the shipped knowledge: direction → code → (other code, weight, kind, evidence).
@@ -128,6 +132,17 @@ class MatchIndex:
         order = np.argsort(self.grid, kind="stable").astype(np.int32)  # firms by grid, id order within
         bounds = np.searchsorted(self.grid[order], np.arange(len(self.grid_ids) + 1))
         return [order[bounds[g]:bounds[g + 1]] for g in range(len(self.grid_ids))]
+
+    def grids_below(self, grid_ids: Iterable[str], max_depth: int = 5) -> frozenset[str]:
+        """The grids and every grid below them, like :func:`chainmatch.auth.expand_grids` but from memory."""
+        seen = set(grid_ids)
+        frontier = list(seen)
+        for _ in range(max_depth):
+            frontier = [c for g in frontier for c in self.grid_children.get(g, ()) if c not in seen]
+            if not frontier:
+                break
+            seen.update(frontier)
+        return frozenset(seen)
 
     def chain_segments(self, chain: int) -> tuple[int, ...]:
         """The segment positions of chain position ``chain``."""
@@ -195,14 +210,15 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
     names: list[str] = []
     short: list[str] = []
     outputs: list[float] = []
-    above: list[bool] = []
+    scales: list[str | None] = []
     for node in store.scan("Enterprise"):
         ids.append(node.id)
         names.append(str(node.props.get("name", node.id)))
         short.append(str(node.props.get("short_name") or ""))
         ov = node.props.get("output_value")
         outputs.append(float(ov) if isinstance(ov, (int, float)) else math.nan)
-        above.append(node.props.get("scale") == "above")
+        scale = node.props.get("scale")
+        scales.append(str(scale) if scale else None)
     pos = {id_: i for i, id_ in enumerate(ids)}
     n = len(ids)
 
@@ -352,6 +368,9 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
 
     # Grid chiefs, inherited from parent grids when a grid has none of its own.
     grid_parent = {r.src: r.dst for r in store.scan_rels("PART_OF")}
+    children: dict[str, list[str]] = defaultdict(list)
+    for child, parent_grid in sorted(grid_parent.items()):
+        children[parent_grid].append(child)
     chief_names = {node.id: str(node.props.get("name", node.id)) for node in store.scan("Person")}
     chiefs_by_grid: dict[str, list[str]] = defaultdict(list)
     for r in store.scan_rels("CHIEF_OF"):
@@ -379,7 +398,7 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
     return MatchIndex(
         ids=ids, names=names, short_names=short, zone=zone, zone_ids=zone_ids, zone_names=zone_names,
         grid=grid, grid_ids=grid_ids, grid_names=grid_names, output=output,
-        above_scale=np.array(above, dtype=np.bool_), leader=leader, committee=committee, has_party=has_party,
+        above_scale=np.array([x == "above" for x in scales], dtype=np.bool_), leader=leader, committee=committee, has_party=has_party,
         party_names=[party_name.get(p, p) for p in party_ids],
         codes=[tuple(c) for c in codes], code_basis=basis, products=[tuple(p) for p in products],
         segments=[tuple(s) for s in segments], segment_info=segment_info, chain_ids=chain_ids,
@@ -389,7 +408,7 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
         trade_in=[np.array(x, dtype=np.int32) for x in in_lists],
         needs=dict(needs),
         supply_needs_by_prefix={k: np.array(sorted(set(v)), dtype=np.int32) for k, v in supply_need_lists.items()},
-        grid_chiefs=grid_chiefs, pos=pos,
+        grid_chiefs=grid_chiefs, pos=pos, grid_children={g: tuple(cs) for g, cs in children.items()}, scales=scales,
     )
 
 

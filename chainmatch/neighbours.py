@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from chainmatch.auth import Principal, expand_grids, require, require_firms
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
-from chainmatch.firms import Firm, describe
+from chainmatch.firms import Firm, describe_indexed
 from chainmatch.index import MatchIndex
 from chainmatch.pages import Page, check_page
 from chainmatch.store import Store
@@ -40,16 +40,6 @@ class Neighbour:
     distance: int
 
 
-def _describe_page(store: Store, index: MatchIndex, who: Principal, positions: NDArray[np.integer]) -> list[Firm]:
-    ids = [index.ids[i] for i in positions]
-    nodes = store.get("Enterprise", ids)
-    missing = [i for i in ids if i not in nodes]
-    if missing:
-        raise NotFound(f"Enterprise '{missing[0]}' is in the match index but no longer in the store; "
-                       "an admin rebuilds the index with POST /model/train (or restart the service).")
-    return describe(store, who, [nodes[i] for i in ids])
-
-
 def grid_firms(store: Store, index: MatchIndex, who: Principal, grid_id: str, *, include_subgrids: bool = True,
                limit: int = 50, offset: int = 0) -> Page[Firm]:
     """The firms in a grid (and, by default, in every grid below it), ordered by id."""
@@ -66,7 +56,7 @@ def grid_firms(store: Store, index: MatchIndex, who: Principal, grid_id: str, *,
     firms = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
     firms = firms[np.argsort(index.id_rank[firms], kind="stable")]
     page = firms[offset:offset + limit]
-    return Page(_describe_page(store, index, who, page), limit, offset, len(firms))
+    return Page(describe_indexed(index, who, page.tolist()), limit, offset, len(firms))
 
 
 def _wanted_segments(index: MatchIndex, own: tuple[int, ...], depth: int,
@@ -132,6 +122,6 @@ def chain_neighbours(store: Store, index: MatchIndex, who: Principal, firm_id: s
     firms, group, rel, dist = firms[first], group[first], rel[first], dist[first]
     order = np.lexsort((index.id_rank[firms], rel, dist))
     page = order[offset:offset + limit]
-    described = _describe_page(store, index, who, firms[page])
+    described = describe_indexed(index, who, firms[page].tolist())
     items = [Neighbour(f, RELATIONS[rel[k]], groups[group[k]][3], int(dist[k])) for f, k in zip(described, page)]
     return Page(items, limit, offset, len(firms))

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     """Processes ``serve`` starts; each holds its own match index (about 230 MB per 100,000 firms). One per core
     serves the most requests."""
+    threads: int | None = Field(default=None, ge=1, le=256)
+    """Requests one worker process serves at a time (its thread pool). Default: 1 on the embedded store, where
+    requests are pure CPU and more threads only contend for Python's lock; 16 on Neo4j, where they wait on the
+    network."""
     access_log: bool = True
     """Whether ``serve`` logs one line per request (turn off behind a proxy that logs, or to save CPU)."""
     demo_dir: Path = DEFAULT_DEMO_DIR
@@ -58,6 +62,11 @@ class Settings(BaseSettings):
     @property
     def store_kind(self) -> str:
         return "neo4j" if self.neo4j_uri else "embedded"
+
+    @property
+    def request_threads(self) -> int:
+        """``threads``, or its default for the store kind."""
+        return self.threads or (16 if self.neo4j_uri else 1)
 
 
 @cache

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from chainmatch.auth import SYSTEM, Principal
+from chainmatch.auth import SYSTEM, Principal, expand_grids
 from chainmatch.chains import chain_detail, zone_chains
 from chainmatch.coverage import zone_coverage
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
-from chainmatch.firms import search
+from chainmatch.firms import describe, describe_indexed, search
 from chainmatch.grids import list_grids
 from chainmatch.index import build_index
 from chainmatch.loader import load_folder
@@ -148,5 +148,19 @@ def test_neighbours_from_the_index_agree_with_the_store_on_the_demo(tmp_path: Pa
                 assert keys == sorted(keys)
                 checked += bool(want)
         assert checked > 50  # the demo's chains and grids give most firms neighbours
+    finally:
+        store.close()
+
+
+def test_firms_described_from_the_index_read_as_from_the_store(tmp_path: Path) -> None:
+    store = SQLiteStore.open(tmp_path / "demo.db")
+    try:
+        load_folder(store, DEMO)
+        ix = build_index(store)
+        nodes = list(store.scan("Enterprise"))
+        chief = Principal("t", "网格长", "grid_chief", ix.grids_below([ix.grid_ids[0]]))
+        assert chief.grids == expand_grids(store, [ix.grid_ids[0]])
+        for who in (SYSTEM, chief):
+            assert describe_indexed(ix, who, [ix.pos[n.id] for n in nodes]) == describe(store, who, nodes)
     finally:
         store.close()
