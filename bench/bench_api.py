@@ -1,6 +1,7 @@
 """Issue 5 benchmark: the HTTP service under concurrent load, measured with wrk (Debian package `wrk`).
 
 Usage: .venv/bin/python bench/bench_api.py [--firms N] [--seconds S] [--connections C] [--workers W] [--keep DIR]
+       [--think MS]
 
 Loads a synthetic zone of N firms (``chainmatch.synth.generate(seed=0)``) into an embedded store (kept in DIR
 for later runs when --keep is given: a 1,000,000-firm store takes about six minutes to build), creates a staff
@@ -9,6 +10,9 @@ no access log) on 127.0.0.1, then drives it with wrk for S seconds per endpoint 
 
 - a firm's top-20 buyer recommendations (staff token, firms drawn at random from *all* firms);
 - a grid chief's neighbour lookup `/enterprises/{id}/neighbours` (the chief's token, firms of the chief's grids).
+
+With --think MS each client pauses (exponentially distributed, mean MS) between its requests, like people at work;
+without it every client sends its next request at once, which measures the service saturated.
 
 Prints wrk's latency distribution (p50/p90/p99), throughput and non-2xx answers. Traffic goes to 127.0.0.1 only.
 """
@@ -42,6 +46,12 @@ math.randomseed(%(seed)d)
 request = function()
   local id = ids[math.random(#ids)]
   return wrk.format("GET", string.format("%(path)s", id), {["Authorization"] = "Bearer %(secret)s"})
+end
+%(think)s
+"""
+THINK = """
+delay = function()  -- a client's pause before its next request: exponential, mean %(ms)d ms
+  return math.floor(-math.log(1 - math.random()) * %(ms)d)
 end
 """
 
@@ -93,6 +103,9 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--keep", type=Path, help="folder that keeps the loaded store between runs")
+    ap.add_argument("--think", type=int, default=0,
+                    help="mean pause in ms between one client's requests (0: each client sends its next request at "
+                         "once, which saturates the service)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -127,14 +140,15 @@ def main() -> None:
                  chief, "grid.txt"),
             ]:
                 script = work / f"{len(results)}.lua"
-                script.write_text(LUA % {"ids": work / ids, "seed": 1, "path": path, "secret": secret})
+                think = THINK % {"ms": args.think} if args.think else ""
+                script.write_text(LUA % {"ids": work / ids, "seed": 1, "path": path, "secret": secret, "think": think})
                 results[name] = wrk(base, script, args.seconds, args.connections)
         finally:
             server.terminate()
             server.wait(timeout=60)
     print(f"machine: {machine()}; {args.firms:,} firms; service start-up (index build) {startup:.0f}s; "
           f"uvicorn {args.workers} worker(s), wrk 2 threads, {args.connections} connections, {args.seconds}s per "
-          f"endpoint; grid chief of {grid} ({in_grid:,} firms in it and below)")
+          f"endpoint, think time {args.think} ms; grid chief of {grid} ({in_grid:,} firms in it and below)")
     for name, text in results.items():
         print(f"{name}: {summary(text)}")
 
