@@ -6,8 +6,8 @@ segment (``same_segment``) and in its own grid (``same_grid``). ``depth`` bounds
 up- and downstream are followed (segments in a chain are ordered by their ``order``).
 
 Both lists are read from the :class:`~chainmatch.index.MatchIndex` (which firm sits in which segment,
-grid and zone), so a lookup costs a few array operations however large the segments are; the store is
-asked only for the page of firms shown and for the caller's rights.
+grid and zone, the grid tree), so a lookup costs a few array passes and no store scan; the store is asked
+only whether the firm or grid exists and for the caller's rights.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from chainmatch.auth import Principal, expand_grids, require, require_firms
+from chainmatch.auth import Principal, require, require_firms
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import Firm, describe_indexed
 from chainmatch.index import MatchIndex
@@ -50,7 +50,7 @@ def grid_firms(store: Store, index: MatchIndex, who: Principal, grid_id: str, *,
                        candidates=[g.id for g in store.find("Grid", text=grid_id[:2] or None, limit=5)])
     if who.grids is not None and grid_id not in who.grids:
         raise PermissionDenied(f"Grid '{grid_id}' is not one of the grids of token '{who.id}' or below them.")
-    grids = expand_grids(store, [grid_id]) if include_subgrids else frozenset([grid_id])
+    grids = index.grids_below([grid_id]) if include_subgrids else frozenset([grid_id])
     gpos = {g: k for k, g in enumerate(index.grid_ids)}
     parts = [index.grid_firms(gpos[g]) for g in grids if g in gpos]
     firms = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
