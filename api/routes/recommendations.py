@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
@@ -132,11 +133,22 @@ def get_need_recommendations(
     return _out(store, who, result)
 
 
+_jobs: list[CapacityLimiter] = []  # one long job at a time, beside (not instead of) the request threads
+
+
 @router.post("/model/train", response_model=TrainOut)
-def train_model(request: Request, store: StoreDep, who: PrincipalDep, settings: SettingsDep) -> TrainOut:
+async def train_model(request: Request, store: StoreDep, who: PrincipalDep, settings: SettingsDep) -> TrainOut:
     """Rebuild the match index, learn ranking weights from closed projects, and use them from now on (admins)."""
     require(who, "model")
-    index = build_index(store)
-    result = train(store, index, settings.model_path)
-    ranking = request.app.state.ranking = make_ranking(index, settings.model_path)  # requests see old or new
-    return TrainOut(trained=result.trained, message=result.message, model=ranking.model, summary=result.summary)
+
+    def work() -> TrainOut:
+        index = build_index(store)
+        result = train(store, index, settings.model_path)
+        ranking = request.app.state.ranking = make_ranking(index, settings.model_path)  # requests see old or new
+        return TrainOut(trained=result.trained, message=result.message, model=ranking.model, summary=result.summary)
+
+    # Its own thread: rebuilding the index takes seconds to minutes, and must not hold the request threads
+    # (one per worker on the embedded store) while other requests wait.
+    if not _jobs:
+        _jobs.append(CapacityLimiter(1))
+    return await to_thread.run_sync(work, limiter=_jobs[0])
