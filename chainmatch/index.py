@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -108,6 +109,8 @@ class MatchIndex:
     extra_links: dict[str, dict[str, list[tuple[str, float, str, str]]]] = field(default_factory=dict)
     """Industry links beyond the shipped knowledge: direction → code → (other code, weight, kind, evidence).
     Codes here may be any label (e.g. a dataset's own industry names), not only GB/T codes."""
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Answers derived from the tables, kept by the functions that compute them (they live as long as the index)."""
 
     def __post_init__(self) -> None:
         if not self.pos:
@@ -179,7 +182,7 @@ class MatchIndex:
         for b, ss in hidden_in.items():
             inn[b] = np.array([s for s in inn[b] if s not in ss], dtype=np.int32)
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return MatchIndex(**{**values, "trade_out": out, "trade_in": inn})
+        return MatchIndex(**{**values, "trade_out": out, "trade_in": inn, "memo": {}})
 
 
 _EMPTY: NDArray[np.int32] = np.zeros(0, dtype=np.int32)

@@ -12,6 +12,7 @@ only whether the firm or grid exists and for the caller's rights.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +79,78 @@ def _wanted_segments(index: MatchIndex, own: tuple[int, ...], depth: int,
     return wanted
 
 
+@dataclass(frozen=True)
+class _Class:
+    """The firms at one (distance, relation) from a set of segments, each once, in id order."""
+
+    distance: int
+    relation: int
+    firms: NDArray[np.int32]
+    ranks: NDArray[np.int64]
+    """``index.id_rank`` of ``firms`` (ascending), to find firms by binary search."""
+    via: NDArray[np.int32]
+    """The segment each firm was reached through."""
+
+
+_CLASSES_KEPT = 512
+"""How many (segments, zone, depth, relations) answers each index keeps (a zone has a few hundred)."""
+
+
+def _segment_classes(index: MatchIndex, own: tuple[int, ...], zone: int, depth: int,
+                     relations: tuple[str, ...]) -> tuple[_Class, ...]:
+    """The chain classes (nearest first) of a firm in segments ``own`` of ``zone``, computed once per key.
+
+    Firms sharing segments share this answer, so it is kept (least recently used goes first) in a table
+    that lives as long as the index: a lookup then costs a few binary searches instead of sorting the tens
+    of thousands of firms a segment holds at a million firms.
+    """
+    cache = index.memo.setdefault("neighbour_classes", OrderedDict())
+    key = (own, zone, depth, relations)
+    hit = cache.get(key)
+    if hit is not None:
+        cache.move_to_end(key)
+        return hit  # type: ignore[no-any-return]
+    groups = [(index.segment_firms[s], RELATIONS.index(rel), steps, s)
+              for s, (rel, steps) in _wanted_segments(index, own, depth, relations).items()]
+    seen = np.zeros(index.n, dtype=np.bool_)
+    out = []
+    for dist, rel in sorted({(d, r) for _, r, d, _ in groups}):
+        parts = [(f if zone < 0 else f[index.zone[f] == zone], s) for f, r, d, s in groups if (d, r) == (dist, rel)]
+        firms = np.concatenate([f for f, _ in parts])
+        via = np.repeat(np.array([s for _, s in parts], dtype=np.int32), [len(f) for f, _ in parts])
+        fresh = ~seen[firms]
+        firms, via = firms[fresh], via[fresh]
+        order = np.argsort(index.id_rank[firms], kind="stable")  # by id; the first segment wins a tie
+        firms, via = firms[order], via[order]
+        first = np.r_[True, firms[1:] != firms[:-1]] if len(firms) else np.zeros(0, dtype=np.bool_)
+        firms, via = firms[first], via[first]
+        seen[firms] = True
+        out.append(_Class(dist, rel, firms, index.id_rank[firms], via))
+    answer = tuple(out)
+    cache[key] = answer
+    if len(cache) > _CLASSES_KEPT:
+        cache.popitem(last=False)
+    return answer
+
+
+def _contains(cls: _Class, ranks: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Which of the firms with id ranks ``ranks`` are in ``cls``."""
+    at = np.searchsorted(cls.ranks, ranks)
+    return np.take(cls.ranks, at, mode="clip") == ranks if len(cls.ranks) else np.zeros(len(ranks), dtype=np.bool_)
+
+
+def _slice(firms: NDArray[np.int32], removed: list[int], lo: int, hi: int) -> list[tuple[int, int]]:
+    """(raw position, firm) for items lo..hi of ``firms`` once the positions in ``removed`` are left out."""
+    start = lo
+    for p in removed:  # ascending: each removed position at or before the start shifts it by one
+        if p <= start:
+            start += 1
+    drop = set(removed)
+    rows = [(i, f) for i, f in enumerate(firms[start:start + (hi - lo) + len(removed)].tolist(), start)
+            if i not in drop]
+    return rows[:hi - lo]
+
+
 def chain_neighbours(store: Store, index: MatchIndex, who: Principal, firm_id: str, *, depth: int = 1,
                      relations: tuple[str, ...] = RELATIONS, limit: int = 50, offset: int = 0) -> Page[Neighbour]:
     """A firm's neighbours in its zone along its chains and in its grid, nearest first.
@@ -100,38 +173,43 @@ def chain_neighbours(store: Store, index: MatchIndex, who: Principal, firm_id: s
         raise NotFound(f"Enterprise '{firm_id}' was added after the service read its match index; an admin "
                        "rebuilds the index with POST /model/train (or restart the service).")
 
-    # One group per (segment or grid): its firms, the relation, the distance and what to show as "via".
-    groups: list[tuple[NDArray[np.int32], int, int, str]] = []
-    for s, (relation, steps) in _wanted_segments(index, index.segments[me], depth, relations).items():
-        groups.append((index.segment_firms[s], RELATIONS.index(relation), steps, index.segment_info[s][3]))
-    g = int(index.grid[me])
-    if "same_grid" in relations and g >= 0:
-        groups.append((index.grid_firms(g), RELATIONS.index("same_grid"), 1, index.grid_names[g]))
-
-    # Classes of (distance, relation), nearest first; each firm counts once, in its nearest class, and a class
-    # lists its firms by id. Work is a few array passes over the groups: no sort of everything.
-    seen = np.zeros(index.n, dtype=np.bool_)
-    seen[me] = True
     zone = int(index.zone[me])
+    chain_relations = tuple(r for r in RELATIONS if r in relations and r != "same_grid")
+    classes = list(_segment_classes(index, tuple(sorted(index.segments[me])), zone, depth, chain_relations))
+    # Per class, the raw positions this firm leaves out: itself, and (after the grid class) its grid's firms.
+    me_rank = index.id_rank[me:me + 1]
+    removed: list[list[int]] = [np.searchsorted(c.ranks, me_rank)[_contains(c, me_rank)].tolist() for c in classes]
+    g = int(index.grid[me])
+    grid_class: tuple[NDArray[np.int32], str] | None = None
+    if "same_grid" in relations and g >= 0:
+        mates = index.grid_firms(g)
+        mates = mates[(mates != me) & ((index.zone[mates] == zone) if zone >= 0 else True)]
+        mates = mates[np.argsort(index.id_rank[mates], kind="stable")]
+        ranks = index.id_rank[mates]
+        grid_at = RELATIONS.index("same_grid")
+        nearer = [k for k, c in enumerate(classes) if (c.distance, c.relation) < (1, grid_at)]
+        taken = np.zeros(len(mates), dtype=np.bool_)
+        for k in nearer:
+            taken |= _contains(classes[k], ranks)
+        mates, ranks = mates[~taken], ranks[~taken]
+        for k in range(len(nearer), len(classes)):
+            inside = _contains(classes[k], ranks)
+            removed[k] = sorted(removed[k] + np.searchsorted(classes[k].ranks, ranks[inside]).tolist())
+        grid_class = (mates, index.grid_names[g])
+        classes.insert(len(nearer), _Class(1, grid_at, mates, ranks, np.full(len(mates), -1, dtype=np.int32)))
+        removed.insert(len(nearer), [])
+
     total = 0
-    page: list[tuple[int, int, int, int]] = []  # (firm, group, relation, distance)
-    for dist, rel in sorted({(d, r) for _, r, d, _ in groups}):
-        members = [k for k, (_, r, d, _) in enumerate(groups) if (d, r) == (dist, rel)]
-        parts = [groups[k][0] for k in members]
-        if zone >= 0:
-            parts = [f[index.zone[f] == zone] for f in parts]
-        firms = np.concatenate(parts)
-        via = np.repeat(np.array(members), [len(f) for f in parts])
-        fresh = ~seen[firms]
-        firms, via = firms[fresh], via[fresh]
-        order = np.argsort(index.id_rank[firms], kind="stable")  # by id; the first group wins a tie
-        firms, via = firms[order], via[order]
-        first = np.r_[True, firms[1:] != firms[:-1]] if len(firms) else np.zeros(0, dtype=np.bool_)
-        firms, via = firms[first], via[first]
-        seen[firms] = True
+    page: list[tuple[int, str, int, int]] = []  # (firm, via, relation, distance)
+    for c, gone in zip(classes, removed):
         lo, hi = max(offset - total, 0), max(offset + limit - total, 0)
-        page += [(f, v, rel, dist) for f, v in zip(firms[lo:hi].tolist(), via[lo:hi].tolist())]
-        total += len(firms)
+        size = len(c.firms) - len(gone)
+        if lo < size and hi > 0:
+            for i, f in _slice(c.firms, gone, lo, min(hi, size)):
+                via = grid_class[1] if c.relation == RELATIONS.index("same_grid") and grid_class else \
+                    index.segment_info[int(c.via[i])][3]
+                page.append((f, via, c.relation, c.distance))
+        total += size
     described = describe_indexed(index, who, [f for f, *_ in page])
-    items = [Neighbour(f, RELATIONS[rel], groups[v][3], dist) for f, (_, v, rel, dist) in zip(described, page)]
+    items = [Neighbour(f, RELATIONS[rel], via, dist) for f, (_, via, rel, dist) in zip(described, page)]
     return Page(items, limit, offset, total)

@@ -99,7 +99,8 @@ def test_grids_chains_and_coverage(tmp_path: Path) -> None:
             zone_coverage(store, SYSTEM, "XX")
 
 
-def _reference_neighbours(store: Store, firm: str, depth: int) -> dict[str, tuple[int, str]]:
+def _reference_neighbours(store: Store, firm: str, depth: int,
+                          relations: tuple[str, ...] = RELATIONS) -> dict[str, tuple[int, str]]:
     """Chain neighbours worked out the slow way, from the store's relationships: firm → (distance, relation)."""
     def one(label: str, id_: str, rel: str, direction: str = "out") -> list[str]:
         return [e.node.id for e in store.edges(label, [id_], rel, direction, limit=100_000)[id_]]
@@ -108,7 +109,7 @@ def _reference_neighbours(store: Store, firm: str, depth: int) -> dict[str, tupl
     found: dict[str, tuple[int, str]] = {}
 
     def add(other: str, distance: int, relation: str) -> None:
-        if other == firm or (zone and not zone & set(one("Enterprise", other, "IN_ZONE"))):
+        if relation not in relations or other == firm or (zone and not zone & set(one("Enterprise", other, "IN_ZONE"))):
             return
         rank = (distance, RELATIONS.index(relation))
         if other not in found or rank < (found[other][0], RELATIONS.index(found[other][1])):
@@ -148,6 +149,26 @@ def test_neighbours_from_the_index_agree_with_the_store_on_the_demo(tmp_path: Pa
                 assert keys == sorted(keys)
                 checked += bool(want)
         assert checked > 50  # the demo's chains and grids give most firms neighbours
+    finally:
+        store.close()
+
+
+def test_pages_of_neighbours_join_up_for_every_choice_of_relations(tmp_path: Path) -> None:
+    store = SQLiteStore.open(tmp_path / "demo.db")
+    try:
+        load_folder(store, DEMO)
+        ix = build_index(store)
+        firms = [n.id for n in store.scan("Enterprise")]
+        choices = [("same_grid",), ("upstream", "same_grid"), ("downstream", "same_segment"), RELATIONS]
+        for firm in firms[3::11]:
+            for relations in choices:
+                whole = chain_neighbours(store, ix, SYSTEM, firm, depth=2, relations=relations, limit=200)
+                want = _reference_neighbours(store, firm, 2, relations)
+                assert {n.firm.id: (n.distance, n.relation) for n in whole.items} == want, (firm, relations)
+                pages = [chain_neighbours(store, ix, SYSTEM, firm, depth=2, relations=relations, limit=3, offset=o)
+                         for o in range(0, whole.total + 3, 3)]
+                assert [n for p in pages for n in p.items] == whole.items, (firm, relations)
+                assert {p.total for p in pages} == {whole.total}
     finally:
         store.close()
 
