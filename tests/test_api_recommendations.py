@@ -102,3 +102,35 @@ def test_recommendations_for_a_product_text_and_for_a_need(demo: tuple[TestClien
         refused = c.get(f"/needs/{land[0]['id']}/recommendations", headers=h["staff"])
         assert refused.status_code == 422 and "resources" in refused.json()["message"]
     assert c.get("/needs/NOPE/recommendations", headers=h["staff"]).status_code == 404
+
+
+def test_answers_encoded_from_dataclasses_match_their_response_models(
+        demo: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    """The busiest routes encode the library's dataclasses directly; each answer must be exactly its model."""
+    from api.models import FirmOut, PageOut
+    from api.routes.enterprises import NeighbourOut
+    from api.routes.recommendations import RecommendationsOut
+
+    c, h = demo
+    needs = c.get("/needs", params={"status": "open", "kind": "supply"}, headers=h["staff"]).json()["items"]
+    need = next(n["id"] for n in needs
+                if c.get(f"/needs/{n['id']}/recommendations", headers=h["staff"]).json()["items"])
+    grid = c.get("/enterprises/LH-E-004", headers=h["staff"]).json()["grids"][0]["id"]
+    cases = [
+        ("/enterprises/LH-E-004/recommendations", {"top": 30}, RecommendationsOut),
+        ("/enterprises/LH-E-004/recommendations", {"direction": "suppliers"}, RecommendationsOut),
+        ("/recommendations", {"product": "高压灭菌设备"}, RecommendationsOut),
+        (f"/needs/{need}/recommendations", {}, RecommendationsOut),
+        ("/enterprises/LH-E-004/neighbours", {"depth": 2}, PageOut[NeighbourOut]),
+        (f"/grids/{grid}/enterprises", {}, PageOut[FirmOut]),
+        ("/enterprises", {"q": "食品"}, PageOut[FirmOut]),
+    ]
+    for role in ("staff", "grid_chief"):
+        for path, params, model in cases:
+            if role == "grid_chief" and path.startswith("/needs"):
+                continue  # the need's firm is outside the chief's grid
+            r = c.get(path, params=params, headers=h[role])
+            assert r.status_code == 200 and r.headers["content-type"] == "application/json", (path, r.text)
+            body = r.json()
+            assert body.get("items"), (role, path)
+            assert model.model_validate(body).model_dump(mode="json") == body, (role, path)

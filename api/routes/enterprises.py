@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep
-from api.models import FirmOut, Out, PageOut, RefOut, page_out
+from api.models import FirmOut, Out, PageOut, RefOut, page_json
 from chainmatch.firms import firm_profile, search
 from chainmatch.neighbours import MAX_DEPTH, RELATIONS, chain_neighbours
 
@@ -57,11 +57,11 @@ def search_enterprises(
     zone_id: Annotated[str | None, Query(max_length=100)] = None,
     grid_id: Annotated[str | None, Query(max_length=100, description="this grid and the grids below it")] = None,
     scale: Literal["above", "below"] | None = None,
-) -> PageOut[FirmOut]:
+) -> Response:
     """Search firms by name, short name, alias, 统一社会信用代码 or product, filtered by zone, grid and scale."""
     page = search(store, who, q, zone_id=zone_id, grid_id=grid_id, scale=scale,
                   limit=paging.limit, offset=paging.offset)
-    return page_out(page, FirmOut)
+    return page_json(page)
 
 
 @router.get("/{enterprise}", response_model=ProfileOut)
@@ -76,8 +76,8 @@ def get_neighbours(
     store: StoreDep, who: PrincipalDep, ranking: RankingDep, paging: PagingDep, enterprise_id: str,
     depth: Annotated[int, Query(ge=1, le=MAX_DEPTH, description="segment steps up- and downstream")] = 1,
     relation: Annotated[list[Relation] | None, Query(description="keep only these relations")] = None,
-) -> PageOut[NeighbourOut]:
+) -> Response:
     """A firm's chain neighbours in its zone (upstream, downstream, same segment, same grid), nearest first."""
     page = chain_neighbours(store, ranking.index, who, enterprise_id, depth=depth, relations=tuple(relation or RELATIONS),
                             limit=paging.limit, offset=paging.offset)
-    return page_out(page, NeighbourOut)
+    return page_json(page)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep
-from api.models import FirmOut, Out, PageOut, RefOut, page_out
+from api.models import FirmOut, Out, PageOut, RefOut, page_json, page_out
 from chainmatch.grids import get_grid, list_grids
 from chainmatch.neighbours import grid_firms
 
@@ -51,7 +51,7 @@ def grid(store: StoreDep, who: PrincipalDep, grid_id: str) -> GridOut:
 
 @router.get("/{grid_id}/enterprises", response_model=PageOut[FirmOut])
 def firms_in_grid(store: StoreDep, who: PrincipalDep, ranking: RankingDep, paging: PagingDep, grid_id: str,
-                  include_subgrids: bool = True) -> PageOut[FirmOut]:
+                  include_subgrids: bool = True) -> Response:
     """The firms in a grid and, unless include_subgrids=false, in every grid below it."""
-    return page_out(grid_firms(store, ranking.index, who, grid_id, include_subgrids=include_subgrids,
-                               limit=paging.limit, offset=paging.offset), FirmOut)
+    return page_json(grid_firms(store, ranking.index, who, grid_id, include_subgrids=include_subgrids,
+                                limit=paging.limit, offset=paging.offset))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from anyio import CapacityLimiter, to_thread
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
 from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking
-from api.models import Out
+from api.models import Out, json_response
 from chainmatch.auth import Principal, require, require_firms, visible_firms
 from chainmatch.enterprises import resolve
 from chainmatch.index import build_index
@@ -74,7 +74,7 @@ def get_recommendations(
     chain_id: Annotated[str | None, Query(max_length=100)] = None,
     scale: Literal["above", "below"] | None = None,
     has_party: bool | None = None,
-) -> RecommendationsOut:
+) -> Response:
     """Ranked buyers (下游), suppliers (上游) or partners (同环节) for a firm, each with its path and reasons."""
     require(who, "read")
     firm = resolve(store, enterprise).node.id
@@ -87,19 +87,16 @@ def get_recommendations(
     return _out(store, who, result)
 
 
-def _out(store: Store, who: Principal, result: Recommendations) -> RecommendationsOut:
-    """The result as the caller may see it: firms outside a grid chief's grids by id and name only."""
-    ids = [item.id for item in result.items]
-    seen = visible_firms(store, who, ids)
+def _out(store: Store, who: Principal, result: Recommendations) -> Response:
+    """The result as the caller may see it (``RecommendationsOut``): firms outside a grid chief's grids by id
+    and name only."""
+    seen = visible_firms(store, who, [item.id for item in result.items])
     items = [
-        RecommendationOut.model_validate(item) if item.id in seen
-        else RecommendationOut(rank=item.rank, id=item.id, name=item.name, restricted=True)
+        {**item.__dict__, "restricted": False} if item.id in seen
+        else RecommendationOut(rank=item.rank, id=item.id, name=item.name, restricted=True).model_dump()
         for item in result.items
     ]
-    return RecommendationsOut(
-        source_id=result.source_id, source_name=result.source_name, direction=result.direction, scope=result.scope,
-        model=result.model, candidates_considered=result.candidates_considered, reason=result.reason, items=items,
-    )
+    return json_response({**result.__dict__, "items": items})
 
 
 @router.get("/recommendations", response_model=RecommendationsOut)
@@ -110,7 +107,7 @@ def get_product_recommendations(
     zone_id: Annotated[str | None, Query(max_length=100, description="where the product is made")] = None,
     scope: Literal["zone", "outside", "all"] = "all",
     top: Annotated[int, Query(ge=1, le=200)] = 10,
-) -> RecommendationsOut:
+) -> Response:
     """Ranked buyers, suppliers or partners for a product text rather than a firm (e.g. a product to place)."""
     require(who, "read")
     result = recommend_for_text(ranking.index, product, direction=direction, zone_id=zone_id, scope=scope, top=top,
@@ -123,7 +120,7 @@ def get_need_recommendations(
     store: StoreDep, who: PrincipalDep, ranking: RankingDep, need_id: str,
     scope: Literal["zone", "outside", "all"] = "all",
     top: Annotated[int, Query(ge=1, le=200)] = 10,
-) -> RecommendationsOut:
+) -> Response:
     """Firms that could answer an open 找供应 (suppliers) or 找买家 (buyers) need, with their reasons."""
     require(who, "read")
     posted = store.edges("Need", [need_id], "POSTED", "in")[need_id]
