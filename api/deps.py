@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import numpy as np
 from fastapi import Depends, Query, Request
@@ -23,9 +24,24 @@ from chainmatch.ranking import load_model
 from chainmatch.settings import Settings, get_settings
 from chainmatch.store import Store, open_store
 
-__all__ = ["LimitsDep", "Paging", "PagingDep", "PrincipalDep", "Ranking", "RankingDep", "SettingsDep", "StoreDep",
-           "connect", "get_store", "make_ranking"]
+__all__ = [
+    "LimitsDep",
+    "Paging",
+    "PagingDep",
+    "PrincipalDep",
+    "Ranking",
+    "RankingDep",
+    "SettingsDep",
+    "StoreDep",
+    "connect",
+    "get_store",
+    "make_ranking",
+    "offload",
+]
 
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 _connecting = threading.Lock()
 _log = logging.getLogger("chainmatch.api")
@@ -62,6 +78,15 @@ async def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
+async def offload(request: Request, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call ``fn``, which reaches the store: on the event loop when ``Settings.inline_requests`` (the embedded
+    store, one request at a time), in the request thread pool otherwise (Neo4j, whose calls wait on the network)."""
+    settings: Settings | None = getattr(request.app.state, "settings", None)
+    if settings is not None and settings.inline_requests:
+        return fn(*args, **kwargs)
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
 async def get_app_settings(request: Request) -> Settings:
     settings: Settings | None = getattr(request.app.state, "settings", None)
     return settings or get_settings()
@@ -79,13 +104,13 @@ LimitsDep = Annotated[Limits, Depends(get_limits)]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `chainmatch token create`.")
 
 
-def get_principal(
+async def get_principal(
     request: Request, store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller named by the ``Authorization: Bearer <token>`` header (401 when missing or invalid)."""
     ranking: Ranking | None = getattr(request.app.state, "ranking", None)
-    return authenticate(store, credentials.credentials if credentials else None,
-                        grids_below=ranking.index.grids_below if ranking is not None else None)
+    return await offload(request, authenticate, store, credentials.credentials if credentials else None,
+                         grids_below=ranking.index.grids_below if ranking is not None else None)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

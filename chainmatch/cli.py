@@ -125,6 +125,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
               f"{workers} worker process{'es' if workers > 1 else ''}\n")
     out.flush()
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": settings.access_log}
+    if settings.inline_requests:
+        # Requests then run on the event loop itself. Python's own loop takes them in turn; uvloop let a few wait
+        # seconds behind the others under full load (bench/README.md, "HTTP service under load").
+        options["loop"] = "asyncio"
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
     else:

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         """``threads``, or its default for the store kind."""
         return self.threads or (16 if self.neo4j_uri else 1)
 
+    @property
+    def inline_requests(self) -> bool:
+        """Whether the service runs store calls on its event loop instead of a thread: on the embedded store with
+        one request thread, where calls answer in microseconds and requests take turns anyway, so a hop to a
+        thread would only add its own cost."""
+        return self.neo4j_uri is None and self.request_threads == 1
+
 
 @cache
 def get_settings() -> Settings:

@@ -134,3 +134,26 @@ def test_answers_encoded_from_dataclasses_match_their_response_models(
             body = r.json()
             assert body.get("items"), (role, path)
             assert model.model_validate(body).model_dump(mode="json") == body, (role, path)
+
+
+def test_requests_run_on_the_event_loop_or_in_threads_give_the_same_answers(
+    demo: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    c, h = demo
+    inline = c.app.state.settings  # type: ignore[attr-defined]
+    threaded = Settings(db=inline.db, model_path=inline.model_path, threads=4)
+    assert inline.inline_requests and not threaded.inline_requests
+    calls = [
+        ("/enterprises/利通/recommendations", {"top": 5}, "staff"),
+        ("/enterprises/LH-E-004/recommendations", {}, "grid_chief"),
+        ("/enterprises/双汇/recommendations", {}, "grid_chief"),  # 403
+        ("/enterprises/不存在的公司/recommendations", {}, "staff"),  # 404
+        ("/enterprises/LH-E-004/neighbours", {"limit": 5}, "grid_chief"),
+        ("/enterprises", {"q": "液压"}, "viewer"),
+        ("/enterprises", {"q": "液压"}, "nobody"),  # 401
+    ]
+    with TestClient(create_app(threaded)) as t:
+        for path, params, role in calls:
+            a = c.get(path, params=params, headers=h.get(role, {}))
+            b = t.get(path, params=params, headers=h.get(role, {}))
+            assert (a.status_code, a.json()) == (b.status_code, b.json()), path

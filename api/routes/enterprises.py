@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep
+from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep, offload
 from api.models import FirmOut, Out, PageOut, RefOut, page_json
 from chainmatch.firms import firm_profile, search
 from chainmatch.neighbours import MAX_DEPTH, RELATIONS, chain_neighbours
@@ -51,15 +51,15 @@ class NeighbourOut(Out):
 
 
 @router.get("", response_model=PageOut[FirmOut])
-def search_enterprises(
-    store: StoreDep, who: PrincipalDep, paging: PagingDep,
+async def search_enterprises(
+    request: Request, store: StoreDep, who: PrincipalDep, paging: PagingDep,
     q: Annotated[str | None, Query(max_length=100, description="name, short name, alias, 统一社会信用代码 or product")] = None,
     zone_id: Annotated[str | None, Query(max_length=100)] = None,
     grid_id: Annotated[str | None, Query(max_length=100, description="this grid and the grids below it")] = None,
     scale: Literal["above", "below"] | None = None,
 ) -> Response:
     """Search firms by name, short name, alias, 统一社会信用代码 or product, filtered by zone, grid and scale."""
-    page = search(store, who, q, zone_id=zone_id, grid_id=grid_id, scale=scale,
+    page = await offload(request, search, store, who, q, zone_id=zone_id, grid_id=grid_id, scale=scale,
                   limit=paging.limit, offset=paging.offset)
     return page_json(page)
 
@@ -72,12 +72,12 @@ def get_enterprise(store: StoreDep, who: PrincipalDep, enterprise: str) -> Profi
 
 
 @router.get("/{enterprise_id}/neighbours", response_model=PageOut[NeighbourOut])
-def get_neighbours(
-    store: StoreDep, who: PrincipalDep, ranking: RankingDep, paging: PagingDep, enterprise_id: str,
+async def get_neighbours(
+    request: Request, store: StoreDep, who: PrincipalDep, ranking: RankingDep, paging: PagingDep, enterprise_id: str,
     depth: Annotated[int, Query(ge=1, le=MAX_DEPTH, description="segment steps up- and downstream")] = 1,
     relation: Annotated[list[Relation] | None, Query(description="keep only these relations")] = None,
 ) -> Response:
     """A firm's chain neighbours in its zone (upstream, downstream, same segment, same grid), nearest first."""
-    page = chain_neighbours(store, ranking.index, who, enterprise_id, depth=depth, relations=tuple(relation or RELATIONS),
-                            limit=paging.limit, offset=paging.offset)
+    page = await offload(request, chain_neighbours, store, ranking.index, who, enterprise_id, depth=depth,
+                         relations=tuple(relation or RELATIONS), limit=paging.limit, offset=paging.offset)
     return page_json(page)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep
+from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep, offload
 from api.models import FirmOut, Out, PageOut, RefOut, page_json, page_out
 from chainmatch.grids import get_grid, list_grids
 from chainmatch.neighbours import grid_firms
@@ -50,8 +50,8 @@ def grid(store: StoreDep, who: PrincipalDep, grid_id: str) -> GridOut:
 
 
 @router.get("/{grid_id}/enterprises", response_model=PageOut[FirmOut])
-def firms_in_grid(store: StoreDep, who: PrincipalDep, ranking: RankingDep, paging: PagingDep, grid_id: str,
-                  include_subgrids: bool = True) -> Response:
+async def firms_in_grid(request: Request, store: StoreDep, who: PrincipalDep, ranking: RankingDep,
+                        paging: PagingDep, grid_id: str, include_subgrids: bool = True) -> Response:
     """The firms in a grid and, unless include_subgrids=false, in every grid below it."""
-    return page_json(grid_firms(store, ranking.index, who, grid_id, include_subgrids=include_subgrids,
-                                limit=paging.limit, offset=paging.offset))
+    return page_json(await offload(request, grid_firms, store, ranking.index, who, grid_id,
+                                   include_subgrids=include_subgrids, limit=paging.limit, offset=paging.offset))

@@ -8,7 +8,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
-from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking
+from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking, offload
 from api.models import Out, json_response
 from chainmatch.auth import Principal, require, require_firms, visible_firms
 from chainmatch.enterprises import resolve
@@ -64,8 +64,8 @@ class TrainOut(Out):
 
 
 @router.get("/enterprises/{enterprise}/recommendations", response_model=RecommendationsOut)
-def get_recommendations(
-    store: StoreDep, who: PrincipalDep, ranking: RankingDep, enterprise: str,
+async def get_recommendations(
+    request: Request, store: StoreDep, who: PrincipalDep, ranking: RankingDep, enterprise: str,
     direction: Literal["buyers", "suppliers", "partners"] = "buyers",
     scope: Literal["zone", "outside", "all"] = "all",
     top: Annotated[int, Query(ge=1, le=200)] = 10,
@@ -76,15 +76,17 @@ def get_recommendations(
     has_party: bool | None = None,
 ) -> Response:
     """Ranked buyers (下游), suppliers (上游) or partners (同环节) for a firm, each with its path and reasons."""
-    require(who, "read")
-    firm = resolve(store, enterprise).node.id
-    require_firms(store, who, [firm])
-    result = recommend(
-        ranking.index, firm, direction=direction, scope=scope, top=top,
-        filters=Filters(zone=zone_id, grid=grid_id, chain=chain_id, scale=scale, has_party=has_party),
-        weights=ranking.weights, model_name=ranking.model,
-    )
-    return _out(store, who, result)
+    filters = Filters(zone=zone_id, grid=grid_id, chain=chain_id, scale=scale, has_party=has_party)
+
+    def work() -> Response:
+        require(who, "read")
+        firm = resolve(store, enterprise).node.id
+        require_firms(store, who, [firm])
+        result = recommend(ranking.index, firm, direction=direction, scope=scope, top=top, filters=filters,
+                           weights=ranking.weights, model_name=ranking.model)
+        return _out(store, who, result)
+
+    return await offload(request, work)
 
 
 def _out(store: Store, who: Principal, result: Recommendations) -> Response:
