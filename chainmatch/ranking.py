@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -373,31 +374,48 @@ class _Pool:
             self.values.append(value if isinstance(value, np.ndarray) else float(value))
             self.link_ids.append(link)
 
-    def merge(self) -> tuple[NDArray[np.int32], NDArray[np.float64], NDArray[np.int_]]:
-        """Unique candidate firms, their feature matrix and, per firm, its strongest link (-1 none)."""
+    def merge(self, slots: NDArray[np.int32]) -> tuple[NDArray[np.int32], NDArray[np.float64], NDArray[np.int_]]:
+        """Unique candidate firms (by position), their feature matrix and, per firm, its strongest link (-1 none).
+
+        ``slots`` is a scratch array holding -1 for every firm of the index (see :func:`_slots`); it maps firms
+        to rows while merging, so the work is a few array operations per finding and no sort of all findings,
+        and it is left as it was found. A finding never lists a firm twice.
+        """
         if not self.firms:
             return np.zeros(0, dtype=np.int32), np.zeros((0, len(FEATURES))), np.zeros(0, dtype=np.int_)
-        sizes = np.array([len(f) for f in self.firms])
         F = np.concatenate(self.firms)
-        C = np.repeat(np.array(self.cols, dtype=np.int_), sizes)
-        V = np.repeat(np.array([v if isinstance(v, float) else 0.0 for v in self.values]), sizes)
-        ends = np.cumsum(sizes)
-        for k, v in enumerate(self.values):
-            if not isinstance(v, float):
-                V[ends[k] - sizes[k]:ends[k]] = v
-        L = np.repeat(np.array(self.link_ids, dtype=np.int_), sizes)
-        firms, inv = np.unique(F, return_inverse=True)
-        X = np.zeros((len(firms), len(FEATURES)))
-        np.maximum.at(X, (inv, C), V)
-        best = np.full(len(firms), -1, dtype=np.int_)
-        linked = L >= 0
-        if linked.any():
-            weights = np.array([link[0] for link in self.links])[L[linked]]
-            order = np.lexsort((-weights, inv[linked]))  # per firm, strongest link first
-            rows, ids = inv[linked][order], L[linked][order]
-            first = np.r_[True, rows[1:] != rows[:-1]]
-            best[rows[first]] = ids[first]
-        return firms.astype(np.int32), X, best
+        try:
+            at = np.arange(len(F), dtype=np.int32)
+            slots[F] = at
+            firms = np.sort(F[slots[F] == at])  # each firm once
+            slots[firms] = np.arange(len(firms), dtype=np.int32)
+            X = np.zeros((len(firms), len(FEATURES)))
+            best = np.full(len(firms), -1, dtype=np.int_)
+            strength = np.full(len(firms), -np.inf)
+            for found, col, value, link in zip(self.firms, self.cols, self.values, self.link_ids, strict=True):
+                rows = slots[found]
+                X[rows, col] = np.maximum(X[rows, col], value)
+                if link >= 0:  # the strongest link wins; of equally strong ones, the first followed
+                    weight = self.links[link][0]
+                    stronger = rows[strength[rows] < weight]
+                    best[stronger], strength[stronger] = link, weight
+        finally:
+            slots[F] = -1
+        return firms, X, best
+
+
+_SCRATCH = "ranking_slots"
+
+
+def _slots(index: MatchIndex) -> NDArray[np.int32]:
+    """This thread's scratch array for :meth:`_Pool.merge`: -1 for each of the index's firms, made once."""
+    local = index.memo.get(_SCRATCH)
+    if local is None:
+        local = index.memo.setdefault(_SCRATCH, threading.local())
+    slots: NDArray[np.int32] | None = getattr(local, "slots", None)
+    if slots is None:
+        slots = local.slots = np.full(index.n, -1, dtype=np.int32)
+    return slots
 
 
 def _scope_mask(index: MatchIndex, src: Source, scope: str, filters: Filters) -> NDArray[np.bool_] | None:
@@ -571,7 +589,7 @@ def candidate_features(
     elif exclude_known and direction == "suppliers":
         known = src.trade_in
     pool = _gather(index, src, direction, mask)
-    firms, X, best = pool.merge()
+    firms, X, best = pool.merge(_slots(index))
     drop = np.isin(firms, known) if known is not None and len(known) else np.zeros(len(firms), dtype=np.bool_)
     drop |= firms == src.pos
     keep = ~drop

@@ -138,3 +138,21 @@ def test_recommend_for_a_need(index: MatchIndex) -> None:
     assert result.items[0].path.startswith("某某食品 需要「杀菌设备」 (3531") and result.items[0].contributions["open_need"] == 1.5
     with pytest.raises(NotFound):
         recommend_for_need(index, "N404")
+
+
+def test_merging_findings_keeps_each_firms_best_value_and_strongest_first_link() -> None:
+    from chainmatch.ranking import _F, _Pool
+
+    pool = _Pool()
+    pool.links = [(0.5, "io", "a", "", "b", ""), (1.0, "io", "a", "", "c", ""), (1.0, "io", "a", "", "d", "")]
+    pool.add(np.array([7, 3], dtype=np.int32), _F["link_io"], 0.5, 0)
+    pool.add(np.array([3, 9], dtype=np.int32), _F["link_io"], 1.0, 1)
+    pool.add(np.array([9, 7], dtype=np.int32), _F["link_io"], 1.0, 2)  # as strong as link 1: the first one stays
+    pool.add(np.array([9, 3], dtype=np.int32), _F["trade_neighbourhood"], np.array([0.2, 0.7]))
+    slots = np.full(12, -1, dtype=np.int32)
+    firms, X, best = pool.merge(slots)
+    assert firms.tolist() == [3, 7, 9]
+    assert X[:, _F["link_io"]].tolist() == [1.0, 1.0, 1.0]
+    assert X[:, _F["trade_neighbourhood"]].tolist() == [0.7, 0.0, 0.2]
+    assert best.tolist() == [1, 2, 1]
+    assert (slots == -1).all()  # the scratch array is left as it was found
