@@ -377,31 +377,44 @@ class _Pool:
     def merge(self, slots: NDArray[np.int32]) -> tuple[NDArray[np.int32], NDArray[np.float64], NDArray[np.int_]]:
         """Unique candidate firms (by position), their feature matrix and, per firm, its strongest link (-1 none).
 
-        ``slots`` is a scratch array holding -1 for every firm of the index (see :func:`_slots`); it maps firms
-        to rows while merging, so the work is a few array operations per finding and no sort of all findings,
-        and it is left as it was found. A finding never lists a firm twice.
+        ``slots`` is a scratch array holding -1 for every firm of the index (see :func:`_slots`): it finds each
+        firm's findings without sorting them all, and is left as it was found. The maxima per firm and column,
+        and the strongest link (of equally strong ones, the first followed), are taken with unbuffered ufuncs
+        over all findings at once.
         """
         if not self.firms:
             return np.zeros(0, dtype=np.int32), np.zeros((0, len(FEATURES))), np.zeros(0, dtype=np.int_)
+        sizes = np.array([len(f) for f in self.firms])
         F = np.concatenate(self.firms)
+        at = np.arange(len(F), dtype=np.int32)
         try:
-            at = np.arange(len(F), dtype=np.int32)
             slots[F] = at
-            firms = np.sort(F[slots[F] == at])  # each firm once
+            firms = np.sort(F[slots[F] == at])  # each firm once (at its last finding)
             slots[firms] = np.arange(len(firms), dtype=np.int32)
-            X = np.zeros((len(firms), len(FEATURES)))
-            best = np.full(len(firms), -1, dtype=np.int_)
-            strength = np.full(len(firms), -np.inf)
-            for found, col, value, link in zip(self.firms, self.cols, self.values, self.link_ids, strict=True):
-                rows = slots[found]
-                X[rows, col] = np.maximum(X[rows, col], value)
-                if link >= 0:  # the strongest link wins; of equally strong ones, the first followed
-                    weight = self.links[link][0]
-                    stronger = rows[strength[rows] < weight]
-                    best[stronger], strength[stronger] = link, weight
+            R = slots[F].astype(np.int_)  # per finding, its firm's row
         finally:
             slots[F] = -1
-        return firms, X, best
+        V = np.repeat(np.array([v if isinstance(v, float) else 0.0 for v in self.values]), sizes)
+        ends = np.cumsum(sizes)
+        for k, v in enumerate(self.values):
+            if not isinstance(v, float):
+                V[ends[k] - sizes[k]:ends[k]] = v
+        width = len(FEATURES)
+        X = np.zeros(len(firms) * width)
+        np.maximum.at(X, R * width + np.repeat(np.array(self.cols, dtype=np.int_), sizes), V)
+        best = np.full(len(firms), -1, dtype=np.int_)
+        L = np.repeat(np.array(self.link_ids, dtype=np.int_), sizes)
+        linked = L >= 0
+        if linked.any():
+            n_links = len(self.links)
+            by_strength = np.lexsort((np.arange(n_links), -np.array([link[0] for link in self.links])))
+            rank = np.empty(n_links, dtype=np.int_)
+            rank[by_strength] = np.arange(n_links)
+            top = np.full(len(firms), n_links, dtype=np.int_)
+            np.minimum.at(top, R[linked], rank[L[linked]])
+            has = top < n_links
+            best[has] = by_strength[top[has]]
+        return firms, X.reshape(len(firms), width), best
 
 
 _SCRATCH = "ranking_slots"
@@ -717,9 +730,12 @@ def _rank(
     X[head, _F["text_match"]] = _text_matches(index, src, firms[head].tolist(), direction)
     scores[head] = X[head] @ w
     order = head[np.lexsort((firms[head], -scores[head]))][:top]
+    values = X[order]
     items = [
-        _explain(index, src, int(firms[r]), X[r], w, float(scores[r]), rank, direction, pool.why(r))
-        for rank, r in enumerate(order.tolist(), 1)
+        _explain(index, src, c, x, part, score, rank, direction, pool.why(r))
+        for rank, (r, c, x, part, score) in enumerate(zip(
+            order.tolist(), firms[order].tolist(), values.tolist(), (values * w).tolist(), scores[order].tolist(),
+            strict=True), 1)
     ]
     return Recommendations(source_id, name, direction, scope, model_name, items, len(firms))
 
@@ -728,12 +744,16 @@ def _label(index: MatchIndex, i: int) -> str:
     return index.short_names[i] or index.names[i]
 
 
+_ROLES = {"buyers": "下游用户行业", "suppliers": "上游供给行业"}
+
+
 def _explain(
-    index: MatchIndex, src_: Source, c: int, x: NDArray[np.float64], w: NDArray[np.float64], score: float, rank: int,
+    index: MatchIndex, src_: Source, c: int, x: list[float], part: list[float], score: float, rank: int,
     direction: str, why: tuple[float, str, str, str, str, str] | None,
 ) -> Recommendation:
-    contributions = {FEATURES[i]: round(float(w[i] * x[i]), 4) for i in np.flatnonzero(x) if w[i] * x[i] != 0}
-    contributions = dict(sorted(contributions.items(), key=lambda kv: -abs(kv[1])))
+    """Candidate ``c`` as a recommendation: ``x`` holds its feature values, ``part`` each one's weight × value."""
+    contributions = dict(sorted(((FEATURES[i], round(v, 4)) for i, v in enumerate(part) if v != 0),
+                                key=lambda kv: -abs(kv[1])))
     src, cand = src_.label, _label(index, c)
     cand_codes = index.codes[c]
     cand_ind = f"{cand_codes[0]} {_industry_name(cand_codes[0])}" if cand_codes else "行业未知"
@@ -745,7 +765,7 @@ def _explain(
             own = f"{src_.verb}「{basis}」"
         else:
             own = "属于"
-        role = {"buyers": "下游用户行业", "suppliers": "上游供给行业"}.get(direction, "相邻行业")
+        role = _ROLES.get(direction, "相邻行业")
         path = (f"{src} {own} ({code} {_industry_name(code)}) → {role} {other} {_industry_name(other)} "
                 f"[{evidence.split('；')[0]}] → {cand} ({cand_ind})").replace("  ", " ")
     elif x[_F["open_need"]]:
@@ -762,24 +782,19 @@ def _explain(
         path = f"{src} 与 {cand} 位于同一产业链的相邻环节"
     else:
         path = f"{src} → {cand}"
-    reasons = []
-    for feature in contributions:
-        if feature.startswith("link_"):
-            continue
-        reasons.append(_reason(index, src_, c, feature))
+    zone, grid, committee = int(index.zone[c]), int(index.grid[c]), int(index.committee[c])
+    reasons = [_reason(index, src_, c, feature) for feature in contributions if not feature.startswith("link_")]
     introducers = []
-    if index.grid[c] >= 0:
-        chiefs = index.grid_chiefs.get(int(index.grid[c]), [])
-        grid_name = index.grid_names[index.grid[c]]
-        introducers += [f"网格长 {n} ({grid_name})" for n in chiefs]
-    if index.committee[c] >= 0:
-        introducers.append(f"党组织 {index.party_names[index.committee[c]]}")
-    if index.zone[c] >= 0 and not introducers:
-        introducers.append(f"{index.zone_names[index.zone[c]]} 招商部门")
+    if grid >= 0:
+        grid_name = index.grid_names[grid]
+        introducers += [f"网格长 {n} ({grid_name})" for n in index.grid_chiefs.get(grid, [])]
+    if committee >= 0:
+        introducers.append(f"党组织 {index.party_names[committee]}")
+    if zone >= 0 and not introducers:
+        introducers.append(f"{index.zone_names[zone]} 招商部门")
     return Recommendation(
         rank=rank, id=index.ids[c], name=index.names[c], short_name=index.short_names[c], score=round(score, 4),
-        zone=index.zone_names[index.zone[c]] if index.zone[c] >= 0 else "区外",
-        grid=index.grid_names[index.grid[c]] if index.grid[c] >= 0 else "",
+        zone=index.zone_names[zone] if zone >= 0 else "区外", grid=index.grid_names[grid] if grid >= 0 else "",
         path=path, reasons=reasons, contributions=contributions, introducers=introducers,
         industries=[f"{k} {_industry_name(k)}" for k in cand_codes[:3]],
     )
