@@ -106,6 +106,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import uvicorn
 
     from api.main import create_app
+    from api.server import NoDelayHttpProtocol, run_workers
     from chainmatch.loader import load_folder
 
     if settings.load_demo and not args.no_demo:
@@ -124,18 +125,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     out.write(f"chainmatch serving on http://{host}:{port} (API docs at /docs), store: {settings.store_kind}, "
               f"{workers} worker process{'es' if workers > 1 else ''}\n")
     out.flush()
-    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": settings.access_log}
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": settings.access_log,
+                               "http": NoDelayHttpProtocol}
     if settings.inline_requests:
         # Requests then run on the event loop itself. Python's own loop takes them in turn; uvloop let a few wait
         # seconds behind the others under full load (bench/README.md, "HTTP service under load").
         options["loop"] = "asyncio"
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
-    else:
-        # Each worker process builds the app from the environment: pass on what the command line changed.
-        os.environ["CHAINMATCH_DB"] = str(settings.db)
-        uvicorn.run("api.main:create_app", factory=True, workers=workers, **options)
-    return 0
+        return 0
+    # Each worker process builds the app from the environment: pass on what the command line changed.
+    os.environ["CHAINMATCH_DB"] = str(settings.db)
+    return run_workers(host, port, workers, options)
 
 
 def _line(out: TextIO, label: str, items: Sequence[str], empty: str = "—") -> None:

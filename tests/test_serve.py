@@ -1,0 +1,156 @@
+"""`chainmatch serve` as users run it: a real process with worker processes, on a real port."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import uvicorn
+from uvicorn.server import ServerState
+
+from api.server import NoDelayHttpProtocol
+from chainmatch.loader import load_folder
+from chainmatch.sqlite_store import SQLiteStore
+from tests.test_loader import tiny_files, write_folder
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _serve(tmp_path: Path, port: int, workers: int) -> subprocess.Popen[str]:
+    """`chainmatch serve` in the background; what it prints goes to ``tmp_path / "serve.log"``."""
+    env = {**os.environ, "CHAINMATCH_DB": str(tmp_path / "serve.db"), "CHAINMATCH_MODEL_PATH": str(tmp_path / "m.json"),
+           "CHAINMATCH_ACCESS_LOG": "false"}
+    with (tmp_path / "serve.log").open("w") as log:
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "chainmatch"), "serve", "--no-demo", "--port", str(port),
+             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
+
+
+def _answers(server: subprocess.Popen[str], port: int, n: int) -> list[int]:
+    """Status codes of ``n`` requests, each on a new connection, waiting (up to two minutes) for the service."""
+    answers: list[int] = []
+    deadline = time.monotonic() + 120
+    while len(answers) < n and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as r:
+                answers.append(r.status)
+        except OSError:
+            assert server.poll() is None, "the service ended"
+            time.sleep(0.2)
+    return answers
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes of the service ``pid`` (not multiprocessing's resource tracker)."""
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == pid
+            and b"spawn_main" in _cmdline(p)]
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _ppid(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _stop(server: subprocess.Popen[str]) -> None:
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=60)
+
+
+@pytest.fixture()
+def loaded(tmp_path: Path) -> Path:
+    store = SQLiteStore.open(tmp_path / "serve.db")
+    load_folder(store, write_folder(tmp_path / "d", tiny_files()))
+    store.close()
+    return tmp_path
+
+
+def test_two_workers_answer_on_new_connections_and_stop_on_sigterm(loaded: Path) -> None:
+    port = _free_port()
+    server = _serve(loaded, port, 2)
+    try:
+        assert _answers(server, port, 20) == [200] * 20
+    finally:
+        _stop(server)
+    out = (loaded / "serve.log").read_text()
+    assert server.returncode == 0, out
+    assert out.count("Application startup complete") == 2 and out.count("Application shutdown complete") == 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes through /proc")
+def test_a_worker_that_dies_is_started_again(loaded: Path) -> None:
+    port = _free_port()
+    server = _serve(loaded, port, 2)
+    try:
+        assert _answers(server, port, 4) == [200] * 4
+        workers = _workers(server.pid)
+        assert len(workers) == 2
+        os.kill(max(workers), signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while "starting another" not in (loaded / "serve.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _answers(server, port, 10) == [200] * 10
+        assert len(_workers(server.pid)) == 2 and max(workers) not in _workers(server.pid)
+    finally:
+        _stop(server)
+    assert server.returncode == 0
+
+
+def test_a_taken_port_is_a_clear_error_and_no_worker_is_left(loaded: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = _serve(loaded, port, 2)
+        server.wait(timeout=60)
+    out = (loaded / "serve.log").read_text()
+    assert server.returncode == 2
+    assert f"Cannot listen on 127.0.0.1:{port}" in out and "--port" in out
+    assert "Traceback" not in out and "startup complete" not in out
+
+
+def test_connections_send_small_writes_at_once_even_on_a_socket_of_unknown_protocol() -> None:
+    with socket.socket() as listener, socket.socket() as client:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client.connect(listener.getsockname())
+        accepted, _ = listener.accept()
+        # How worker processes get their sockets back: the protocol number reads 0, so asyncio leaves Nagle on.
+        unknown = socket.socket(accepted.family, accepted.type, 0, fileno=accepted.detach())
+        assert unknown.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+
+        class Transport(asyncio.Transport):
+            def get_extra_info(self, name: str, default: object = None) -> object:
+                return {"socket": unknown, "peername": ("127.0.0.1", 1), "sockname": ("127.0.0.1", 2)}.get(name)
+
+        loop = asyncio.new_event_loop()
+        try:
+            config = uvicorn.Config(app=lambda scope, receive, send: None, http=NoDelayHttpProtocol)
+            protocol = NoDelayHttpProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+            protocol.connection_made(Transport())
+            assert unknown.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        finally:
+            loop.close()
+            unknown.close()
