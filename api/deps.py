@@ -108,9 +108,13 @@ async def get_principal(
     request: Request, store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller named by the ``Authorization: Bearer <token>`` header (401 when missing or invalid)."""
-    ranking: Ranking | None = getattr(request.app.state, "ranking", None)
+    state = request.app.state
+    ranking: Ranking | None = getattr(state, "ranking", None)
+    if getattr(state, "token_links", None) is None:
+        state.token_links = {}
     return await offload(request, authenticate, store, credentials.credentials if credentials else None,
-                         grids_below=ranking.index.grids_below if ranking is not None else None)
+                         grids_below=ranking.index.grids_below if ranking is not None else None,
+                         links=state.token_links)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,6 +54,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 _PREFIX = "cm_"
 _MAX_GRID_DEPTH = 5  # grids nest three levels; a little slack, and a stop on cycles
+_MAX_KNOWN_TOKENS = 10_000  # tokens whose grids and person authenticate() keeps (then it starts over)
 
 
 class Unauthenticated(PermissionDenied):
@@ -155,11 +156,15 @@ def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (
 
 
 def authenticate(store: Store, secret: str | None, *,
-                 grids_below: Callable[[Iterable[str]], frozenset[str]] | None = None) -> Principal:
+                 grids_below: Callable[[Iterable[str]], frozenset[str]] | None = None,
+                 links: MutableMapping[str, tuple[tuple[str, ...], str | None]] | None = None) -> Principal:
     """The principal a bearer secret stands for; Unauthenticated when it is missing, unknown or revoked.
 
     ``grids_below`` expands a grid chief's grids to those below them (default: :func:`expand_grids` over
     the store; the service passes the match index's copy of the grid tree, which needs no store query).
+    ``links`` keeps each token's own grids and person between calls (the service keeps one per process): they are
+    fixed when the token is created, so only the token itself (its digest, and whether it is revoked) is read
+    on every call.
     """
     if not secret:
         raise Unauthenticated("No API token was given. Send the header 'Authorization: Bearer <token>'; "
@@ -171,13 +176,20 @@ def authenticate(store: Store, secret: str | None, *,
                               "for a new one.")
     if node.props.get("revoked"):
         raise Unauthenticated(f"The API token '{token_id}' was revoked. Ask an admin for a new one.")
+    known = links.get(token_id) if links is not None else None
+    if known is None:
+        own = tuple(e.node.id for e in store.edges("ApiToken", [token_id], "TOKEN_GRID")[token_id])
+        person = store.edges("ApiToken", [token_id], "ACTS_AS")[token_id]
+        known = (own, person[0].node.id if person else None)
+        if links is not None:
+            if len(links) >= _MAX_KNOWN_TOKENS:
+                links.clear()
+            links[token_id] = known
+    own, person_id = known
     grids = None
     if node.props.get("role") == "grid_chief":
-        own = [e.node.id for e in store.edges("ApiToken", [token_id], "TOKEN_GRID")[token_id]]
         grids = grids_below(own) if grids_below is not None else expand_grids(store, own)
-    person = store.edges("ApiToken", [token_id], "ACTS_AS")[token_id]
-    return Principal(token_id, str(node.props.get("name", token_id)), str(node.props.get("role")), grids,
-                     person[0].node.id if person else None)
+    return Principal(token_id, str(node.props.get("name", token_id)), str(node.props.get("role")), grids, person_id)
 
 
 def list_tokens(store: Store, who: Principal, *, role: str | None = None, limit: int = 50,
