@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -37,6 +38,7 @@ __all__ = [
     "get_store",
     "make_ranking",
     "offload",
+    "settle",
 ]
 
 
@@ -62,9 +64,21 @@ def connect(state: Any) -> Store:
             except BaseException:
                 store.close()
                 raise
+            settle()
             state.store = store
         current: Store = state.store
         return current
+
+
+def settle() -> None:
+    """Take what exists now (above all a new match index) out of the garbage collector's view.
+
+    A full collection walks every tracked object: about 0.1 s with a 100,000-firm index and ten times that at
+    1,000,000, during which a worker answers nothing. Frozen objects are still freed when no longer used (the
+    index holds no reference cycles); only the walk is spared.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def get_store(request: Request) -> Store:

@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from chainmatch.auth import Principal, expand_grids, require, require_firms, visible_firms
 from chainmatch.enterprises import Profile, display_name, profile, resolve
 from chainmatch.errors import InvalidRequest, NotFound
@@ -81,15 +83,14 @@ def describe(store: Store, who: Principal, nodes: Sequence[Node], notes: dict[st
 def describe_indexed(index: MatchIndex, who: Principal, positions: Iterable[int]) -> list[Firm]:
     """The short form of the firms at ``positions`` of the match index, as :func:`describe` gives it from
     the store, without a store query (for lists computed from the index: neighbours, a grid's firms)."""
+    at = np.fromiter(positions, dtype=np.int64)
     out = []
-    for i in positions:
-        g = int(index.grid[i])
+    for i, g, z in zip(at.tolist(), index.grid[at].tolist(), index.zone[at].tolist(), strict=True):
         grid_id = index.grid_ids[g] if g >= 0 else None
         name = index.names[i]
         if who.grids is not None and (grid_id is None or grid_id not in who.grids):
             out.append(Firm(index.ids[i], name, restricted=True))
             continue
-        z = int(index.zone[i])
         out.append(Firm(index.ids[i], name, index.short_names[i] or None, index.zone_ids[z] if z >= 0 else None,
                         grid_id, index.scales[i], index.products[i]))
     return out

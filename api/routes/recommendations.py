@@ -8,7 +8,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
-from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking, offload
+from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking, offload, settle
 from api.models import Out, json_response
 from chainmatch.auth import Principal, require, require_firms, visible_firms
 from chainmatch.enterprises import resolve
@@ -144,6 +144,7 @@ async def train_model(request: Request, store: StoreDep, who: PrincipalDep, sett
         index = build_index(store)
         result = train(store, index, settings.model_path)
         ranking = request.app.state.ranking = make_ranking(index, settings.model_path)  # requests see old or new
+        settle()
         return TrainOut(trained=result.trained, message=result.message, model=ranking.model, summary=result.summary)
 
     # Its own thread: rebuilding the index takes seconds to minutes, and must not hold the request threads
