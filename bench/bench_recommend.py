@@ -1,14 +1,17 @@
 """Issue 4 benchmark: top-20 buyers with explanations, in process, on a synthetic zone of N enterprises.
 
-Usage: .venv/bin/python bench/bench_recommend.py [N=100000] [QUERIES=500] [SEED=0]
+Usage: .venv/bin/python bench/bench_recommend.py [N=100000] [QUERIES=500] [SEED=0] [--keep DIR]
 
 Generates and loads the zone (like bench_load.py), builds the match index once (timed, with peak
 memory), then asks for the top 20 buyers of QUERIES firms drawn at random (seeded) and reports
 p50/p95/p99 latency on one core. The first query per code warms the knowledge caches; all are counted.
+With --keep DIR the loaded store is kept in (and reused from) DIR, like bench_api.py (the 1,000,000-firm load
+takes minutes); load time is then not measured.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import sys
@@ -22,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 from _machine import machine, peak_mb
+from _zone import zone_db
 
 from chainmatch.cli import _default_classify
 from chainmatch.index import build_index
@@ -32,19 +36,29 @@ from chainmatch.synth import generate
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    queries = int(sys.argv[2]) if len(sys.argv) > 2 else 500
-    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    args = sys.argv[1:]
+    keep = None
+    if "--keep" in args:
+        at = args.index("--keep")
+        keep = Path(args[at + 1])
+        del args[at:at + 2]
+    n = int(args[0]) if len(args) > 0 else 100_000
+    queries = int(args[1]) if len(args) > 1 else 500
+    seed = int(args[2]) if len(args) > 2 else 0
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "zone"
-        generate(folder, enterprises=n, zones=max(1, n // 250_000), seed=seed)
-        store = SQLiteStore.open(Path(tmp) / "bench.db")
-        install_industries(store)
-        t0 = time.perf_counter()
-        load_folder(store, folder, classify=_default_classify())
-        load_s = time.perf_counter() - t0
+        load_s = math.nan
+        if keep is not None:
+            store = SQLiteStore.open(zone_db(n, keep, seed=seed))
+        else:
+            folder = Path(tmp) / "zone"
+            generate(folder, enterprises=n, zones=max(1, n // 250_000), seed=seed)
+            store = SQLiteStore.open(Path(tmp) / "bench.db")
+            install_industries(store)
+            t0 = time.perf_counter()
+            load_folder(store, folder, classify=_default_classify())
+            load_s = time.perf_counter() - t0
         before = peak_mb()
         t1 = time.perf_counter()
         index = build_index(store)
@@ -60,7 +74,7 @@ def main() -> None:
         empty += not result.items
     ms = np.array(times)
     print(f"machine: {machine()} (pinned to one core)")
-    print(f"{n:,} enterprises: load {load_s:.0f}s; index build {build_s:.1f}s, peak memory {peak_mb():.0f} MB "
+    print(f"{n:,} enterprises: load {'kept store' if keep else f'{load_s:.0f}s'}; index build {build_s:.1f}s, peak memory {peak_mb():.0f} MB "
           f"(before index {before:.0f} MB)")
     print(f"top-20 buyers with explanations, {queries} queries: p50 {np.percentile(ms, 50):.1f} ms, "
           f"p95 {np.percentile(ms, 95):.1f} ms, p99 {np.percentile(ms, 99):.1f} ms, max {ms.max():.1f} ms; "
