@@ -93,6 +93,9 @@ def _label_statements(lab: Label) -> Iterator[Statement]:
     L = lab.name
     # Each row is the node's whole property map, key included: one map per node to pack and send.
     yield _s(f"merge_nodes:{L}", f"UNWIND $rows AS row MERGE (n:{L} {{id: row.id}}) SET n = row", "write")
+    # Writing a node takes its write lock until the transaction ends; what is read after that is the committed
+    # state, and a concurrent writer of the node waits (the check of GraphBatch.expects).
+    yield _s(f"lock_node:{L}", f"MATCH (n:{L} {{id: $id}}) SET n.id = n.id RETURN properties(n) AS props", "write")
     yield _s(
         f"delete_nodes:{L}",
         f"UNWIND $ids AS id MATCH (n:{L} {{id: id}}) DETACH DELETE n RETURN count(*) AS deleted",

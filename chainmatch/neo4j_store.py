@@ -231,11 +231,15 @@ class Neo4jStore:
 
     def write(self, batch: GraphBatch) -> None:
         plan = self._rows(batch)
-        if not plan:
+        if not plan and not batch.expects:
             return
         size = self.batch_size
 
         def work(tx: neo4j.ManagedTransaction) -> None:
+            for e in batch.expects:
+                found = tx.run(self._statement(f"lock_node:{self.schema.label(e.label).name}").text,
+                               {"id": e.id}).single()
+                e.check(found["props"].get(e.prop) if found is not None else None)
             for st, items in plan:
                 key = "ids" if "ids" in st.params else "rows"
                 for chunk in _chunks(items, size):

@@ -27,7 +27,7 @@ from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import Firm, describe, normalize_text
 from chainmatch.pages import Page, filtered
-from chainmatch.store import GraphBatch, Node, Rel, Reset, Store
+from chainmatch.store import Expect, GraphBatch, Node, Rel, Reset, Store
 from graph_schema import load_schema
 
 __all__ = [
@@ -277,9 +277,12 @@ def _write_step(store: Store, who: Principal, node: Node, status: str, action: s
                 when: datetime, props: dict[str, Any], extra: GraphBatch, detail: str) -> None:
     n = len(store.edges("Project", [node.id], "STEP_OF", "in")[node.id]) + 1
     step, rel = _step(node.id, n, status, action, who, when, note)
-    extra.nodes += [Node("Project", node.id, props), step,
+    extra.nodes += [Node("Project", node.id, {**props, "steps": n}), step,
                     audit.entry(who.actor, f"project.{action}", "Project", node.id, detail, at=when)]
     extra.rels.append(rel)
+    # Decided on the project as read: if another step was written since (another worker, another person),
+    # this one is refused with a Conflict instead of both being applied.
+    extra.expects.append(Expect("Project", node.id, "steps", node.props.get("steps")))
     store.write(extra)
 
 

@@ -171,6 +171,9 @@ class SQLiteStore:
         except sqlite3.OperationalError as e:
             raise StoreError(f"Cannot write to the store at {self.path}: {e}.") from e
         try:
+            for x in batch.expects:  # under the write lock taken by BEGIN IMMEDIATE: no writer can come between
+                row = conn.execute("SELECT props FROM nodes WHERE label = ? AND id = ?", (x.label, x.id)).fetchone()
+                x.check(_loads(row[0]).get(x.prop) if row else None)
             for r in batch.resets:
                 if r.direction == "out":
                     conn.execute(

@@ -11,12 +11,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from chainmatch.errors import Conflict
 from chainmatch.settings import Settings
 
 __all__ = [
     "Counts",
     "Direction",
     "Edge",
+    "Expect",
     "GraphBatch",
     "Node",
     "Rel",
@@ -72,13 +74,35 @@ class Reset:
     direction: Direction = "out"
 
 
+@dataclass(frozen=True)
+class Expect:
+    """A condition of a write: node (``label``, ``id``) holds ``value`` under ``prop`` (None: the node or the
+    property is missing) when the write commits. Read-then-write steps (a project's next status) state what they
+    read, so that two writers cannot both apply a step decided on the same state."""
+
+    label: str
+    id: str
+    prop: str
+    value: Any
+
+    def check(self, actual: Any) -> None:
+        """Raise Conflict unless ``actual`` (the value found inside the writing transaction) is the one expected."""
+        if actual != self.value:
+            raise Conflict(
+                f"{self.label} '{self.id}' was changed by someone else while this request ran ({self.prop} is "
+                f"now {actual!r}, not {self.value!r}); nothing was changed. Reload it and try again.",
+                details={"label": self.label, "id": self.id, "property": self.prop},
+            )
+
+
 @dataclass
 class GraphBatch:
-    """Nodes and relationships to upsert together, in one transaction."""
+    """Nodes and relationships to upsert together, in one transaction, if every expectation holds."""
 
     nodes: list[Node] = field(default_factory=list)
     rels: list[Rel] = field(default_factory=list)
     resets: list[Reset] = field(default_factory=list)
+    expects: list[Expect] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -108,7 +132,11 @@ class Store(Protocol):
         """Create constraints and indexes from ``graph_schema``; safe to run again."""
 
     def write(self, batch: GraphBatch) -> None:
-        """Apply resets, then upsert nodes (properties replaced) and relationships, atomically."""
+        """Apply resets, then upsert nodes (properties replaced) and relationships, atomically.
+
+        When an expectation of ``batch.expects`` does not hold, raise Conflict and change nothing; the check and
+        the write are one transaction, and a concurrent writer of the same node waits for it.
+        """
 
     def delete(self, label: str, ids: Sequence[str]) -> int:
         """Delete nodes and their relationships; returns how many nodes existed."""

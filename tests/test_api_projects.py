@@ -84,3 +84,40 @@ def test_project_from_a_firm_pair_and_scope(tmp_path: Path) -> None:
         assert {(x["firm"]["id"], x["role"]) for x in from_need_and_resource.json()["parties"]} == {
             ("E1", "supplier"), ("E2", "buyer")}
         assert c.get("/projects", params={"overdue": "true"}, headers=h["staff"]).json()["items"] == []
+
+
+def test_a_step_decided_on_a_state_that_changed_meanwhile_is_refused(tmp_path: Path) -> None:
+    """Two people (or two worker processes) advance one project at the same moment: the one whose write comes
+    second decided on the state before the first one's step, and is refused with nothing written."""
+    import pytest
+
+    from chainmatch import audit
+    from chainmatch.auth import SYSTEM
+    from chainmatch.errors import Conflict
+    from chainmatch.projects import advance_project, claim_project, create_project, get_project
+    from chainmatch.sqlite_store import SQLiteStore
+    from chainmatch.store import GraphBatch
+    from tests.world import open_world
+
+    with open_world(tmp_path) as store:
+        pid = create_project(store, SYSTEM, parties=[("E1", "supplier"), ("E2", "buyer")]).id
+        claim_project(store, SYSTEM, pid, person_id="P1")
+        advance_project(store, SYSTEM, pid, "contacted")
+        other = SQLiteStore.open(tmp_path / "world.db")  # the other worker's own connection to the same file
+
+        class Racing(SQLiteStore):
+            """Lets the other worker sign the project between this request's read and its write."""
+
+            def write(self, batch: GraphBatch) -> None:
+                advance_project(other, SYSTEM, pid, "negotiating", note="另一位同事")
+                super().write(batch)
+
+        racing = Racing.open(tmp_path / "world.db")
+        with pytest.raises(Conflict, match="changed by someone else"):
+            advance_project(racing, SYSTEM, pid, "declined", note="我方判断")
+        racing.close()
+        other.close()
+        view = get_project(store, SYSTEM, pid)
+        assert view.status == "negotiating"
+        assert [(s.status, s.note) for s in view.steps][-1] == ("negotiating", "另一位同事")
+        assert [e.props["action"] for e in audit.list_entries(store, target_id=pid).items].count("project.status") == 2

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from chainmatch.errors import Conflict
-from chainmatch.store import GraphBatch, Node, Rel, Reset, Store
+from chainmatch.store import Expect, GraphBatch, Node, Rel, Reset, Store
 
 
 def _grid_batch() -> GraphBatch:
@@ -126,6 +126,55 @@ def test_duplicate_unique_property_is_a_conflict_and_writes_nothing(store: Store
             Node("Enterprise", "B", {"id": "B", "name": "乙", "uscc": uscc}),
         ]))
     assert {n.id for n in store.scan("Enterprise")} == {"A"}
+
+
+def test_a_write_whose_expectation_fails_is_a_conflict_and_writes_nothing(store: Store) -> None:
+    store.write(GraphBatch(nodes=[Node("Project", "P1", {"id": "P1", "title": "灭菌设备对接", "status": "proposed",
+                                                         "created_on": "2026-11-20"})]))
+
+    def step(seen: str | None, status: str) -> GraphBatch:
+        return GraphBatch(
+            nodes=[Node("Project", "P1", {"id": "P1", "title": "灭菌设备对接", "status": status,
+                                          "created_on": "2026-11-20"}),
+                   Node("Enterprise", f"E-{status}", {"id": f"E-{status}", "name": status})],
+            expects=[Expect("Project", "P1", "status", seen)],
+        )
+
+    store.write(step("proposed", "contacted"))
+    with pytest.raises(Conflict, match="changed by someone else") as stale:
+        store.write(step("proposed", "declined"))  # decided on the state before the last write
+    assert stale.value.details == {"label": "Project", "id": "P1", "property": "status"}
+    assert store.get("Project", ["P1"])["P1"].props["status"] == "contacted"
+    assert store.get("Enterprise", ["E-declined"]) == {}
+    with pytest.raises(Conflict):
+        store.write(GraphBatch(
+            nodes=[Node("Enterprise", "E-x", {"id": "E-x", "name": "x"})],
+            expects=[Expect("Project", "P404", "status", "proposed")]))  # a missing node holds nothing
+    store.write(GraphBatch(nodes=[Node("Enterprise", "E-y", {"id": "E-y", "name": "y"})],
+                           expects=[Expect("Project", "P1", "due_on", None)]))  # a missing property is None
+    assert set(store.get("Enterprise", ["E-x", "E-y"])) == {"E-y"}
+
+
+def test_of_two_writers_deciding_on_the_same_state_one_wins(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store.write(GraphBatch(nodes=[Node("Project", "P1", {"id": "P1", "title": "t", "status": "negotiating",
+                                                         "created_on": "2026-11-20"})]))
+
+    def finish(status: str) -> str:
+        try:
+            store.write(GraphBatch(
+                nodes=[Node("Project", "P1", {"id": "P1", "title": "t", "status": status, "created_on": "2026-11-20"})],
+                expects=[Expect("Project", "P1", "status", "negotiating")]))
+            return status
+        except Conflict:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(finish, ["signed", "declined"]))
+    assert outcomes in (["declined", "refused"], ["refused", "signed"])
+    won = next(o for o in outcomes if o != "refused")
+    assert store.get("Project", ["P1"])["P1"].props["status"] == won
 
 
 def test_apply_schema_is_idempotent(store: Store) -> None:
