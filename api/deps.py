@@ -21,7 +21,7 @@ from chainmatch.deadlines import Limits
 from chainmatch.errors import DataError, StoreUnavailable
 from chainmatch.index import MatchIndex, build_index
 from chainmatch.pages import MAX_LIMIT
-from chainmatch.ranking import load_model
+from chainmatch.ranking import load_model, warm
 from chainmatch.settings import Settings, get_settings
 from chainmatch.store import Store, open_store
 
@@ -61,6 +61,7 @@ def connect(state: Any) -> Store:
             try:
                 # The match index is read once from the store; `POST /model/train` rebuilds it.
                 state.ranking = make_ranking(build_index(store), settings.model_path)
+                warm(state.ranking.index)
             except BaseException:
                 store.close()
                 raise

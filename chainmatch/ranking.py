@@ -81,6 +81,7 @@ __all__ = [
     "recommend_for_text",
     "save_model",
     "source_of",
+    "warm",
 ]
 
 Direction = Literal["buyers", "suppliers", "partners"]
@@ -333,6 +334,18 @@ def _links(code: str, direction: str) -> tuple[tuple[str, float, str, str], ...]
         other = link.buyer_code if direction == "buyers" else link.supplier_code
         out.append((other, float(link.weight), link.kind, link.evidence))
     return tuple(out)
+
+
+def warm(index: MatchIndex) -> int:
+    """Read the chain knowledge of every industry code the index's firms have, in both directions, into its
+    cache, so that a code's first query is as fast as later ones (about 2 ms per code and direction otherwise,
+    inside somebody's request). Returns the number of codes.
+    """
+    codes = {code for firm_codes in index.codes for code in firm_codes if ":" not in code}
+    for code in codes:
+        _links(code, "buyers")
+        _links(code, "suppliers")
+    return len(codes)
 
 
 @lru_cache(maxsize=4096)

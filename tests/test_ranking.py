@@ -10,7 +10,7 @@ import pytest
 from chainmatch.errors import InvalidRequest, NotFound
 from chainmatch.index import MatchIndex, build_index
 from chainmatch.loader import load_folder
-from chainmatch.ranking import FEATURES, Filters, RankingModel, load_model, recommend, save_model
+from chainmatch.ranking import FEATURES, Filters, RankingModel, load_model, recommend, save_model, warm
 from chainmatch.sqlite_store import SQLiteStore
 from tests.test_loader import write_folder
 
@@ -156,3 +156,16 @@ def test_merging_findings_keeps_each_firms_best_value_and_strongest_first_link()
     assert X[:, _F["trade_neighbourhood"]].tolist() == [0.7, 0.0, 0.2]
     assert best.tolist() == [1, 2, 1]
     assert (slots == -1).all()  # the scratch array is left as it was found
+
+
+def test_warming_reads_the_knowledge_of_every_code_of_the_firms_once(index: MatchIndex) -> None:
+    from chainmatch.ranking import _links
+
+    _links.cache_clear()
+    codes = {c for cs in index.codes for c in cs if ":" not in c}
+    assert warm(index) == len(codes) > 0
+    assert _links.cache_info().currsize == 2 * len(codes)  # buyers and suppliers of each
+    before = _links.cache_info().misses
+    for pos in range(index.n):
+        recommend(index, index.ids[pos], direction="suppliers", top=3)
+    assert _links.cache_info().misses == before  # no query had to read the knowledge any more

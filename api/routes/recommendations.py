@@ -20,6 +20,7 @@ from chainmatch.ranking import (
     recommend,
     recommend_for_need,
     recommend_for_text,
+    warm,
 )
 from chainmatch.store import Store
 
@@ -143,6 +144,7 @@ async def train_model(request: Request, store: StoreDep, who: PrincipalDep, sett
     def work() -> TrainOut:
         index = build_index(store)
         result = train(store, index, settings.model_path)
+        warm(index)
         ranking = request.app.state.ranking = make_ranking(index, settings.model_path)  # requests see old or new
         settle()
         return TrainOut(trained=result.trained, message=result.message, model=ranking.model, summary=result.summary)
