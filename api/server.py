@@ -20,6 +20,7 @@ import multiprocessing
 import signal
 import socket
 import threading
+import time
 from contextlib import suppress
 from typing import Any
 
@@ -63,7 +64,9 @@ def _socket(host: str, port: int, *, shared: bool) -> socket.socket:
 def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     sock = _socket(host, port, shared=True)
     config = uvicorn.Config("api.main:create_app", factory=True, **options)
-    uvicorn.Server(config).run(sockets=[sock])
+    # uvicorn shuts down on Ctrl-C, then raises it again for the default handler: the worker just ends.
+    with suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def run_workers(host: str, port: int, workers: int, options: dict[str, Any]) -> int:
@@ -98,6 +101,11 @@ def run_workers(host: str, port: int, workers: int, options: dict[str, Any]) -> 
                 _log.warning("worker %s ended with code %s; starting another", process.pid, process.exitcode)
                 processes[i] = start()
     finally:
+        # Ctrl-C or a service manager signals the workers too; give them a moment to stop on that signal alone,
+        # since a second one makes uvicorn drop the requests in flight.
+        deadline = time.monotonic() + 2
+        for process in processes:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
         for process in processes:
             if process.is_alive():
                 process.terminate()  # SIGTERM: uvicorn finishes the requests in flight, then exits

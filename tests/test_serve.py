@@ -37,6 +37,7 @@ def _serve(tmp_path: Path, port: int, workers: int) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [str(Path(sys.executable).parent / "chainmatch"), "serve", "--no-demo", "--port", str(port),
              "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,  # its own process group, as in a terminal
         )
 
 
@@ -97,6 +98,19 @@ def test_two_workers_answer_on_new_connections_and_stop_on_sigterm(loaded: Path)
     out = (loaded / "serve.log").read_text()
     assert server.returncode == 0, out
     assert out.count("Application startup complete") == 2 and out.count("Application shutdown complete") == 2
+
+
+def test_ctrl_c_stops_every_worker_after_the_requests_in_flight(loaded: Path) -> None:
+    port = _free_port()
+    server = _serve(loaded, port, 2)
+    try:
+        assert _answers(server, port, 4) == [200] * 4
+    finally:
+        os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C does: the signal goes to the whole process group
+        server.wait(timeout=60)
+    out = (loaded / "serve.log").read_text()
+    assert server.returncode == 0, out
+    assert out.count("Application shutdown complete") == 2 and "Traceback" not in out
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes through /proc")
