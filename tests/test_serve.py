@@ -100,6 +100,16 @@ def test_two_workers_answer_on_new_connections_and_stop_on_sigterm(loaded: Path)
     assert out.count("Application startup complete") == 2 and out.count("Application shutdown complete") == 2
 
 
+def test_workers_that_cannot_start_stop_the_service_with_their_reason(tmp_path: Path) -> None:
+    (tmp_path / "serve.db").mkdir()  # a folder where the database file should be
+    server = _serve(tmp_path, _free_port(), 2)
+    server.wait(timeout=120)
+    out = (tmp_path / "serve.log").read_text()
+    assert server.returncode == 1, out
+    assert "it is a directory" in out and "a worker could not start" in out
+    assert "starting another" not in out
+
+
 def test_ctrl_c_stops_every_worker_after_the_requests_in_flight(loaded: Path) -> None:
     port = _free_port()
     server = _serve(loaded, port, 2)
