@@ -88,16 +88,22 @@ def loaded(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_two_workers_answer_on_new_connections_and_stop_on_sigterm(loaded: Path) -> None:
+@pytest.mark.parametrize("stop", ["sigterm", "ctrl_c"])
+def test_two_workers_answer_on_new_connections_and_stop_after_the_requests_in_flight(loaded: Path, stop: str) -> None:
     port = _free_port()
     server = _serve(loaded, port, 2)
     try:
         assert _answers(server, port, 20) == [200] * 20
     finally:
-        _stop(server)
+        if stop == "sigterm":  # a service manager stopping the service
+            server.send_signal(signal.SIGTERM)
+        else:  # what Ctrl-C does: the signal goes to the whole process group, workers included
+            os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=60)
     out = (loaded / "serve.log").read_text()
     assert server.returncode == 0, out
     assert out.count("Application startup complete") == 2 and out.count("Application shutdown complete") == 2
+    assert "Traceback" not in out
 
 
 def test_workers_that_cannot_start_stop_the_service_with_their_reason(tmp_path: Path) -> None:
@@ -108,19 +114,6 @@ def test_workers_that_cannot_start_stop_the_service_with_their_reason(tmp_path: 
     assert server.returncode == 1, out
     assert "it is a directory" in out and "a worker could not start" in out
     assert "starting another" not in out
-
-
-def test_ctrl_c_stops_every_worker_after_the_requests_in_flight(loaded: Path) -> None:
-    port = _free_port()
-    server = _serve(loaded, port, 2)
-    try:
-        assert _answers(server, port, 4) == [200] * 4
-    finally:
-        os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C does: the signal goes to the whole process group
-        server.wait(timeout=60)
-    out = (loaded / "serve.log").read_text()
-    assert server.returncode == 0, out
-    assert out.count("Application shutdown complete") == 2 and "Traceback" not in out
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes through /proc")
