@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chainmatch.store import Store
+from chainmatch.text import TextMeasure
 
 __all__ = ["CLASSIFY_MIN_CONFIDENCE", "FirmNeed", "MatchIndex", "build_index", "code_prefixes"]
 
@@ -109,6 +110,8 @@ class MatchIndex:
     extra_links: dict[str, dict[str, list[tuple[str, float, str, str]]]] = field(default_factory=dict)
     """Industry links beyond the shipped knowledge: direction → code → (other code, weight, kind, evidence).
     Codes here may be any label (e.g. a dataset's own industry names), not only GB/T codes."""
+    text_measure: TextMeasure | None = field(default=None, repr=False, compare=False)
+    """The product-text vectors (:mod:`chainmatch.text`); built from ``products`` on first use when not given."""
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Answers derived from the tables, kept by the functions that compute them (they live as long as the index)."""
 
@@ -122,6 +125,13 @@ class MatchIndex:
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    @property
+    def text(self) -> TextMeasure:
+        """The one text measure over the firms' products (fitted once, when first needed)."""
+        if self.text_measure is None:
+            self.text_measure = TextMeasure.fit(self.products)
+        return self.text_measure
 
     def firms_under(self, code: str) -> NDArray[np.int32]:
         return self.by_prefix.get(code, _EMPTY)
