@@ -31,6 +31,12 @@ Features (all in [0, 1]):
     it is the strongest single signal; it also brings in candidates no industry link names.
 ``linked_similarity``
     ``text_similarity`` times the strongest industry link: alike *and* linked by the chain knowledge.
+``diffuse``
+    how many different 大类 the candidate's industries span (0 one, 1 eleven or more); its weight is
+    negative: a conglomerate whose side lines match a little of everything should not fill every list.
+``product_link``
+    a product of the firm supplies a product of the candidate (``buyers``) or the other way round
+    (``suppliers``) by the shipped product chains (:mod:`chainmatch.product_links`: 焦炭 → 甲醇).
 ``same_grid``, ``same_zone``
     locality: the grid chief or the zone can introduce them cheaply.
 ``chain_leader``
@@ -98,7 +104,7 @@ SCOPES: tuple[str, ...] = ("zone", "outside", "all")
 FEATURES: tuple[str, ...] = (
     "link_io", "link_equipment", "link_template", "link_taxonomy", "trade_neighbourhood", "trade_activity",
     "text_match", "same_grid", "same_zone", "chain_leader", "party_channel", "scale_fit", "open_need",
-    "chain_segment", "text_similarity", "linked_similarity",
+    "chain_segment", "text_similarity", "linked_similarity", "product_link", "diffuse",
 )
 _F = {name: i for i, name in enumerate(FEATURES)}
 _LINK_KINDS = {"io": "link_io", "equipment_rule": "link_equipment", "template": "link_template",
@@ -110,6 +116,7 @@ FEATURE_TITLES = {
     "text_match": "产品与需求文本匹配", "same_grid": "同一网格", "same_zone": "同一开发区", "chain_leader": "链主企业",
     "party_channel": "同一党组织渠道", "scale_fit": "规模匹配", "open_need": "有对应的待对接需求",
     "chain_segment": "产业链相邻环节", "text_similarity": "产品相近", "linked_similarity": "产品相近且行业有供需关联",
+    "product_link": "产品上下游关系", "diffuse": "业务分散(多行业)",
 }
 
 # Transparent default weights: a chain link is the reason to meet; an open need asking for it is
@@ -118,7 +125,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "link_io": 0.4, "link_equipment": 0.5, "link_template": 0.3, "link_taxonomy": 0.2,
     "trade_neighbourhood": 3.0, "trade_activity": 0.3, "text_match": 0.8, "same_grid": 0.3, "same_zone": 0.5,
     "chain_leader": 0.2, "party_channel": 0.3, "scale_fit": 0.15, "open_need": 1.5, "chain_segment": 0.6,
-    "text_similarity": 1.0, "linked_similarity": 4.0,
+    "text_similarity": 1.0, "linked_similarity": 4.0, "product_link": 1.0, "diffuse": -0.3,
 }
 
 LINKS_PER_CODE = 40
@@ -127,6 +134,8 @@ FIRMS_PER_LINK = 400
 """Firms taken under each linked industry (largest output first): bounds the work per query."""
 PEERS = 200
 """Same-industry peers whose trades are counted for the trade neighbourhood."""
+_PRODUCT_MATCH = 0.5
+"""A product text stands for the register's products at least this alike (as knowledge products do)."""
 TEXT_CANDIDATES = 400
 """Firms whose products are most like the firm's, taken as candidates."""
 MODEL_VERSION = 2
@@ -279,7 +288,7 @@ class RankingModel(BaseEstimator):  # type: ignore[misc]
         self.pipeline_ = pipe
         self.coef_raw_ = raw
         prior = _default_vector()
-        self.weights_ = prior + np.clip(raw, -prior, prior)
+        self.weights_ = prior + np.clip(raw, -np.abs(prior), np.abs(prior))
         self.n_samples_ = len(y)
         self.n_positive_ = int(np.sum(y))
         self.n_pairs_ = int(len(t) // 2)
@@ -511,6 +520,18 @@ def _gather(index: MatchIndex, src: Source, direction: str, mask: NDArray[np.boo
             alike, sims = alike[keep][:TEXT_CANDIDATES], sims[keep][:TEXT_CANDIDATES]
         pool.add(alike, _F["text_similarity"], sims)
     link_direction = "buyers" if direction == "buyers" else "suppliers"
+    # 0b. Product chains: firms making what the source's products go into (or come from).
+    if direction in ("buyers", "suppliers"):
+        links = index.product_links
+        if src.pos >= 0 and src.products == index.products[src.pos]:
+            own = text.firm_products[src.pos].indices.astype(np.int64)
+        else:  # a product text or a need: the register's products like it
+            own = np.flatnonzero(pool.by_product >= _PRODUCT_MATCH).astype(np.int64)
+        linked, strength = links.firms_for(text, links.reach(own, direction))
+        if mask is not None:
+            keep = mask[linked]
+            linked, strength = linked[keep], strength[keep]
+        pool.add(linked, _F["product_link"], strength)
     # 1. Industry links from the chain knowledge.
     if direction in ("buyers", "suppliers"):
         for code in codes:
@@ -611,6 +632,7 @@ def _vector_features(index: MatchIndex, src: Source, firms: NDArray[np.int32], X
     X[:, _F["same_zone"]] = (index.zone[firms] == src.zone) & (src.zone >= 0)
     X[:, _F["same_grid"]] = (index.grid[firms] == src.grid) & (src.grid >= 0)
     X[:, _F["chain_leader"]] = index.leader[firms]
+    X[:, _F["diffuse"]] = index.diffuse[firms]
     X[:, _F["party_channel"]] = (index.committee[firms] == src.committee) & (src.committee >= 0)
     o_s, o_c = src.output, index.output[firms]
     with np.errstate(invalid="ignore"):
@@ -799,7 +821,8 @@ def _rank(
     order = np.arange(min(top, len(firms)))
     values = X[order]
     items = [
-        _explain(index, src, c, x, part, score, rank, direction, pool.why(r), _closest(index, pool, src, c))
+        _explain(index, src, c, x, part, score, rank, direction, pool.why(r), _closest(index, pool, src, c),
+                 _product_evidence(index, src, c, direction, x))
         for rank, (r, c, x, part, score) in enumerate(zip(
             order.tolist(), firms[order].tolist(), values.tolist(), (values * w).tolist(), scores[order].tolist(),
             strict=True), 1)
@@ -834,9 +857,18 @@ def _closest(index: MatchIndex, pool: _Pool, src: Source, c: int) -> tuple[str, 
     return mine, name, similarity
 
 
+def _product_evidence(index: MatchIndex, src: Source, c: int, direction: str, x: list[float]
+                      ) -> tuple[str, str, str] | None:
+    """The product pair and knowledge link behind ``product_link`` (firm sources; None otherwise)."""
+    if not x[_F["product_link"]] or src.pos < 0 or src.products != index.products[src.pos]:
+        return None
+    return index.product_links.evidence(index.text, src.pos, c, direction)
+
+
 def _explain(
     index: MatchIndex, src_: Source, c: int, x: list[float], part: list[float], score: float, rank: int,
     direction: str, why: tuple[float, str, str, str, str, str] | None, alike: tuple[str, str, float] | None,
+    product: tuple[str, str, str] | None = None,
 ) -> Recommendation:
     """Candidate ``c`` as a recommendation: ``x`` holds its feature values, ``part`` each one's weight × value."""
     contributions = dict(sorted(((FEATURES[i], round(v, 4)) for i, v in enumerate(part) if v != 0),
@@ -847,7 +879,14 @@ def _explain(
     link_part = sum(part[i] for i in _LINK_COLUMNS)
     text_part = part[_F["text_similarity"]] + part[_F["linked_similarity"]]
     need_part = part[_F["open_need"]]
-    if alike is not None and text_part > max(link_part if why is not None else 0.0, need_part):
+    product_part = part[_F["product_link"]]
+    if product is not None and product_part >= max(link_part if why is not None else 0.0, need_part, text_part):
+        mine, theirs, knowledge = product
+        if direction == "buyers":
+            path = f"{src} 生产「{mine}」→ {cand} 生产「{theirs}」, 以前者为原料 [产品链: {knowledge}]"
+        else:
+            path = f"{cand} 生产「{theirs}」→ {src} 生产「{mine}」, 以前者为原料 [产品链: {knowledge}]"
+    elif alike is not None and text_part > max(link_part if why is not None else 0.0, need_part):
         mine, theirs, sim = alike
         own = "" if src_.pos < 0 else f"{src_.verb}「{mine}」，"
         path = f"{src} {own}{cand} 生产「{theirs}」：产品相近 (相似度 {sim:.2f})".replace("  ", " ")
@@ -880,7 +919,8 @@ def _explain(
     else:
         path = f"{src} → {cand}"
     zone, grid, committee = int(index.zone[c]), int(index.grid[c]), int(index.committee[c])
-    reasons = [_reason(index, src_, c, feature, alike) for feature in contributions if not feature.startswith("link_")]
+    reasons = [_reason(index, src_, c, feature, alike, product) for feature, v in contributions.items()
+               if not feature.startswith("link_") and v > 0]
     introducers = []
     if grid >= 0:
         grid_name = index.grid_names[grid]
@@ -900,7 +940,10 @@ def _explain(
     )
 
 
-def _reason(index: MatchIndex, src: Source, c: int, feature: str, alike: tuple[str, str, float] | None) -> str:
+def _reason(index: MatchIndex, src: Source, c: int, feature: str, alike: tuple[str, str, float] | None,
+            product: tuple[str, str, str] | None = None) -> str:
+    if feature == "product_link" and product is not None:
+        return f"产品上下游: {product[2]}"
     if feature in ("text_similarity", "linked_similarity") and alike is not None:
         head = "产品相近" if feature == "text_similarity" else "产品相近且所在行业有供需关联"
         return f"{head}: 「{alike[0]}」与「{alike[1]}」"
