@@ -90,7 +90,9 @@ __all__ = [
     "load_model",
     "pairwise",
     "recommend",
+    "need_source",
     "recommend_for_need",
+    "recommend_need_source",
     "recommend_for_text",
     "save_model",
     "source_of",
@@ -774,6 +776,33 @@ def recommend_for_text(
     return _rank(index, src, "", text, direction, scope, top, filters, weights, model_name)
 
 
+def need_source(
+    index: MatchIndex, need_id: str, kind: str, product: str, title: str, poster_id: str | None,
+    codes: tuple[str, ...] | None = None,
+) -> Source:
+    """A 找供应 or 找买家 need as a ranking source: its product text (classified here unless ``codes`` are
+    given), the poster's place in the zone when the poster is in the index (a need posted after the index
+    was built is ranked all the same)."""
+    from chainmatch.index import CLASSIFY_MIN_CONFIDENCE
+
+    text = product or title
+    if codes is None:
+        from chainmatch.classify import classify
+
+        best = classify(text, top=1).best if text else None
+        codes = (best.code,) if best is not None and best.confidence >= CLASSIFY_MIN_CONFIDENCE else ()
+    need = FirmNeed(need_id, title, kind, product, codes)
+    pos = index.pos.get(poster_id, -1) if poster_id else -1
+    verb = "需要" if kind == "supply" else "销售"
+    empty = np.zeros(0, dtype=np.int32)
+    if pos < 0:
+        return Source(-1, f"「{text}」", codes, {c: text for c in codes}, (text,), (need,), (), empty, empty,
+                      -1, -1, -1, math.nan, verb)
+    firm = source_of(index, pos)
+    return Source(pos, firm.label, codes, {c: text for c in codes}, (text,), (need,), firm.segments,
+                  firm.trade_out, firm.trade_in, firm.zone, firm.grid, firm.committee, firm.output, verb)
+
+
 def recommend_for_need(
     index: MatchIndex, need_id: str, *, scope: str = "all", top: int = 10, filters: Filters | None = None,
     weights: NDArray[np.float64] | None = None, model_name: str = "默认权重",
@@ -785,25 +814,31 @@ def recommend_for_need(
     """
     for pos, needs in index.needs.items():
         for need in needs:
-            if need.id != need_id:
-                continue
-            if need.kind not in ("supply", "buyers"):
-                raise InvalidRequest(
-                    f"Need '{need_id}' is of kind '{need.kind}': only 找供应 (supply) and 找买家 (buyers) needs are "
-                    "matched with chain partners; match it with resources instead (GET /needs/{id}/candidates)."
-                )
-            direction = "suppliers" if need.kind == "supply" else "buyers"
-            _check(direction, scope, top)
-            firm = source_of(index, pos)
-            if not need.codes:
-                return Recommendations(need_id, need.title, direction, scope, model_name, [], 0,
-                                       f"The need's product 「{need.product}」 could not be classified: name the "
-                                       "product in Chinese in the need, e.g. 食品包装袋.")
-            src = Source(pos, firm.label, need.codes, {need.codes[0]: need.product}, (need.product,), (need,),
-                         firm.segments, firm.trade_out, firm.trade_in, firm.zone, firm.grid, firm.committee,
-                         firm.output, "需要" if need.kind == "supply" else "销售")
-            return _rank(index, src, need_id, need.title, direction, scope, top, filters, weights, model_name)
+            if need.id == need_id:
+                return recommend_need_source(index, need_source(
+                    index, need.id, need.kind, need.product, need.title, index.ids[pos], need.codes),
+                    scope=scope, top=top, filters=filters, weights=weights, model_name=model_name)
     raise NotFound(f"No open need has the id '{need_id}' in the match index (closed needs are not matched).")
+
+
+def recommend_need_source(
+    index: MatchIndex, src: Source, *, scope: str = "all", top: int = 10, filters: Filters | None = None,
+    weights: NDArray[np.float64] | None = None, model_name: str = "默认权重",
+) -> Recommendations:
+    """Rank partners for a need made a source by :func:`need_source`."""
+    need = src.needs[0]
+    if need.kind not in ("supply", "buyers"):
+        raise InvalidRequest(
+            f"Need '{need.id}' is of kind '{need.kind}': only 找供应 (supply) and 找买家 (buyers) needs are "
+            "matched with chain partners; match it with resources instead (GET /needs/{id}/candidates)."
+        )
+    direction = "suppliers" if need.kind == "supply" else "buyers"
+    _check(direction, scope, top)
+    if not need.codes and not index.text.text_vector([need.product or need.title]).nnz:
+        return Recommendations(need.id, need.title, direction, scope, model_name, [], 0,
+                               f"The need's product 「{need.product}」 could not be classified: name the "
+                               "product in Chinese in the need, e.g. 食品包装袋.")
+    return _rank(index, src, need.id, need.title, direction, scope, top, filters, weights, model_name)
 
 
 def _rank(
