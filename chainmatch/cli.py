@@ -299,9 +299,12 @@ def cmd_recommend(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.ranking import FEATURE_TITLES
+
+    if args.chainkg or args.dataset or args.register:
+        return _train_on_pairs(args, settings, out)
     from chainmatch.index import build_index
     from chainmatch.outcomes import train
-    from chainmatch.ranking import FEATURE_TITLES
 
     store = _open(settings)
     try:
@@ -315,6 +318,35 @@ def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         adjustment = result.summary.get("learned_adjustment")
         if isinstance(adjustment, dict):
             out.writelines(f"  {FEATURE_TITLES.get(k, k)}: {v:+.3f}\n" for k, v in adjustment.items())
+    return 0
+
+
+def _train_on_pairs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """``train --chainkg/--dataset/--register``: learn from a benchmark's train pairs, save to the model path."""
+    from chainmatch.evaluation import chainkg_benchmark, ickg_benchmark, register_benchmark, train_on
+    from chainmatch.ranking import FEATURE_TITLES, FEATURES, save_model
+
+    if args.register and not args.pairs:
+        raise InvalidRequest("--register DIR needs --pairs CSV (supplier_id,buyer_id,split; split=train rows are learnt).")
+    if args.chainkg:
+        bench = chainkg_benchmark(Path(args.chainkg))
+    elif args.dataset:
+        bench = ickg_benchmark(Path(args.dataset))
+    else:
+        bench = register_benchmark(Path(args.register), Path(args.pairs))
+    model = train_on(bench)
+    summary: dict[str, object] = {"source": bench.name, "train_pairs": len(bench.train),
+                                  "comparisons": model.n_pairs_,
+                                  "learned_adjustment": {f: round(float(w), 4) for f, w in zip(FEATURES, model.coef_raw_)
+                                                         if abs(w) > 1e-9}}
+    save_model(model, settings.model_path, summary=summary)
+    if args.json:
+        _json({"trained": True, "summary": summary, "model_path": str(settings.model_path)}, out)
+        return 0
+    out.write(f"已训练 / trained on {len(bench.train)} known pairs of {bench.name} ({model.n_pairs_} comparisons); "
+              f"saved to {settings.model_path}\n")
+    for f, w in zip(FEATURES, model.weights_):
+        out.write(f"  {FEATURE_TITLES.get(f, f)}: {w:+.3f}\n")
     return 0
 
 
@@ -339,7 +371,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
     if args.dataset:
         report = evaluate_ickg(Path(args.dataset), **common)
     elif args.chainkg:
-        report = evaluate_chainkg(Path(args.chainkg), **common)
+        report = evaluate_chainkg(Path(args.chainkg), part=args.part, **common)
     elif args.register:
         report = evaluate_register(Path(args.register), Path(args.pairs), **common)
     else:
@@ -528,7 +560,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--scale", choices=["above", "below"], help="only 规上 (above) or 规下 (below) firms")
     sp.add_argument("--has-party", choices=["yes", "no"], help="only firms with (or without) a party organization")
     sp.add_argument("--json", action="store_true")
-    sp = add("train", cmd_train, "learn ranking weights from signed and declined projects (default weights until enough)")
+    sp = add("train", cmd_train, "learn ranking weights from signed and declined projects (default weights until "
+             "enough), or from known pairs: --chainkg DIR, --dataset ICKG.csv, --register DIR --pairs CSV")
+    sp.add_argument("--chainkg", metavar="DIR", help="learn from the train half of ChainKG's pairs")
+    sp.add_argument("--dataset", metavar="ICKG", help="learn from an ICKG file's train supplies")
+    sp.add_argument("--register", metavar="DIR", help="a data folder whose --pairs rows with split=train are learnt")
+    sp.add_argument("--pairs", metavar="CSV")
     sp.add_argument("--json", action="store_true")
     sp = add("evaluate", cmd_evaluate, "rank buyers for suppliers whose buyers are known; Hit@10, MRR, any-hit@10 … "
              "against baselines in the same run")
@@ -537,6 +574,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "pairs_dev.csv)")
     sp.add_argument("--register", metavar="DIR", help="a data folder (the format of `load`), with --pairs")
     sp.add_argument("--pairs", metavar="CSV", help="known pairs for --register: supplier_id,buyer_id[,split]")
+    sp.add_argument("--part", choices=["train", "test"], help="--chainkg: measure one half of the pairs "
+                    "(split by the supplier's product; a model trained with `train --chainkg` learnt the train half)")
     sp.add_argument("--hide", type=float, default=0.2, help="share of known trades hidden (store evaluation)")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")

@@ -40,6 +40,7 @@ from __future__ import annotations
 import csv
 import random
 import tempfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ from numpy.typing import NDArray
 
 from chainmatch.errors import DataError
 from chainmatch.index import MatchIndex, build_index, code_prefixes
-from chainmatch.ranking import FEATURES, _default_vector, candidate_features, score_candidates
+from chainmatch.ranking import FEATURES, RankingModel, _default_vector, candidate_features, score_candidates
 from chainmatch.store import Store
 
 __all__ = [
@@ -68,8 +69,10 @@ __all__ = [
     "evaluate_register",
     "evaluate_store",
     "format_report",
+    "ickg_benchmark",
     "ickg_index",
     "register_benchmark",
+    "train_on",
 ]
 
 PAIR_METRICS = ("hit@10", "ndcg@10", "mrr", "recall@50")
@@ -117,6 +120,8 @@ class Benchmark:
     industry: list[str] | None = None
     """The dataset's own industry label per firm (for the same-industry baseline), or None: GB/T codes."""
     notes: list[str] = field(default_factory=list)
+    train: list[tuple[int, int]] = field(default_factory=list)
+    """Known pairs a model may learn from (never the measured ones)."""
 
 
 Scorer = Callable[[Benchmark, int], NDArray[np.float64]]
@@ -385,7 +390,8 @@ def register_benchmark(folder: Path, pairs_path: Path) -> Benchmark:
         true_buyers[s].add(b)
     if train:
         index = _with_trades(index, train)
-    return Benchmark(f"{folder} + {pairs_path.name}", index, sorted(set(hidden)), dict(true_buyers))
+    return Benchmark(f"{folder} + {pairs_path.name}", index, sorted(set(hidden)), dict(true_buyers),
+                     train=sorted(set(train)))
 
 
 def _with_trades(index: MatchIndex, pairs: list[tuple[int, int]]) -> MatchIndex:
@@ -405,13 +411,15 @@ CHAINKG_MAX_MAKERS = 15
 """ChainKG's usual query set: suppliers with a pair through a product at most this many firms make."""
 
 
-def chainkg_benchmark(folder: Path, *, pairs: str = "pairs_dev.csv") -> Benchmark:
+def chainkg_benchmark(folder: Path, *, pairs: str = "pairs_dev.csv", part: str | None = None) -> Benchmark:
     """The ChainKG development files as they are: ``firms.csv``, ``company_product.csv`` and a pairs file.
 
     The register becomes a data folder (each firm's products, largest revenue share first, with their shares)
     loaded by the production loader; the queries are the suppliers with a pair of ``max_makers`` at most
-    :data:`CHAINKG_MAX_MAKERS`, and each one's true buyers are all its pairs. Read only from this evaluation;
-    nothing of it is shipped (it has no licence).
+    :data:`CHAINKG_MAX_MAKERS`, and each one's true buyers are all its pairs. The pairs are split in two by the
+    supplier's product (as the held-back half was split from this one): ``part`` ``"train"`` or ``"test"``
+    measures one half, None measures all; the train half is what a model may learn from. Read only from this
+    evaluation; nothing of it is shipped (it has no licence).
     """
     def read(name: str) -> list[dict[str, str]]:
         try:
@@ -425,7 +433,7 @@ def chainkg_benchmark(folder: Path, *, pairs: str = "pairs_dev.csv") -> Benchmar
     for r in read("company_product.csv"):
         name = " ".join(r["product"].split()).replace(";", "，").replace("；", "，")
         if name:
-            weight = float(r["weight"] or 0)
+            weight = min(1.0, max(0.0, float(r["weight"] or 0)))  # a few reported shares exceed 1 (offsets)
             products[r["code"]][name] = max(weight, products[r["code"]].get(name, 0.0))
     with tempfile.TemporaryDirectory(prefix="chainmatch-chainkg-") as tmp:
         data = Path(tmp)
@@ -438,24 +446,31 @@ def chainkg_benchmark(folder: Path, *, pairs: str = "pairs_dev.csv") -> Benchmar
                 w.writerow([code, f.get("full_name") or f.get("short_name") or code, f.get("short_name", ""),
                             ";".join(p for p, _ in ranked), ";".join(f"{v:g}" for _, v in ranked), "ChainKG"])
         index = _load_folder_index(data)
+    if part not in (None, "train", "test"):
+        raise DataError(f"part has value '{part}'. It must be train or test (or absent: every pair).")
     truth: dict[int, set[int]] = defaultdict(set)
+    halves: dict[str, set[tuple[int, int]]] = {"train": set(), "test": set()}
     queries: set[int] = set()
     for r in read(pairs):
         s, b = index.pos.get(r["supplier_code"]), index.pos.get(r["buyer_code"])
         if s is None or b is None or s == b:
             continue
         truth[s].add(b)
+        product = (r.get("via_products") or "").split("|")[0].split("->")[0]
+        halves["train" if zlib.crc32(product.encode("utf-8")) % 2 == 0 else "test"].add((s, b))
         if int(r.get("max_makers") or 0) <= CHAINKG_MAX_MAKERS:
             queries.add(s)
-    hidden = sorted((s, b) for s in queries for b in truth[s])
+    measured = halves[part] if part else halves["train"] | halves["test"]
+    hidden = sorted((s, b) for s, b in measured if s in queries)
     sw = [(firms.get(i, {}).get("sw_l3_code") or "")[:4] for i in index.ids]
     covered, coded, agree = concordance_agreement(
         Benchmark("", index, [], {}), {i: firms.get(i, {}).get("sw_l3_code") or "" for i in index.ids})
     agreement = (f"classification: {agree} of {covered} firms ({agree / covered:.1%}) have a main industry whose "
                  f"大类 the SW-2021 → GB/T concordance gives for their SW industry; {covered - coded} of them "
                  "got no code (abstained)") if covered else "classification: no firm has an SW industry"
-    return Benchmark(f"ChainKG {folder.name}/{pairs} ({len(queries)} suppliers, firms with products)", index, hidden,
-                     dict(truth), industry=sw,
+    label = f", {part} half by supplier product" if part else ""
+    return Benchmark(f"ChainKG {folder.name}/{pairs}{label} ({len({s for s, _ in hidden})} suppliers, firms with "
+                     "products)", index, hidden, dict(truth), industry=sw, train=sorted(halves["train"]),
                      notes=["ChainKG is read from outside the repository for measurement only; nothing of it is "
                             "shipped. same_industry uses its SW-2021 L2 industries.", agreement])
 
@@ -467,9 +482,9 @@ def evaluate_register(folder: Path, pairs_path: Path, *, bootstrap: int = 1000, 
 
 
 def evaluate_chainkg(folder: Path, *, bootstrap: int = 1000, seed: int = 0,
-                     trained: NDArray[np.float64] | None = None) -> Report:
+                     trained: NDArray[np.float64] | None = None, part: str | None = None) -> Report:
     """Evaluate on the ChainKG development folder (see :func:`chainkg_benchmark`)."""
-    return evaluate(chainkg_benchmark(folder), bootstrap=bootstrap, seed=seed, trained=trained)
+    return evaluate(chainkg_benchmark(folder, part=part), bootstrap=bootstrap, seed=seed, trained=trained)
 
 
 # -- ICKG (a development benchmark read from outside the repository, never shipped) -----------
@@ -567,13 +582,18 @@ def ickg_index(path: Path) -> tuple[MatchIndex, list[tuple[int, int]], dict[int,
     return index, hidden, dict(true_buyers)
 
 
+def ickg_benchmark(path: Path) -> Benchmark:
+    """An ICKG file as a benchmark: train supplies known (and learnt from), valid supplies measured."""
+    index, hidden, true_buyers = ickg_index(path)
+    train = sorted((s, int(b)) for s in range(index.n) for b in index.trade_out[s].tolist())
+    return Benchmark(f"ICKG {path.name} (train → valid supplies)", index, hidden, true_buyers, train=train,
+                     notes=["ICKG is read from outside the repository for measurement only; nothing of it is shipped."])
+
+
 def evaluate_ickg(path: Path, *, seed: int = 0, bootstrap: int = 1000,
                   trained: NDArray[np.float64] | None = None) -> Report:
     """Evaluate on an ICKG file: the graph from ``train``, the hidden links from ``valid``."""
-    index, hidden, true_buyers = ickg_index(path)
-    bench = Benchmark(f"ICKG {path.name} (train → valid supplies)", index, hidden, true_buyers,
-                      notes=["ICKG is read from outside the repository for measurement only; nothing of it is shipped."])
-    return evaluate(bench, bootstrap=bootstrap, seed=seed, trained=trained)
+    return evaluate(ickg_benchmark(path), bootstrap=bootstrap, seed=seed, trained=trained)
 
 
 def format_report(report: Report) -> str:
@@ -658,3 +678,12 @@ def concordance_agreement(bench: Benchmark, sw_codes: dict[str, str]) -> tuple[i
             coded += 1
             agree += code_prefixes(codes[0])[0] in allowed if code_prefixes(codes[0]) else False
     return covered, coded, agree
+
+
+def train_on(bench: Benchmark, *, seed: int = 0) -> RankingModel:
+    """Fit the ranking model on a benchmark's train pairs (their trades left out of the features: no leakage)."""
+    from chainmatch.outcomes import fit_on_pairs
+
+    if not bench.train:
+        raise DataError(f"{bench.name}: no train pairs to learn from (give pairs with split=train).")
+    return fit_on_pairs(bench.index.without_trades(bench.train), bench.train, seed=seed)

@@ -334,7 +334,9 @@ def load_model(path: Path) -> tuple[NDArray[np.float64], str] | None:
         weights = np.array(doc["weights"], dtype=np.float64)
     except (OSError, ValueError, KeyError) as e:
         raise DataError(f"The model file {path} cannot be read ({e}). Delete it or run `chainmatch train` again.") from e
-    return weights, f"trained {doc.get('trained_at', '?')} on {doc.get('n_samples')} project outcomes"
+    source = (doc.get("summary") or {}).get("source")
+    what = f"{doc.get('n_samples')} examples from {source}" if source else f"{doc.get('n_samples')} project outcomes"
+    return weights, f"trained {doc.get('trained_at', '?')} on {what}"
 
 
 # -- candidates and features -----------------------------------------------------------------
