@@ -345,8 +345,7 @@ def _train_on_pairs(args: argparse.Namespace, settings: Settings, out: TextIO) -
         return 0
     out.write(f"已训练 / trained on {len(bench.train)} known pairs of {bench.name} ({model.n_pairs_} comparisons); "
               f"saved to {settings.model_path}\n")
-    for f, w in zip(FEATURES, model.weights_):
-        out.write(f"  {FEATURE_TITLES.get(f, f)}: {w:+.3f}\n")
+    out.writelines(f"  {FEATURE_TITLES.get(f, f)}: {w:+.3f}\n" for f, w in zip(FEATURES, model.weights_))
     return 0
 
 

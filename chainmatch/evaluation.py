@@ -56,10 +56,10 @@ from chainmatch.store import Store
 
 __all__ = [
     "Benchmark",
+    "ClassificationReport",
     "Interval",
     "MethodResult",
     "Report",
-    "ClassificationReport",
     "chainkg_benchmark",
     "classification_on_strings",
     "concordance_agreement",
@@ -125,6 +125,8 @@ class Benchmark:
 
 
 Scorer = Callable[[Benchmark, int], NDArray[np.float64]]
+OwnOrder = Callable[[Benchmark, int], tuple[NDArray[np.float64], NDArray[np.float64]]]
+"""A method with its own order: scores that keep it, and the real scores of its top 10 (for ties)."""
 
 
 def _ordered(scores: NDArray[np.float64], firms: NDArray[np.int32], n: int) -> NDArray[np.float64]:
@@ -134,15 +136,15 @@ def _ordered(scores: NDArray[np.float64], firms: NDArray[np.int32], n: int) -> N
     return out
 
 
-def chainmatch_scorer(weights: NDArray[np.float64] | None = None) -> Scorer:
+def chainmatch_scorer(weights: NDArray[np.float64] | None = None) -> OwnOrder:
     """The production scorer as an evaluation method."""
     w = weights if weights is not None else _default_vector()
 
-    def score(bench: Benchmark, s: int) -> NDArray[np.float64]:
+    def score(bench: Benchmark, s: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         firms, scores, _, _ = score_candidates(bench.index, s, "buyers", weights=w, exclude_known=False)
         return _ordered(scores, firms, bench.index.n), scores[:10]
 
-    return score  # type: ignore[return-value]
+    return score
 
 
 def _feature_alone(name: str) -> Scorer:
@@ -259,7 +261,7 @@ def evaluate(bench: Benchmark, *, bootstrap: int = 1000, seed: int = 0,
     trades_known = any(len(x) for x in index.trade_in)
     popularity = (np.array([len(x) for x in index.trade_in], dtype=np.float64) if trades_known
                   else np.array([len(x) for x in index.products], dtype=np.float64))
-    methods: dict[str, Scorer] = {"chainmatch": chainmatch_scorer()}
+    methods: dict[str, Scorer | OwnOrder] = {"chainmatch": chainmatch_scorer()}
     if trained is not None:
         methods["chainmatch (trained)"] = chainmatch_scorer(trained)
     methods.update({"popularity": _popularity, "same_industry": _same_industry, "tfidf": _tfidf(),
@@ -407,6 +409,8 @@ def _with_trades(index: MatchIndex, pairs: list[tuple[int, int]]) -> MatchIndex:
     return full
 
 
+_CHAINKG_NOTE = ("ChainKG is read from outside the repository for measurement only; nothing of it is shipped. "
+                 "same_industry uses its SW-2021 L2 industries.")
 CHAINKG_MAX_MAKERS = 15
 """ChainKG's usual query set: suppliers with a pair through a product at most this many firms make."""
 
@@ -471,8 +475,7 @@ def chainkg_benchmark(folder: Path, *, pairs: str = "pairs_dev.csv", part: str |
     label = f", {part} half by supplier product" if part else ""
     return Benchmark(f"ChainKG {folder.name}/{pairs}{label} ({len({s for s, _ in hidden})} suppliers, firms with "
                      "products)", index, hidden, dict(truth), industry=sw, train=sorted(halves["train"]),
-                     notes=["ChainKG is read from outside the repository for measurement only; nothing of it is "
-                            "shipped. same_industry uses its SW-2021 L2 industries.", agreement])
+                     notes=[_CHAINKG_NOTE, agreement])
 
 
 def evaluate_register(folder: Path, pairs_path: Path, *, bootstrap: int = 1000, seed: int = 0,

@@ -199,7 +199,7 @@ class MatchIndex:
         (a conglomerate classified by its side lines matches everything a little)."""
         majors = np.array([len({code_prefixes(c)[0] for c in cs if code_prefixes(c)}) for cs in self.codes],
                           dtype=np.float64)
-        return np.minimum(1.0, np.log1p(np.maximum(majors - 1, 0)) / np.log1p(10))
+        return np.asarray(np.minimum(1.0, np.log1p(np.maximum(majors - 1, 0)) / np.log1p(10)), dtype=np.float64)
 
     @cached_property
     def id_rank(self) -> NDArray[np.int64]:

@@ -88,12 +88,12 @@ __all__ = [
     "build_pipeline",
     "candidate_features",
     "load_model",
+    "need_source",
     "pairwise",
     "recommend",
-    "need_source",
     "recommend_for_need",
-    "recommend_need_source",
     "recommend_for_text",
+    "recommend_need_source",
     "save_model",
     "source_of",
     "warm",
@@ -526,12 +526,12 @@ def _gather(index: MatchIndex, src: Source, direction: str, mask: NDArray[np.boo
     link_direction = "buyers" if direction == "buyers" else "suppliers"
     # 0b. Product chains: firms making what the source's products go into (or come from).
     if direction in ("buyers", "suppliers"):
-        links = index.product_links
+        chains = index.product_links
         if src.pos >= 0 and src.products == index.products[src.pos]:
             own = text.firm_products[src.pos].indices.astype(np.int64)
         else:  # a product text or a need: the register's products like it
             own = np.flatnonzero(pool.by_product >= _PRODUCT_MATCH).astype(np.int64)
-        linked, strength = links.firms_for(text, links.reach(own, direction))
+        linked, strength = chains.firms_for(text, chains.reach(own, direction))
         if mask is not None:
             keep = mask[linked]
             linked, strength = linked[keep], strength[keep]

@@ -10,7 +10,16 @@ import pytest
 from chainmatch.errors import InvalidRequest, NotFound
 from chainmatch.index import MatchIndex, build_index
 from chainmatch.loader import load_folder
-from chainmatch.ranking import DEFAULT_WEIGHTS, FEATURES, Filters, RankingModel, load_model, recommend, save_model, warm
+from chainmatch.ranking import (
+    DEFAULT_WEIGHTS,
+    FEATURES,
+    Filters,
+    RankingModel,
+    load_model,
+    recommend,
+    save_model,
+    warm,
+)
 from chainmatch.sqlite_store import SQLiteStore
 from tests.test_loader import write_folder
 
