@@ -116,14 +116,21 @@ class ProductLinks:
         own = text.firm_products[firm].indices.astype(np.int64)
         return self.firms_for(text, self.reach(own, direction))
 
-    def firms_for(self, text: TextMeasure, reach: NDArray[np.float64]) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+    def firms_for(self, text: TextMeasure, reach: NDArray[np.float64], cap: int = 2000,
+                  ) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+        """Makers of the reached products with the strongest reach among their products, strongest first, at most
+        ``cap`` makers per product (bounded work where a product has tens of thousands of makers)."""
         products = np.flatnonzero(reach > 0)
         if not len(products):
             return np.zeros(0, dtype=np.int32), np.zeros(0)
-        made = text.product_firms[products]
-        firms = np.unique(made.indices).astype(np.int32)
-        values = np.asarray(text.firm_products[firms][:, products].multiply(reach[products]).max(axis=1).todense()).ravel()
-        return firms, values
+        indptr, indices = text.product_firms.indptr, text.product_firms.indices
+        rows = [indices[indptr[p]:indptr[p + 1]][:cap] for p in products.tolist()]
+        firms = np.concatenate(rows).astype(np.int32)
+        values = np.repeat(reach[products], [len(r) for r in rows])
+        order = np.lexsort((firms, -values))
+        firms, values = firms[order], values[order]
+        first = np.unique(firms, return_index=True)[1]  # each firm at its strongest product
+        return firms[first], values[first]
 
     def evidence(self, text: TextMeasure, firm: int, other: int, direction: str) -> tuple[str, str, str] | None:
         """(the firm's product, the other's product, the knowledge link) behind the strongest link, or None."""

@@ -66,6 +66,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
@@ -361,12 +362,13 @@ def _links(code: str, direction: str) -> tuple[tuple[str, float, str, str], ...]
 def warm(index: MatchIndex) -> int:
     """Read the chain knowledge of every industry code the index's firms have, in both directions, into its
     cache, so that a code's first query is as fast as later ones (about 2 ms per code and direction otherwise,
-    inside somebody's request). Returns the number of codes.
+    inside somebody's request), and fits the text measure and the product chains. Returns the number of codes.
     """
     codes = {code for firm_codes in index.codes for code in firm_codes if ":" not in code}
     for code in codes:
         _links(code, "buyers")
         _links(code, "suppliers")
+    index.product_links  # noqa: B018  (fits the text measure and lays the product chains over the products)
     return len(codes)
 
 
@@ -402,6 +404,8 @@ class _Pool:
     """The query's cosine with every distinct product of the index."""
     considered: int = 0
     """How many candidates the query had before the best were taken."""
+    own: Any = None
+    """The source's products as text vectors (for explanations, made when first needed)."""
 
     def why(self, row: int) -> tuple[float, str, str, str, str, str] | None:
         """The strongest industry link that brought the candidate of ``row`` in, or None."""
@@ -515,7 +519,8 @@ def _gather(index: MatchIndex, src: Source, direction: str, mask: NDArray[np.boo
     codes = src.codes
     # 0. Firms whose products are most like the source's.
     text = index.text
-    pool.query = text.text_vector(src.products)
+    pool.query = (text.firm_vector(src.pos) if src.pos >= 0 and src.products == index.products[src.pos]
+                  else text.text_vector(src.products))
     pool.by_product = text.product_similarity(pool.query)
     if src.pos >= 0:
         alike, sims = text.similar_firms(pool.query, TEXT_CANDIDATES * (1 if mask is None else 8), pool.by_product)
@@ -877,21 +882,23 @@ _ROLES = {"buyers": "下游用户行业", "suppliers": "上游供给行业"}
 def _closest(index: MatchIndex, pool: _Pool, src: Source, c: int) -> tuple[str, str, float] | None:
     """The pair of products, one the source makes (or asks for) and one the candidate makes, that are most
     alike, with the cosine of the candidate's whole product list: what ``text_similarity`` rests on."""
-    theirs = index.products[c]
-    if not theirs or not src.products or pool.by_product is None or not len(pool.by_product):
+    if not index.products[c] or not src.products or pool.by_product is None or not len(pool.by_product):
         return None
     text = index.text
-    row = text.firm_products[c]
-    if not row.nnz:
+    fp = text.firm_products
+    theirs = fp.indices[fp.indptr[c]:fp.indptr[c + 1]]
+    if not len(theirs):
         return None
-    best = int(row.indices[np.argmax(pool.by_product[row.indices])])
+    sims = pool.by_product[theirs]
+    best = int(theirs[int(np.argmax(sims))])
     if pool.by_product[best] <= 0:
         return None
-    scores = [float((text.text_vector([p]) @ text.products[best].T).toarray()[0, 0]) for p in src.products]
-    mine = src.products[int(np.argmax(scores))]
-    name = text.product_names[best]
-    similarity = float(text.firm_similarity(pool.query, np.array([c], dtype=np.int32), pool.by_product)[0])
-    return mine, name, similarity
+    if pool.own is None:  # each of the source's products against every product, once per query
+        own = sp.vstack([text.text_vector([p]) for p in src.products]).tocsr()
+        pool.own = (own @ text.product_terms).toarray()
+    mine = src.products[int(np.argmax(pool.own[:, best]))]
+    norm = float(text.norms[c])
+    return mine, text.product_names[best], float(sims.sum()) / norm if norm > 0 else 0.0
 
 
 def _product_evidence(index: MatchIndex, src: Source, c: int, direction: str, x: list[float]

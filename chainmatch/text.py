@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
 
 __all__ = ["NGRAMS", "TextMeasure"]
 
@@ -35,6 +35,19 @@ NGRAMS = (1, 3)
 """Character n-gram lengths (1–3 measured best on the real register; 2–3 is the common choice)."""
 _TOP_PRODUCTS = 600
 """Products most like a query whose makers become text candidates (bounds the work per query)."""
+_MAKERS = 8
+"""Text candidates are gathered from the most alike products until this many times the number wanted."""
+_CACHE = 20_000
+"""Vectors of free texts kept (need and product texts recur)."""
+
+
+def _l2(m: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows scaled to length 1 (rows of zeros stay zeros); no input validation: this runs on every query."""
+    m = sp.csr_matrix(m, copy=True)
+    lengths = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    scale = np.where(lengths > 0, 1.0 / np.where(lengths > 0, lengths, 1.0), 0.0)
+    m.data *= np.repeat(scale, np.diff(m.indptr))
+    return m
 
 
 @dataclass
@@ -87,21 +100,42 @@ class TextMeasure:
     def _weigh(counts: sp.csr_matrix, idf: NDArray[np.float64]) -> sp.csr_matrix:
         tf = counts.copy()
         tf.data = 1.0 + np.log(tf.data)  # sublinear term frequency
-        return normalize(tf.multiply(idf).tocsr()).tocsr()
+        return _l2(tf.multiply(idf).tocsr())
+
+    @cached_property
+    def product_ids(self) -> dict[str, int]:
+        """Row of each distinct product name."""
+        return {p: i for i, p in enumerate(self.product_names)}
+
+    @cached_property
+    def _texts(self) -> dict[str, sp.csr_matrix]:
+        return {}
+
+    def _one(self, text: str) -> sp.csr_matrix:
+        row = self.product_ids.get(text)
+        if row is not None:
+            return self.products[row]
+        found = self._texts.get(text)
+        if found is None:
+            assert self.vectorizer is not None
+            if len(self._texts) >= _CACHE:
+                self._texts.clear()
+            found = self._texts[text] = self._weigh(self.vectorizer.transform([text]).tocsr(), self.idf)
+        return found
 
     def text_vector(self, texts: Sequence[str]) -> sp.csr_matrix:
         """The vector of free texts (a product to place, a need), like a firm making each of them."""
         texts = [t for t in texts if t and t.strip()]
         if self.vectorizer is None or not texts:
             return sp.csr_matrix((1, max(self.products.shape[1], 1)))
-        v = sp.csr_matrix(self._weigh(self.vectorizer.transform(texts).tocsr(), self.idf).sum(axis=0))
-        return normalize(v).tocsr()
+        rows = [self._one(t) for t in texts]
+        return _l2(rows[0] if len(rows) == 1 else sp.csr_matrix(sp.vstack(rows).sum(axis=0)))
 
     def firm_vector(self, firm: int) -> sp.csr_matrix:
         """The normalised vector of one firm's products (all zeros for a firm without products)."""
         if self.vectorizer is None:
             return sp.csr_matrix((1, 1))
-        return normalize(self.firm_products[firm] @ self.products).tocsr()
+        return _l2(self.firm_products[firm] @ self.products)
 
     def product_similarity(self, query: sp.csr_matrix) -> NDArray[np.float64]:
         """Cosine of ``query`` with every distinct product (computed through the query's own n-grams only)."""
@@ -136,7 +170,16 @@ class TextMeasure:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
         if len(hits) > _TOP_PRODUCTS:
             hits = hits[np.argpartition(-sims[hits], _TOP_PRODUCTS)[:_TOP_PRODUCTS]]
-        makers = np.unique(self.product_firms[hits].indices).astype(np.int32)
+        hits = hits[np.argsort(-sims[hits], kind="stable")]
+        indptr, indices, budget = self.product_firms.indptr, self.product_firms.indices, _MAKERS * top
+        chunks, total = [], 0
+        for p in hits.tolist():  # the makers of the most alike products first, until there are enough
+            row = indices[indptr[p]:indptr[p + 1]][:budget]
+            chunks.append(row)
+            total += len(row)
+            if total >= budget:
+                break
+        makers = np.unique(np.concatenate(chunks)).astype(np.int32)
         scores = self.firm_similarity(query, makers, sims)
         if len(makers) > top:
             keep = np.argpartition(-scores, top)[:top]
