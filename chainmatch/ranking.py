@@ -137,6 +137,8 @@ FIRMS_PER_LINK = 400
 """Firms taken under each linked industry (largest output first): bounds the work per query."""
 PEERS = 200
 """Same-industry peers whose trades are counted for the trade neighbourhood."""
+OPEN_NEED_TEXT = 0.15
+"""``open_need`` counts when the need's text and the offered products are at least this alike."""
 _PRODUCT_MATCH = 0.5
 """A product text stands for the register's products at least this alike (as knowledge products do)."""
 TEXT_CANDIDATES = 400
@@ -688,6 +690,9 @@ def candidate_features(
             X[:, _F["text_similarity"]] = sims
             X[:, _F["linked_similarity"]] = sims * X[:, _LINK_COLUMNS].max(axis=1)
         X[:, _F["text_match"]] = _text_matches(index, src, firms, direction, pool.query)
+        # An open need is evidence only when its text matches what is offered, not just its industry code
+        # (a need for 食品包装袋 classified like food machinery is no reason to send it a sterilizer maker).
+        X[:, _F["open_need"]] *= X[:, _F["text_match"]] >= OPEN_NEED_TEXT
     return firms, X, pool
 
 
@@ -935,8 +940,9 @@ def _explain(
         own = "" if src_.pos < 0 else f"{src_.verb}「{mine}」，"
         path = f"{src} {own}{cand} 生产「{theirs}」：产品相近 (相似度 {sim:.2f})".replace("  ", " ")
         if why is not None:
-            _, _, code, _, other, _ = why
-            path += f"，且 {code} {_industry_name(code)} → {other} {_industry_name(other)} 有供需关联"
+            _, _, code, _, other, evidence = why
+            path += (f"，且 {code} {_industry_name(code)} → {other} {_industry_name(other)} 有供需关联 "
+                     f"[{evidence.split('；')[0]}]")
     elif why is not None:
         _, _, code, basis, other, evidence = why
         if src_.pos < 0:
@@ -963,8 +969,10 @@ def _explain(
     else:
         path = f"{src} → {cand}"
     zone, grid, committee = int(index.zone[c]), int(index.grid[c]), int(index.committee[c])
-    reasons = [_reason(index, src_, c, feature, alike, product) for feature, v in contributions.items()
-               if not feature.startswith("link_") and v > 0]
+    shown = [f for f, v in contributions.items() if not f.startswith("link_") and v > 0]
+    if "linked_similarity" in shown and "text_similarity" in shown:
+        shown.remove("text_similarity")  # one reason about the products, the stronger one
+    reasons = [_reason(index, src_, c, feature, alike, product) for feature in shown]
     introducers = []
     if grid >= 0:
         grid_name = index.grid_names[grid]
