@@ -1,6 +1,8 @@
 """Top-1 / top-3 accuracy and calibration of the classifier on the hand-labelled set (tests/data/labelled_products.csv).
 
 Run from the repository root: ``.venv/bin/python bench/eval_classify.py [--errors]``.
+With ``--real``: the 340 real register strings of ``tests/data/register_products.csv`` (labelled before tuning),
+answered / abstained / right, through :func:`chainmatch.evaluation.classification_on_strings`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,19 @@ from chainmatch.industries import load_industries
 LABELLED = ROOT / "tests" / "data" / "labelled_products.csv"
 
 
+def real() -> None:
+    from chainmatch.evaluation import classification_on_strings
+
+    r = classification_on_strings(ROOT / "tests" / "data" / "register_products.csv")
+    print(f"real register strings: {r.labelled} name an industry; answered {r.answered} "
+          f"(abstention {r.abstention:.1%}), right {r.correct} = top-1 {r.top1:.3f} of the answered, "
+          f"{r.correct / r.labelled:.3f} of all; {r.no_industry} name none, {r.abstained_right} of them abstained")
+
+
 def main() -> None:
+    if "--real" in sys.argv:
+        real()
+        return
     with LABELLED.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     start = time.perf_counter()
