@@ -375,6 +375,10 @@ def _label(index: MatchIndex, i: int) -> str:
     return index.short_names[i] or index.names[i]
 
 
+_LOCAL_SOURCES = 20
+"""Local trade partners of a gap's pool whose view of the pool counts, besides the leaders (bounds the work)."""
+
+
 class _Chain:
     """The working state of one chain's map: positions of its firms and what they trade."""
 
@@ -382,6 +386,8 @@ class _Chain:
         self.index = index
         self.zone_pos = zone_pos
         self.leaders = leaders
+        self.sources: list[int] = list(leaders)
+        """Whose suppliers and buyers the recruitment targets are ranked as: the leaders, else the largest firms."""
 
     def local(self, firms: NDArray[np.int32]) -> NDArray[np.int32]:
         if self.zone_pos is None:
@@ -636,6 +642,8 @@ def _chain_map(store: Store, index: MatchIndex, chain: Node, zone: Node | None, 
         notes.append(f"环节 {'、'.join(no_codes)} 没有行业代码 (no industry_codes): 这些环节无法按行业匹配企业"
                      "或找出招商对象。")
 
+    if not work.sources and len(on_map_arr):
+        work.sources = on_map_arr[np.argsort(-np.nan_to_num(index.output[on_map_arr], nan=-1.0), kind="stable")][:3].tolist()
     # Trades with the chain's local firms, gathered once for every gap's pool.
     chain_firms = set(on_map)
     sup_local: dict[int, list[int]] = defaultdict(list)  # outside firm → local firms it supplies
@@ -775,53 +783,53 @@ def _gap(index: MatchIndex, work: _Chain, top: Node, cat: Category, codes: list[
                                                   f"（{_KIND_TITLES.get(kind, kind)}：{evidence}）"))
     leader_set = set(leader_pos)
     scored: list[tuple[float, int, list[Reason], list[str]]] = []
-    out_max = math.log10(1 + float(np.nanmax(index.output))) if index.n and not np.all(np.isnan(index.output)) else 1.0
     for f in pool:
         reasons: list[Reason] = []
-        score = 0.0
         own = [c for c in index.codes[f] if any(c.startswith(g) for g in codes)]
         matched = [g for g in codes if any(c.startswith(g) for c in index.codes[f])]
         supplied = sup_local.get(f, [])
         bought = buy_local.get(f, [])
         to_l = [b for b in supplied if b in leader_set]
         if to_l:
-            score += 3.0
             reasons.append(Reason("supplies_leader", f"已向链主{'、'.join(_label(index, b) for b in to_l)}供货",
                                   "已知交易"))
         else:
             best = max((to_leader[g] for g in matched if g in to_leader), default=None)
             if best is not None:
-                score += 1.0 * best[0]
                 reasons.append(Reason("supplies_leader", best[1], "产业链知识"))
         if bought:
-            score += 1.5 + 0.5 * min(len(bought), 5) / 5
             names = "、".join(_label(index, b) for b in bought[:3])
             reasons.append(Reason("buys_from_local", f"已从本区链上企业{names}{'等' if len(bought) > 3 else ''}"
                                                      f" {len(bought)} 家采购", "已知交易"))
         else:
             best = max((from_leader[g] for g in matched if g in from_leader), default=None)
             if best is not None:
-                score += 0.8 * best[0]
                 reasons.append(Reason("buys_from_local", best[1], "产业链知识"))
         others = [b for b in supplied if b not in leader_set]
         if others:
-            score += 1.0 + 0.5 * min(len(others), 5) / 5
             names = "、".join(_label(index, b) for b in others[:3])
             reasons.append(Reason("supplies_local", f"已向本区链上企业{names}{'等' if len(others) > 3 else ''}"
                                                     f" {len(others)} 家供货", "已知交易"))
         if matched:
-            score += 0.5
             reasons.append(Reason("fills_segment", f"属于缺口环节「{cat.name}」的行业 "
                                                    + "、".join(f"{c} {_industry_name(c) or c}" for c in own[:3]),
                                   "企业行业代码"))
         else:
             continue  # trades with the chain but does not fill this gap
-        out = float(index.output[f])
-        if not math.isnan(out) and out > 0:
-            score += 0.5 * math.log10(1 + out) / out_max
-        if index.above_scale[f]:
-            score += 0.2
-        scored.append((score, f, reasons, own))
+        scored.append((0.0, f, reasons, own))
+    # Ranked by the ranking's one scorer: each pool firm as a supplier or a buyer of the chain's leaders (or, with none, its largest firms) and of the local firms it already trades with, the best.
+    if scored:
+        firms = np.array(sorted(f for _, f, _, _ in scored), dtype=np.int32)
+        from chainmatch.ranking import score_firms
+
+        strongest = np.full(len(firms), -np.inf)
+        directions = ("suppliers", "buyers")  # logistics, energy and services serve a chain from either side
+        partners = sorted({b for f in firms.tolist() for b in (*sup_local.get(f, ()), *buy_local.get(f, ()))})
+        for source in dict.fromkeys([*work.sources, *partners[:_LOCAL_SOURCES]]):
+            for direction in directions:
+                strongest = np.maximum(strongest, score_firms(index, source, direction, firms))
+        by_firm = dict(zip(firms.tolist(), np.where(np.isfinite(strongest), strongest, 0.0).tolist()))
+        scored = [(by_firm[f], f, reasons, own) for _, f, reasons, own in scored]
     scored.sort(key=lambda x: (-x[0], -(np.nan_to_num(index.output[x[1]], nan=-1.0)), index.ids[x[1]]))
     targets = tuple(
         Target(rank=r, id=index.ids[f], name=index.names[f], short_name=index.short_names[f],

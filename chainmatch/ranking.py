@@ -31,6 +31,9 @@ Features (all in [0, 1]):
     it is the strongest single signal; it also brings in candidates no industry link names.
 ``linked_similarity``
     ``text_similarity`` times the strongest industry link: alike *and* linked by the chain knowledge.
+``trades_with``
+    the candidate already buys from the firm (``buyers``) or supplies it (``suppliers``): recommendations leave
+    such known partners out; a chain map's recruitment targets count it (以商招商).
 ``diffuse``
     how many different 大类 the candidate's industries span (0 one, 1 eleven or more); its weight is
     negative: a conglomerate whose side lines match a little of everything should not fill every list.
@@ -96,6 +99,7 @@ __all__ = [
     "recommend_for_text",
     "recommend_need_source",
     "save_model",
+    "score_firms",
     "source_of",
     "warm",
 ]
@@ -107,7 +111,7 @@ SCOPES: tuple[str, ...] = ("zone", "outside", "all")
 FEATURES: tuple[str, ...] = (
     "link_io", "link_equipment", "link_template", "link_taxonomy", "trade_neighbourhood", "trade_activity",
     "text_match", "same_grid", "same_zone", "chain_leader", "party_channel", "scale_fit", "open_need",
-    "chain_segment", "text_similarity", "linked_similarity", "product_link", "diffuse",
+    "chain_segment", "text_similarity", "linked_similarity", "product_link", "diffuse", "trades_with",
 )
 _F = {name: i for i, name in enumerate(FEATURES)}
 _LINK_KINDS = {"io": "link_io", "equipment_rule": "link_equipment", "template": "link_template",
@@ -119,7 +123,7 @@ FEATURE_TITLES = {
     "text_match": "产品与需求文本匹配", "same_grid": "同一网格", "same_zone": "同一开发区", "chain_leader": "链主企业",
     "party_channel": "同一党组织渠道", "scale_fit": "规模匹配", "open_need": "有对应的待对接需求",
     "chain_segment": "产业链相邻环节", "text_similarity": "产品相近", "linked_similarity": "产品相近且行业有供需关联",
-    "product_link": "产品上下游关系", "diffuse": "业务分散(多行业)",
+    "product_link": "产品上下游关系", "diffuse": "业务分散(多行业)", "trades_with": "已有交易往来",
 }
 
 # Transparent default weights: a chain link is the reason to meet; an open need asking for it is
@@ -128,7 +132,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "link_io": 0.4, "link_equipment": 0.5, "link_template": 0.3, "link_taxonomy": 0.2,
     "trade_neighbourhood": 3.0, "trade_activity": 0.3, "text_match": 0.8, "same_grid": 0.3, "same_zone": 0.5,
     "chain_leader": 0.2, "party_channel": 0.3, "scale_fit": 0.15, "open_need": 1.5, "chain_segment": 0.6,
-    "text_similarity": 1.0, "linked_similarity": 4.0, "product_link": 1.0, "diffuse": -0.3,
+    "text_similarity": 1.0, "linked_similarity": 4.0, "product_link": 1.0, "diffuse": -0.3, "trades_with": 1.5,
 }
 
 LINKS_PER_CODE = 40
@@ -137,6 +141,9 @@ FIRMS_PER_LINK = 400
 """Firms taken under each linked industry (largest output first): bounds the work per query."""
 PEERS = 200
 """Same-industry peers whose trades are counted for the trade neighbourhood."""
+TEXT_MIN = 0.2
+"""Product similarity below this is no evidence on its own (a shared character such as 煤); along an industry
+link (``linked_similarity``) it still counts."""
 OPEN_NEED_TEXT = 0.15
 """``open_need`` counts when the need's text and the offered products are at least this alike."""
 _PRODUCT_MATCH = 0.5
@@ -683,11 +690,14 @@ def candidate_features(
         if direction in ("buyers", "suppliers"):
             activity = index.buyer_activity if direction == "buyers" else index.supplier_activity
             X[:, _F["trade_activity"]] = activity[firms]
+            partners = src.trade_out if direction == "buyers" else src.trade_in
+            if partners.size:  # only when known partners were kept (exclude_known=False: maps, training)
+                X[:, _F["trades_with"]] = np.isin(firms, partners)
         if src.pos >= 0:
             # A firm's peers buy from it as far as its industry buys from itself; for a product text (a product
             # to place) the makers of like products are its competitors, so the text features stay 0 there.
             sims = index.text.firm_similarity(pool.query, firms, pool.by_product)
-            X[:, _F["text_similarity"]] = sims
+            X[:, _F["text_similarity"]] = np.where(sims >= TEXT_MIN, sims, 0.0)
             X[:, _F["linked_similarity"]] = sims * X[:, _LINK_COLUMNS].max(axis=1)
         X[:, _F["text_match"]] = _text_matches(index, src, firms, direction, pool.query)
         # An open need is evidence only when its text matches what is offered, not just its industry code
@@ -1009,6 +1019,21 @@ def _reason(index: MatchIndex, src: Source, c: int, feature: str, alike: tuple[s
         titles = [n.title for n in [*index.needs.get(c, []), *src.needs] if n.kind == "supply"]
         return "待对接需求: " + "、".join(titles[:2]) if titles else FEATURE_TITLES[feature]
     return FEATURE_TITLES[feature]
+
+
+def score_firms(
+    index: MatchIndex, source: int | Source, direction: str, firms: NDArray[np.int32], *,
+    weights: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """The scorer's score of given ``firms`` as candidates of one query, whatever brought them in (chain maps)."""
+    w = weights if weights is not None else _default_vector()
+    found, X, _ = candidate_features(index, source, direction, exclude_known=False, include=firms)
+    rows = np.minimum(np.searchsorted(found, firms), max(len(found) - 1, 0))
+    out = np.zeros(len(firms))
+    if len(found):
+        hit = found[rows] == firms
+        out[hit] = X[rows[hit]] @ w
+    return out
 
 
 def feature_matrix(
