@@ -347,7 +347,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings, out: TextIO) 
     store = _open(settings)
     try:
         new = create_token(store, role=args.role, name=args.name or f"{args.role} token", grids=args.grid or [],
-                           person_id=args.person)
+                           person_id=args.person, zones=args.zone or [])
     finally:
         store.close()
     if args.json:
@@ -528,6 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--role", required=True, choices=["admin", "staff", "grid_chief", "viewer"])
     sp.add_argument("--grid", action="append", metavar="GRID_ID", help="a grid chief's grid (repeatable)")
     sp.add_argument("--name", help="whose token it is, e.g. 网格长甲")
+    sp.add_argument("--zone", action="append", metavar="ZONE_ID",
+                    help="limit a staff or viewer token to a zone (repeatable; none: every zone)")
     sp.add_argument("--person", metavar="PERSON_ID", help="the person the token acts as (for claims)")
     sp.add_argument("--json", action="store_true")
     sp = add("export", cmd_export, "write the store as CSV files for `neo4j-admin database import`")
