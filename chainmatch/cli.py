@@ -126,7 +126,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
               f"{workers} worker process{'es' if workers > 1 else ''}\n")
     out.flush()
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": settings.access_log,
-                               "http": NoDelayHttpProtocol}
+                               "http": NoDelayHttpProtocol, "timeout_keep_alive": settings.keep_alive_timeout,
+                               "h11_max_incomplete_event_size": 64 * 1024}
     if settings.inline_requests:
         # Requests then run on the event loop itself. Python's own loop takes them in turn; uvloop let a few wait
         # seconds behind the others under full load (bench/README.md, "HTTP service under load").
