@@ -36,8 +36,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_SECRET_IN_QUERY = re.compile(rb"(?:^|&)(?:token|access_token|api_key|apikey|secret|key)=|cm_T[0-9a-f]{10}", re.I)
-_REDACT = re.compile(r"(?:(?<=[?&])(?:token|access_token|api_key|apikey|secret|key)=[^&\s]*)|cm_T[0-9a-f]{10}\S*", re.I)
+_SECRET_IN_QUERY = re.compile(rb"(?:^|&)(?:token|access_token|api_key|apikey|secret|key)=|cm_T[0-9a-f]{10}", re.IGNORECASE)
+_REDACT = re.compile(r"(?:(?<=[?&])(?:token|access_token|api_key|apikey|secret|key)=[^&\s]*)|cm_T[0-9a-f]{10}\S*", re.IGNORECASE)
 _RATED: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/enterprises/[^/]+/recommendations$"), "recommendations"),
     ("GET", re.compile(r"^/recommendations$"), "recommendations"),

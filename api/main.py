@@ -101,6 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            pool = getattr(app.state, "health_pool", None)
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
             if app.state.store is not None:
                 app.state.store.close()
 
@@ -132,12 +135,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ChainmatchError)
     async def chainmatch_error(request: Request, exc: ChainmatchError) -> JSONResponse:
         status = _status(exc)
+        message = exc.message
         if status >= 500:
             _log.error("%s %s failed: %s", request.method, request.url.path, exc)
+            # Store trouble is logged with the file's path; the answer does not show where the file lives.
+            db = current().db
+            for path in {str(db.resolve()), str(db)}:
+                message = message.replace(path, "the store file")
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(
             status_code=status,
-            content={"code": exc.code, "message": exc.message, "details": exc.details},
+            content={"code": exc.code, "message": message, "details": exc.details},
             headers=headers,
         )
 
