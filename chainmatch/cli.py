@@ -107,15 +107,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     from api.main import create_app
     from api.server import NoDelayHttpProtocol, run_workers
-    from chainmatch.loader import load_folder
+    from chainmatch.loader import load_demo_once
 
     if settings.load_demo and not args.no_demo:
         store = _open(settings)
         try:
-            if not store.counts().nodes.get("Enterprise"):
-                out.write(f"首次启动: loading the demo data from {settings.demo_dir} ...\n")
-                summary = load_folder(store, settings.demo_dir, classify=_default_classify())
-                out.write(f"loaded {summary.nodes} nodes and {summary.rels} relationships.\n")
+            marker = settings.db.with_name(settings.db.name + ".held-data") if settings.store_kind == "embedded" \
+                else None
+            summary, why = load_demo_once(store, settings.demo_dir, marker, classify=_default_classify())
+            if summary is not None:
+                out.write(f"首次启动: loaded the demo data from {settings.demo_dir}: {summary.nodes} nodes and "
+                          f"{summary.rels} relationships.\n")
+            elif "not loaded" in why:
+                out.write(f"注意 / warning: {why}\n")
         finally:
             store.close()
     host, port = args.host or settings.host, args.port or settings.port

@@ -8,6 +8,7 @@ Loading the same folder again changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import unicodedata
 from collections import defaultdict
@@ -27,6 +28,7 @@ __all__ = [
     "LoadSummary",
     "check_uscc",
     "install_industries",
+    "load_demo_once",
     "load_folder",
     "parse_value",
     "read_folder",
@@ -507,3 +509,33 @@ def _store_clashes(batch: GraphBatch, store: Store) -> list[Problem]:
                     problems.append(Problem(lab.file, 0, prop, str(value),
                                             f"unique: {lab.name} {other.id} in the store already has it"))
     return problems
+
+
+def load_demo_once(store: Store, demo_dir: Path, marker: Path | None, *,
+                   classify: Classify | None = None) -> tuple[LoadSummary | None, str]:
+    """Load the demo folder into a store that never held firms; returns (what was loaded or None, why).
+
+    A store file that was removed while the service ran comes back empty at the next start; loading the demo then
+    would hide that the data is gone. ``marker`` (a file beside the embedded store's file; None for Neo4j) is
+    written once the store holds firms, so an empty store with a marker beside it is said to have lost its data
+    and is left empty.
+    """
+    if store.counts().nodes.get("Enterprise"):
+        if marker is not None and not marker.exists():
+            _write_marker(marker)
+        return None, "the store already holds data"
+    if marker is not None and marker.exists():
+        return None, (
+            f"the store is empty, but {marker} says it held data before (its database file was removed or "
+            "replaced?): the demo data is not loaded. Restore the database file from a backup, or delete "
+            f"{marker} to start afresh with the demo.")
+    summary = load_folder(store, demo_dir, classify=classify)
+    if marker is not None:
+        _write_marker(marker)
+    return summary, "the store was new"
+
+
+def _write_marker(marker: Path) -> None:
+    with contextlib.suppress(OSError):  # a read-only folder: the check is then skipped, nothing else changes
+        marker.write_text("chainmatch: this store held data; delete this file only to load the demo into an "
+                          "empty store again.\n", encoding="utf-8")

@@ -126,6 +126,7 @@ class SQLiteStore:
             return conn
         if self._closed:
             raise StoreError(f"The store at {self.path} is closed.")
+        self.check_file()  # a new connection to a removed file would create an empty one in its place
         path = self.path
         if path.exists() and path.is_dir():
             raise StoreError(
