@@ -20,7 +20,7 @@ from typing import Any
 
 from chainmatch import audit
 from chainmatch.auth import Principal, authorize, require, require_firms, visible_firms
-from chainmatch.deadlines import DEFAULT_LIMITS, Limits, due_for_need, is_overdue
+from chainmatch.deadlines import DEFAULT_LIMITS, Limits, check_date, due_for_need, is_overdue
 from chainmatch.errors import Conflict, InvalidRequest, NotFound
 from chainmatch.firms import Firm, describe, normalize_text
 from chainmatch.pages import Page, filtered
@@ -158,7 +158,7 @@ def create_need(store: Store, who: Principal, *, enterprise_id: str, title: str,
         raise NotFound(f"No enterprise has the id '{enterprise_id}'.")
     authorize(store, who, "needs:write", firms=[enterprise_id])
     when = at or audit.now_cst()
-    posted = posted_on or when.date()
+    posted = check_date("posted_on", posted_on) if posted_on else when.date()
     need_id = f"N{when:%Y%m%d}-{uuid.uuid4().hex[:8]}"
     props: dict[str, Any] = {"id": need_id, "title": title, "kind": kind, "status": "open",
                              "posted_on": posted.isoformat(),
@@ -241,7 +241,7 @@ def update_need(store: Store, who: Principal, need_id: str, changes: dict[str, A
         if k == "kind":
             _check_kind(str(v))
         if k == "due_on":
-            v = date.fromisoformat(str(v)).isoformat()
+            v = check_date("due_on", v if isinstance(v, date) else date.fromisoformat(str(v))).isoformat()
         if k == "title":
             v = normalize_text(str(v))
             if not v:
