@@ -204,11 +204,10 @@ def test_nul_and_control_characters_are_refused_with_their_position(db: SQLiteSt
     files = tiny_files()
     files["enterprises.csv"] = files["enterprises.csv"].replace("漯河亿家馨", "漯河\x00亿家馨").replace("利通科技", "利通\x1b科技")
     problems = _problems(db, tmp_path, files)
+    tail = " is not text without control characters (NUL and the like are not allowed in a CSV file)"
     assert problems == [
-        "enterprises.csv line 2: value 'U+001B at character 24 of the line' is not text without control characters "
-        "(NUL and the like are not allowed in a CSV file)",
-        "enterprises.csv line 3: value 'U+0000 at character 6 of the line' is not text without control characters "
-        "(NUL and the like are not allowed in a CSV file)",
+        "enterprises.csv line 2: value 'U+001B at character 24 of the line'" + tail,
+        "enterprises.csv line 3: value 'U+0000 at character 6 of the line'" + tail,
     ]
 
 
