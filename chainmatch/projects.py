@@ -203,8 +203,8 @@ def create_project(store: Store, who: Principal, *, parties: Sequence[tuple[str,
     if missing:
         raise NotFound(f"No enterprise has the id '{missing[0]}'.")
     # Every party, the need and the resource must lie in the caller's scope (a grid chief: their grids).
-    authorize(store, who, "projects:write", firms=list(party_roles), needs=[need_id] if need else [],
-              uses=[resource_id] if resource else [])
+    authorize(store, who, "projects:write", firms=list(party_roles), needs=[need.id] if need else [],
+              uses=[resource.id] if resource else [])
     when = at or audit.now_cst()
     pid = f"PJ{when:%Y%m%d}-{uuid.uuid4().hex[:8]}"
     names = [str(firms[f].props.get("short_name") or display_name(firms[f])) for f in party_roles]
