@@ -72,9 +72,11 @@ _log = logging.getLogger("chainmatch.api")
 # Every error response has the one shape; documented on every route.
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": Error, "description": text}
-    for code, text in [(401, "missing or invalid token"), (403, "outside the caller's role or grids"),
-                       (404, "unknown id (with close matches)"), (409, "conflict or illegal transition"),
-                       (422, "invalid input")]
+    for code, text in [(400, "a secret in the query string (secret_in_query)"), (401, "missing or invalid token"),
+                       (403, "outside the caller's role, grids or zones"), (404, "unknown id (with close matches)"),
+                       (409, "conflict or illegal transition"), (413, "request body too large (payload_too_large)"),
+                       (422, "invalid input"), (429, "too many requests with this token (rate_limited, Retry-After)"),
+                       (503, "the store is unavailable, busy or its file is gone (store_unavailable)")]
 }
 
 
@@ -194,7 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "details": {},
         })
 
-    app.include_router(health.router)
+    app.include_router(health.router, responses={503: ERROR_RESPONSES[503]})
     for module in (enterprises, recommendations, grids, needs, resources, projects, coverage, chains, maps, tokens,
                    audit):
         app.include_router(module.router, responses=ERROR_RESPONSES)
