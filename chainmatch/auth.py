@@ -346,7 +346,8 @@ def _denied(who: Principal, label: str, node_id: str, why: str) -> PermissionDen
 
 def authorize(store: Store, who: Principal, permission: str, *, firms: Sequence[str] = (),
               needs: Sequence[str] = (), resources: Sequence[str] = (), uses: Sequence[str] = (),
-              departments: Sequence[str] = (), people: Sequence[str] = (), projects: Sequence[str] = ()) -> None:
+              departments: Sequence[str] = (), people: Sequence[str] = (), projects: Sequence[str] = (),
+              zones: Sequence[str] = ()) -> None:
     """Allow a write only when ``who``'s role grants ``permission`` and ``who`` may write every node it touches or
     links; raise PermissionDenied naming the first one outside the caller's scope.
 
@@ -355,7 +356,8 @@ def authorize(store: Store, who: Principal, permission: str, *, firms: Sequence[
     zone); ``uses``: resources only linked (a project's resource; a department's resource of the caller's zone is
     open to the grid chiefs of that zone); ``departments``: departments offering a new resource; ``people``: the
     claimant (the token's own person, or a person of the caller's grids or zones); ``projects``: every firm, need
-    and resource of each project. A token with no grid or zone limit (an admin, global staff) passes on its role.
+    and resource of each project; ``zones``: whole zones (a chain map), only for tokens limited to those zones.
+    A token with no grid or zone limit (an admin, global staff) passes on its role.
 
     >>> who = Principal("t", "网格长", "grid_chief", frozenset({"G3"}))
     >>> who.scope
@@ -364,6 +366,10 @@ def authorize(store: Store, who: Principal, permission: str, *, firms: Sequence[
     require(who, permission)
     if who.grids is None:
         return
+    for zone in dict.fromkeys(zones):
+        if who.zones is None or zone not in who.zones:
+            raise _denied(who, "Zone", zone, "a whole zone is open only to tokens of that zone"
+                          if who.zones is not None else "a grid chief's token reaches grids, not a whole zone")
     firm_ids = list(firms)
     need_ids = list(needs)
     used = list(uses)
