@@ -21,8 +21,10 @@ from chainmatch.store import Counts, Store
 __all__ = ["PROBE_SECONDS", "Health", "router"]
 
 router = APIRouter(tags=["health"])
-PROBE_SECONDS = 0.8
-"""How long /health waits for the store's counts before it answers ``degraded``."""
+PROBE_SECONDS = {"embedded": 0.8, "neo4j": 5.0}
+"""How long /health waits for the store's counts before it answers ``degraded``: under a second on the embedded
+store (a file on this machine: a longer wait means another process holds it); longer on Neo4j, whose counts travel
+over the network and whose driver retries a dropped connection once."""
 
 
 class Health(BaseModel):
@@ -56,15 +58,16 @@ async def health(request: Request, store: StoreDep) -> Health:
     state = request.app.state
     problem = None
     counts: Counts | None = None
+    wait = PROBE_SECONDS.get(store.kind, 0.8)
     try:
         check = getattr(store, "check_file", None)
         if check is not None:
             check()
-        counts = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(_probe(request, store))), PROBE_SECONDS)
+        counts = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(_probe(request, store))), wait)
         state.health_counts = counts
     except TimeoutError:
-        problem = (f"The store did not answer within {PROBE_SECONDS} s (another process may hold its write lock); "
-                   "the counts are the last known ones.")
+        problem = (f"The store did not answer within {wait} s (another process may hold its write lock, or the "
+                   "server is slow); the counts are the last known ones.")
     except StoreError as e:
         problem = e.message
     if counts is None:
