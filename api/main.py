@@ -13,10 +13,11 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import connect
+from api.limits import BodyTooLarge, Guard, RateLimiter, RedactSecrets, allowed_methods, too_large
 from api.models import Error
 from api.routes import (
     audit,
@@ -71,9 +72,11 @@ _log = logging.getLogger("chainmatch.api")
 # Every error response has the one shape; documented on every route.
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": Error, "description": text}
-    for code, text in [(401, "missing or invalid token"), (403, "outside the caller's role or grids"),
-                       (404, "unknown id (with close matches)"), (409, "conflict or illegal transition"),
-                       (422, "invalid input")]
+    for code, text in [(400, "a secret in the query string (secret_in_query)"), (401, "missing or invalid token"),
+                       (403, "outside the caller's role, grids or zones"), (404, "unknown id (with close matches)"),
+                       (409, "conflict or illegal transition"), (413, "request body too large (payload_too_large)"),
+                       (422, "invalid input"), (429, "too many requests with this token (rate_limited, Retry-After)"),
+                       (503, "the store is unavailable, busy or its file is gone (store_unavailable)")]
 }
 
 
@@ -100,6 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            pool = getattr(app.state, "health_pool", None)
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
             if app.state.store is not None:
                 app.state.store.close()
 
@@ -110,15 +116,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
+    def current() -> Settings:
+        return getattr(app.state, "settings", None) or settings or get_settings()
+
+    def rates() -> RateLimiter:
+        limiter: RateLimiter | None = getattr(app.state, "rates", None)
+        if limiter is None:
+            s = current()
+            limiter = RateLimiter({"recommendations": s.rate_recommendations_per_minute,
+                                   "maps": s.rate_maps_per_minute})
+            app.state.rates = limiter
+        return limiter
+
+    # Runs before the body is read, the token checked or a route chosen (api/limits.py).
+    app.add_middleware(Guard, max_body_bytes=lambda: current().max_body_bytes, rates=rates)
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSecrets) for f in access.filters):
+        access.addFilter(RedactSecrets())
+
     @app.exception_handler(ChainmatchError)
     async def chainmatch_error(request: Request, exc: ChainmatchError) -> JSONResponse:
         status = _status(exc)
+        message = exc.message
         if status >= 500:
             _log.error("%s %s failed: %s", request.method, request.url.path, exc)
+            # Store trouble is logged with the file's path; the answer does not show where the file lives.
+            db = current().db
+            for path in {str(db.resolve()), str(db)}:
+                message = message.replace(path, "the store file")
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(
             status_code=status,
-            content={"code": exc.code, "message": exc.message, "details": exc.details},
+            content={"code": exc.code, "message": message, "details": exc.details},
             headers=headers,
         )
 
@@ -134,12 +163,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         })
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI wraps what the body limit raised while reading
+            status, raw, body = too_large(exc.__cause__.limit, exc.__cause__.size)
+            return Response(body, status_code=status, headers={k.decode(): v.decode() for k, v in raw
+                                                               if k != b"content-length"})
+        if exc.status_code == 400:  # the body could not be decoded: the one documented 422 for unreadable bodies
+            return JSONResponse(status_code=422, content={
+                "code": "invalid_request",
+                "message": "The request body could not be read: send a JSON object encoded as UTF-8 with the header "
+                           "'Content-Type: application/json'.",
+                "details": {"errors": [{"loc": ["body"], "msg": "unreadable body", "type": "body_unreadable"}]}})
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "permission_denied"}
         message = str(exc.detail)
+        headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 404:
             message = f"No such path: {request.url.path}. See /docs for the endpoints."
-        return JSONResponse(status_code=exc.status_code, headers=getattr(exc, "headers", None),
+        if exc.status_code == 405:
+            allow = allowed_methods(request.app, request.scope)
+            headers["Allow"] = ", ".join(allow)
+            message = f"{request.method} is not allowed on {request.url.path}; it takes {', '.join(allow)}."
+        return JSONResponse(status_code=exc.status_code, headers=headers or None,
                             content={"code": codes.get(exc.status_code, "http_error"), "message": message,
                                      "details": {}})
 
@@ -152,7 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "details": {},
         })
 
-    app.include_router(health.router)
+    app.include_router(health.router, responses={503: ERROR_RESPONSES[503]})
     for module in (enterprises, recommendations, grids, needs, resources, projects, coverage, chains, maps, tokens,
                    audit):
         app.include_router(module.router, responses=ERROR_RESPONSES)

@@ -14,8 +14,12 @@ __all__ = ["Error", "FirmOut", "Out", "PageOut", "RefOut", "json_response", "pag
 
 M = TypeVar("M", bound=BaseModel)
 
-VISIBLE = r"[^\s\x00-\x1f\x7f]"
-"""Pattern of a text field that must show something: at least one character that is not a space or control."""
+VISIBLE = (r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+           r"\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]")
+"""Pattern of a text field that must show something: at least one character that is not a space, a control, or an
+invisible format character (zero-width spaces and joiners, direction marks and overrides, variation selectors,
+Hangul fillers). Written as ranges, not ``\\p{C}``, so that every regex engine (pydantic's, Python's, schemathesis')
+reads it the same."""
 
 
 class Out(BaseModel):

@@ -28,6 +28,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from chainmatch.errors import InvalidRequest
+from chainmatch.settings import get_settings
 
 __all__ = ["NoDelayHttpProtocol", "run_workers"]
 
@@ -36,7 +37,11 @@ _STARTUP_FAILURE = 3  # uvicorn's exit code when the app could not start (e.g. t
 
 
 class NoDelayHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol; each connection sends small writes at once (TCP_NODELAY)."""
+    """uvicorn's httptools protocol; each connection sends small writes at once (TCP_NODELAY), and a client that
+    does not finish a request's headers within ``Settings.header_timeout`` seconds of connecting or of starting
+    the request is disconnected (uvicorn itself times out only idle connections between requests)."""
+
+    _header_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
@@ -44,6 +49,38 @@ class NoDelayHttpProtocol(HttpToolsProtocol):
             with suppress(OSError):  # not a TCP socket after all: nothing to turn off
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
+        self._arm_header_timer()
+
+    def _arm_header_timer(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(get_settings().header_timeout, self._headers_too_slow)
+
+    def _disarm_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            _log.info("closing a connection that sent no complete request headers in time")
+            self.transport.close()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm_header_timer()
+
+    def on_headers_complete(self) -> None:
+        self._disarm_header_timer()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._disarm_header_timer()  # idle from here on: uvicorn's keep-alive timeout takes over
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
 
 
 def _socket(host: str, port: int, *, shared: bool) -> socket.socket:

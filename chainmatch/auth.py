@@ -2,14 +2,19 @@
 
 Roles:
 
-``admin``       everything, including tokens and the audit log;
-``staff``       investment-promotion staff (招商): reads the whole zone, creates and follows projects;
+``admin``       everything, including tokens and the audit log; never limited to a zone;
+``staff``       investment-promotion staff (招商): reads, creates and follows projects, starts chain maps;
 ``grid_chief``  reads and writes only within their grids and the grids below them; other firms appear
                 at most by id and name;
 ``viewer``      reads only.
 
-Library functions take the :class:`Principal` doing the work: they check it with :func:`require` and
-:func:`require_firms`, shape their answers with :func:`visible_firms`, and record writes as it.
+A staff or viewer token may be limited to zones (``--zone``): it then reads and writes like a grid chief of
+every grid of those zones (and the zones' firms without a grid). A token with no grids and no zones is global.
+
+Library functions take the :class:`Principal` doing the work. Every write goes through :func:`authorize`, the
+one place that decides whether the caller may write every node the write touches or links (the need, the
+resource, each party firm, the claimant, a project's parties); reads are shaped with :func:`visible_firms`
+and :func:`require_firms`.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chainmatch import audit
-from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
+from chainmatch.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from chainmatch.pages import Page, filtered
 from chainmatch.store import GraphBatch, Node, Rel, Store
 
@@ -35,6 +40,7 @@ __all__ = [
     "Principal",
     "Unauthenticated",
     "authenticate",
+    "authorize",
     "create_token",
     "expand_grids",
     "firm_grid",
@@ -43,18 +49,21 @@ __all__ = [
     "require_firms",
     "revoke_token",
     "visible_firms",
+    "zone_grids",
 ]
 
 ROLES = ("admin", "staff", "grid_chief", "viewer")
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"read", "needs:write", "resources:write", "projects:write", "tokens", "audit", "model"}),
-    "staff": frozenset({"read", "projects:write"}),
+    "admin": frozenset({"read", "needs:write", "resources:write", "projects:write", "maps", "tokens", "audit",
+                        "model"}),
+    "staff": frozenset({"read", "projects:write", "maps"}),
     "grid_chief": frozenset({"read", "needs:write", "resources:write", "projects:write"}),
     "viewer": frozenset({"read"}),
 }
 _PREFIX = "cm_"
 _MAX_GRID_DEPTH = 5  # grids nest three levels; a little slack, and a stop on cycles
 _MAX_KNOWN_TOKENS = 10_000  # tokens whose grids and person authenticate() keeps (then it starts over)
+_UNKNOWN_DIGEST = "0" * 64  # compared against when a token id is unknown, so both cases cost the same
 
 
 class Unauthenticated(PermissionDenied):
@@ -65,13 +74,28 @@ class Unauthenticated(PermissionDenied):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a token's id, name and role; ``grids`` is the set a grid chief may reach (None: no limit)."""
+    """Who is calling: a token's id, name and role.
+
+    ``grids`` is the set of grids the token may reach (None: no limit): a grid chief's grids and those below
+    them, or every grid of the ``zones`` a staff or viewer token is limited to (None: no zone limit).
+    """
 
     id: str
     name: str
     role: str
     grids: frozenset[str] | None = None
     person_id: str | None = None
+    zones: frozenset[str] | None = None
+
+    @property
+    def scope(self) -> str:
+        """The token's scope in words, for messages."""
+        if self.zones is not None:
+            return "zones " + ", ".join(sorted(self.zones))
+        if self.grids is not None:
+            shown = sorted(self.grids)
+            return "grids " + ", ".join(shown[:5]) + (f" and {len(shown) - 5} more" if len(shown) > 5 else "")
+        return "everything"
 
     @property
     def actor(self) -> audit.Actor:
@@ -120,9 +144,19 @@ def expand_grids(store: Store, grid_ids: Iterable[str]) -> frozenset[str]:
     return frozenset(seen)
 
 
+def zone_grids(store: Store, zone_ids: Iterable[str]) -> frozenset[str]:
+    """Every grid of the zones (grids whose IN_ZONE is one of them, and the grids below those)."""
+    zones = set(zone_ids)
+    grids = [n.id for n in store.scan("Grid")]
+    in_zone = store.edges("Grid", grids, "IN_ZONE") if grids else {}
+    top = [g for g, es in in_zone.items() if any(e.node.id in zones for e in es)]
+    return expand_grids(store, top)
+
+
 def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (), person_id: str | None = None,
-                 who: Principal = SYSTEM, at: datetime | None = None) -> NewToken:
-    """Create a token; only its digest is stored. A grid chief's token needs at least one grid."""
+                 zones: Sequence[str] = (), who: Principal = SYSTEM, at: datetime | None = None) -> NewToken:
+    """Create a token; only its digest is stored. A grid chief's token needs at least one grid; a staff or viewer
+    token may be limited to zones (none: every zone); an admin token is always global."""
     require(who, "tokens")
     if role not in ROLES:
         raise InvalidRequest(f"role has value '{role}'. It must be one of {', '.join(ROLES)}.")
@@ -130,13 +164,23 @@ def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (
     if not name:
         raise InvalidRequest("name is empty. Give the token a name that says whose it is, e.g. 网格长甲.")
     grid_list = list(dict.fromkeys(grids))
+    zone_list = list(dict.fromkeys(zones))
     if role == "grid_chief" and not grid_list:
         raise InvalidRequest("A grid_chief token needs at least one grid: pass --grid GRID_ID (repeatable).")
     if role != "grid_chief" and grid_list:
-        raise InvalidRequest(f"Only grid_chief tokens are limited to grids; a '{role}' token takes no grids.")
+        raise InvalidRequest(f"Only grid_chief tokens are limited to grids; a '{role}' token takes no grids "
+                             "(limit a staff or viewer token to zones with --zone instead).")
+    if zone_list and role not in ("staff", "viewer"):
+        raise InvalidRequest(f"Only staff and viewer tokens are limited to zones; a '{role}' token takes no zones "
+                             "(an admin is global, a grid chief is limited by --grid).")
+    if who.zones is not None and role == "admin":
+        raise PermissionDenied(f"Token '{who.id}' is limited to {who.scope}; it cannot create a global admin token.")
     missing = [g for g in grid_list if g not in store.get("Grid", grid_list)]
     if missing:
         raise NotFound(f"No grid has the id '{missing[0]}'.")
+    missing = [z for z in zone_list if z not in store.get("Zone", zone_list)]
+    if missing:
+        raise NotFound(f"No zone has the id '{missing[0]}'.", candidates=[n.id for n in store.find("Zone", limit=10)])
     if person_id and person_id not in store.get("Person", [person_id]):
         raise NotFound(f"No person has the id '{person_id}'.")
     when = at or audit.now_cst()
@@ -148,48 +192,72 @@ def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (
     })
     batch = GraphBatch(nodes=[node])
     batch.rels += [Rel("TOKEN_GRID", "ApiToken", token_id, "Grid", g) for g in grid_list]
+    batch.rels += [Rel("TOKEN_ZONE", "ApiToken", token_id, "Zone", z) for z in zone_list]
     if person_id:
         batch.rels.append(Rel("ACTS_AS", "ApiToken", token_id, "Person", person_id))
-    batch.nodes.append(audit.entry(who.actor, "token.create", "ApiToken", token_id, f"{role} {name}", at=when))
+    scope = f" zones {','.join(zone_list)}" if zone_list else ""
+    batch.nodes.append(audit.entry(who.actor, "token.create", "ApiToken", token_id, f"{role} {name}{scope}", at=when))
     store.write(batch)
     return NewToken(secret, node)
 
 
+@dataclass(frozen=True)
+class _Links:
+    """What a token links to, fixed when it is created: its own grids, its person, its zones and their grids."""
+
+    grids: tuple[str, ...]
+    person_id: str | None
+    zones: tuple[str, ...]
+    zone_grids: frozenset[str]
+
+
+def _links(store: Store, token_id: str) -> _Links:
+    own = tuple(e.node.id for e in store.edges("ApiToken", [token_id], "TOKEN_GRID")[token_id])
+    person = store.edges("ApiToken", [token_id], "ACTS_AS")[token_id]
+    zones = tuple(e.node.id for e in store.edges("ApiToken", [token_id], "TOKEN_ZONE")[token_id])
+    return _Links(own, person[0].node.id if person else None, zones,
+                  zone_grids(store, zones) if zones else frozenset())
+
+
 def authenticate(store: Store, secret: str | None, *,
                  grids_below: Callable[[Iterable[str]], frozenset[str]] | None = None,
-                 links: MutableMapping[str, tuple[tuple[str, ...], str | None]] | None = None) -> Principal:
+                 links: MutableMapping[str, object] | None = None) -> Principal:
     """The principal a bearer secret stands for; Unauthenticated when it is missing, unknown or revoked.
 
     ``grids_below`` expands a grid chief's grids to those below them (default: :func:`expand_grids` over
     the store; the service passes the match index's copy of the grid tree, which needs no store query).
-    ``links`` keeps each token's own grids and person between calls (the service keeps one per process): they are
-    fixed when the token is created, so only the token itself (its digest, and whether it is revoked) is read
-    on every call.
+    ``links`` keeps each token's own grids, person and zones between calls (the service keeps one per process):
+    they are fixed when the token is created, so only the token itself (its digest, and whether it is revoked) is
+    read on every call.
     """
     if not secret:
         raise Unauthenticated("No API token was given. Send the header 'Authorization: Bearer <token>'; "
                               "an admin creates tokens with 'chainmatch token create'.")
     token_id = secret[len(_PREFIX):].split(".", 1)[0] if secret.startswith(_PREFIX) else ""
     node = store.get("ApiToken", [token_id]).get(token_id) if token_id else None
-    if node is None or not hmac.compare_digest(str(node.props.get("secret_hash", "")), _digest(secret)):
+    # The digest is compared whether or not the token exists, so that an unknown id and a wrong secret take the
+    # same time (the answer does not tell which token ids exist).
+    expected = str(node.props.get("secret_hash", "")) if node is not None else _UNKNOWN_DIGEST
+    if not hmac.compare_digest(expected, _digest(secret)) or node is None:
         raise Unauthenticated("The API token is not valid. Check that it was copied whole, or ask an admin "
                               "for a new one.")
     if node.props.get("revoked"):
         raise Unauthenticated(f"The API token '{token_id}' was revoked. Ask an admin for a new one.")
     known = links.get(token_id) if links is not None else None
-    if known is None:
-        own = tuple(e.node.id for e in store.edges("ApiToken", [token_id], "TOKEN_GRID")[token_id])
-        person = store.edges("ApiToken", [token_id], "ACTS_AS")[token_id]
-        known = (own, person[0].node.id if person else None)
+    if not isinstance(known, _Links):
+        known = _links(store, token_id)
         if links is not None:
             if len(links) >= _MAX_KNOWN_TOKENS:
                 links.clear()
             links[token_id] = known
-    own, person_id = known
-    grids = None
-    if node.props.get("role") == "grid_chief":
-        grids = grids_below(own) if grids_below is not None else expand_grids(store, own)
-    return Principal(token_id, str(node.props.get("name", token_id)), str(node.props.get("role")), grids, person_id)
+    role = str(node.props.get("role"))
+    grids = zones = None
+    if role == "grid_chief":
+        grids = grids_below(known.grids) if grids_below is not None else expand_grids(store, known.grids)
+    elif known.zones and role != "admin":
+        zones = frozenset(known.zones)
+        grids = known.zone_grids
+    return Principal(token_id, str(node.props.get("name", token_id)), role, grids, known.person_id, zones)
 
 
 def list_tokens(store: Store, who: Principal, *, role: str | None = None, limit: int = 50,
@@ -202,11 +270,22 @@ def list_tokens(store: Store, who: Principal, *, role: str | None = None, limit:
 
 
 def revoke_token(store: Store, who: Principal, token_id: str, *, at: datetime | None = None) -> Node:
-    """Mark a token revoked; it stops working at once. Revoking twice is harmless."""
+    """Mark a token revoked; it stops working at once. Revoking twice is harmless. The last active admin token
+    cannot be revoked (nobody could create tokens afterwards): create another admin token first."""
     require(who, "tokens")
     node = store.get("ApiToken", [token_id]).get(token_id)
     if node is None:
         raise NotFound(f"No API token has the id '{token_id}'.")
+    if node.props.get("revoked"):
+        return node
+    if node.props.get("role") == "admin":
+        others = [n.id for n in store.find("ApiToken", where={"role": "admin"}, limit=100_000)
+                  if n.id != token_id and not n.props.get("revoked")]
+        if not others:
+            raise Conflict(
+                f"Token '{token_id}' is the last active admin token; revoking it would leave nobody able to manage "
+                "tokens. Create another admin token first (chainmatch token create --role admin, or POST /tokens "
+                "with role admin), then revoke this one.", details={"token_id": token_id})
     revoked = Node("ApiToken", token_id, {**node.props, "revoked": True})
     store.write(GraphBatch(nodes=[revoked, audit.entry(who.actor, "token.revoke", "ApiToken", token_id, at=at)]))
     return revoked
@@ -218,18 +297,125 @@ def firm_grid(store: Store, ids: Sequence[str]) -> dict[str, str | None]:
     return {i: (es[0].node.id if es else None) for i, es in by_firm.items()}
 
 
+def _firm_zones(store: Store, ids: Sequence[str]) -> dict[str, str | None]:
+    by_firm = store.edges("Enterprise", list(ids), "IN_ZONE")
+    return {i: (es[0].node.id if es else None) for i, es in by_firm.items()}
+
+
 def visible_firms(store: Store, who: Principal, ids: Sequence[str]) -> set[str]:
-    """The firms among ``ids`` whose details ``who`` may see: all of them unless ``who`` is limited to grids."""
+    """The firms among ``ids`` whose details ``who`` may see and change: all of them unless ``who`` is limited to
+    grids (a grid chief: firms in them) or zones (firms in the zones' grids, or in the zones without a grid)."""
     if who.grids is None:
         return set(ids)
-    return {i for i, g in firm_grid(store, ids).items() if g is not None and g in who.grids}
+    grids = who.grids
+    seen = {i for i, g in firm_grid(store, ids).items() if g is not None and g in grids}
+    if who.zones is not None and len(seen) < len(set(ids)):
+        zones = who.zones
+        seen |= {i for i, z in _firm_zones(store, [i for i in ids if i not in seen]).items() if z in zones}
+    return seen
 
 
 def require_firms(store: Store, who: Principal, ids: Sequence[str], what: str = "this firm") -> None:
-    """Raise PermissionDenied when a grid-limited ``who`` reaches a firm outside their grids."""
+    """Raise PermissionDenied when a grid- or zone-limited ``who`` reaches a firm outside their scope."""
     outside = [i for i in ids if i not in visible_firms(store, who, ids)]
     if outside:
         raise PermissionDenied(
-            f"Enterprise '{outside[0]}' is outside the grids of token '{who.id}'; a grid chief may see and change "
-            f"only {what} in their own grids. Ask staff or an admin."
+            f"Enterprise '{outside[0]}' is outside the {who.scope} of token '{who.id}'; this token may see and "
+            f"change only {what} in its own scope. Ask staff or an admin whose scope includes it.",
+            details={"label": "Enterprise", "id": outside[0]},
         )
+
+
+def _zone_of(store: Store, label: str, node_id: str) -> str | None:
+    es = store.edges(label, [node_id], "IN_ZONE")[node_id]
+    return es[0].node.id if es else None
+
+
+def _chief_zones(store: Store, who: Principal) -> set[str]:
+    grids = sorted(who.grids or ())
+    return {e.node.id for es in store.edges("Grid", grids, "IN_ZONE").values() for e in es} if grids else set()
+
+
+def _denied(who: Principal, label: str, node_id: str, why: str) -> PermissionDenied:
+    return PermissionDenied(
+        f"{label} '{node_id}' is outside the {who.scope} of token '{who.id}' ({why}); a {who.role} token may write "
+        "only what lies in its own scope. Ask staff or an admin whose scope includes it.",
+        details={"label": label, "id": node_id},
+    )
+
+
+def authorize(store: Store, who: Principal, permission: str, *, firms: Sequence[str] = (),
+              needs: Sequence[str] = (), resources: Sequence[str] = (), uses: Sequence[str] = (),
+              departments: Sequence[str] = (), people: Sequence[str] = (), projects: Sequence[str] = (),
+              zones: Sequence[str] = ()) -> None:
+    """Allow a write only when ``who``'s role grants ``permission`` and ``who`` may write every node it touches or
+    links; raise PermissionDenied naming the first one outside the caller's scope.
+
+    ``firms``: enterprises written or linked (a need's poster, a project's parties); ``needs``: their posters;
+    ``resources``: resources written (their provider firm, or for a department: only zone-limited tokens of its
+    zone); ``uses``: resources only linked (a project's resource; a department's resource of the caller's zone is
+    open to the grid chiefs of that zone); ``departments``: departments offering a new resource; ``people``: the
+    claimant (the token's own person, or a person of the caller's grids or zones); ``projects``: every firm, need
+    and resource of each project; ``zones``: whole zones (a chain map), only for tokens limited to those zones.
+    A token with no grid or zone limit (an admin, global staff) passes on its role.
+
+    >>> who = Principal("t", "网格长", "grid_chief", frozenset({"G3"}))
+    >>> who.scope
+    'grids G3'
+    """
+    require(who, permission)
+    if who.grids is None:
+        return
+    for zone in dict.fromkeys(zones):
+        if who.zones is None or zone not in who.zones:
+            raise _denied(who, "Zone", zone, "a whole zone is open only to tokens of that zone"
+                          if who.zones is not None else "a grid chief's token reaches grids, not a whole zone")
+    firm_ids = list(firms)
+    need_ids = list(needs)
+    used = list(uses)
+    for pid in projects:
+        firm_ids += [e.node.id for e in store.edges("Project", [pid], "PARTY_TO", "in")[pid]]
+        need_ids += [e.node.id for e in store.edges("Project", [pid], "FOR_NEED")[pid]]
+        used += [e.node.id for e in store.edges("Project", [pid], "USES_RESOURCE")[pid]]
+    for nid in dict.fromkeys(need_ids):
+        posters = [e.node.id for e in store.edges("Need", [nid], "POSTED", "in")[nid]]
+        if not posters and (who.zones is None or _zone_of(store, "Need", nid) not in who.zones):
+            raise _denied(who, "Need", nid, "it was posted by no firm of that scope")
+        outside = [f for f in posters if f not in visible_firms(store, who, posters)]
+        if outside:
+            raise _denied(who, "Need", nid, f"its firm {outside[0]} is not in that scope")
+    for rid, linking in [(r, False) for r in dict.fromkeys(resources)] + [(r, True) for r in dict.fromkeys(used)]:
+        providers = store.edges("Resource", [rid], "OFFERS", "in")[rid]
+        if not providers and (who.zones is None or _zone_of(store, "Resource", rid) not in who.zones):
+            raise _denied(who, "Resource", rid, "it has no provider in that scope")
+        for e in providers:
+            if e.node.label == "Enterprise":
+                if not visible_firms(store, who, [e.node.id]):
+                    raise _denied(who, "Resource", rid, f"it is offered by firm {e.node.id}, not in that scope")
+            elif not _department_open(store, who, e.node.id, linking):
+                raise _denied(who, "Resource", rid, f"it is offered by department {e.node.id}")
+    for did in dict.fromkeys(departments):
+        if not _department_open(store, who, did, False):
+            raise _denied(who, "Department", did, "only staff or an admin of its zone manage a department's resources")
+    outside = [f for f in dict.fromkeys(firm_ids) if f not in visible_firms(store, who, firm_ids)]
+    if outside:
+        raise _denied(who, "Enterprise", outside[0], "its grid and zone are not in that scope")
+    for person in dict.fromkeys(people):
+        if person != who.person_id and not _person_in_scope(store, who, person):
+            raise _denied(who, "Person", person, "a claim is made for the token's own person or for someone who "
+                                                 "works in its grids or zones")
+
+
+def _department_open(store: Store, who: Principal, department_id: str, linking: bool) -> bool:
+    zone = _zone_of(store, "Department", department_id)
+    if who.zones is not None:
+        return zone in who.zones
+    return linking and zone is not None and zone in _chief_zones(store, who)
+
+
+def _person_in_scope(store: Store, who: Principal, person_id: str) -> bool:
+    grids = who.grids or frozenset()
+    for rel in ("CHIEF_OF", "MEMBER_OF_GRID"):
+        if any(e.node.id in grids for e in store.edges("Person", [person_id], rel)[person_id]):
+            return True
+    return who.zones is not None and _zone_of(store, "Person", person_id) in who.zones

@@ -101,15 +101,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     from api.main import create_app
     from api.server import NoDelayHttpProtocol, run_workers
-    from chainmatch.loader import load_folder
+    from chainmatch.loader import load_demo_once
 
     if settings.load_demo and not args.no_demo:
         store = _open(settings)
         try:
-            if not store.counts().nodes.get("Enterprise"):
-                out.write(f"首次启动: loading the demo data from {settings.demo_dir} ...\n")
-                summary = load_folder(store, settings.demo_dir, classify=_default_classify())
-                out.write(f"loaded {summary.nodes} nodes and {summary.rels} relationships.\n")
+            marker = settings.db.with_name(settings.db.name + ".held-data") if settings.store_kind == "embedded" \
+                else None
+            summary, why = load_demo_once(store, settings.demo_dir, marker, classify=_default_classify())
+            if summary is not None:
+                out.write(f"首次启动: loaded the demo data from {settings.demo_dir}: {summary.nodes} nodes and "
+                          f"{summary.rels} relationships.\n")
+            elif "not loaded" in why:
+                out.write(f"注意 / warning: {why}\n")
         finally:
             store.close()
     host, port = args.host or settings.host, args.port or settings.port
@@ -120,7 +124,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
               f"{workers} worker process{'es' if workers > 1 else ''}\n")
     out.flush()
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": settings.access_log,
-                               "http": NoDelayHttpProtocol}
+                               "http": NoDelayHttpProtocol, "timeout_keep_alive": settings.keep_alive_timeout,
+                               "h11_max_incomplete_event_size": 64 * 1024}
     if settings.inline_requests:
         # Requests then run on the event loop itself. Python's own loop takes them in turn; uvloop let a few wait
         # seconds behind the others under full load (bench/README.md, "HTTP service under load").
@@ -394,7 +399,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings, out: TextIO) 
     store = _open(settings)
     try:
         new = create_token(store, role=args.role, name=args.name or f"{args.role} token", grids=args.grid or [],
-                           person_id=args.person)
+                           person_id=args.person, zones=args.zone or [])
     finally:
         store.close()
     if args.json:
@@ -587,6 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--role", required=True, choices=["admin", "staff", "grid_chief", "viewer"])
     sp.add_argument("--grid", action="append", metavar="GRID_ID", help="a grid chief's grid (repeatable)")
     sp.add_argument("--name", help="whose token it is, e.g. 网格长甲")
+    sp.add_argument("--zone", action="append", metavar="ZONE_ID",
+                    help="limit a staff or viewer token to a zone (repeatable; none: every zone)")
     sp.add_argument("--person", metavar="PERSON_ID", help="the person the token acts as (for claims)")
     sp.add_argument("--json", action="store_true")
     sp = add("export", cmd_export, "write the store as CSV files for `neo4j-admin database import`")

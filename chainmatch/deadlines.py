@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from chainmatch.errors import InvalidRequest
 from chainmatch.settings import Settings
 
-__all__ = ["FEEDBACK_KINDS", "PAPERWORK_KINDS", "Limits", "due_for_need", "due_for_project", "is_overdue"]
+__all__ = ["EARLIEST", "FEEDBACK_KINDS", "LATEST", "PAPERWORK_KINDS", "Limits", "check_date", "due_for_need",
+           "due_for_project", "is_overdue"]
 
 PAPERWORK_KINDS = frozenset({"approval"})
 """Need kinds that are paperwork (办手续): the 1-day limit."""
@@ -43,6 +45,27 @@ class Limits:
         if kind in FEEDBACK_KINDS:
             return self.feedback_days
         return self.problem_days
+
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+"""Dates a need or project may carry: a date outside is a typing error (and 9999-12-31 would overflow the due date)."""
+
+
+def check_date(field: str, value: date) -> date:
+    """``value`` when it lies from EARLIEST to LATEST, else InvalidRequest saying so.
+
+    >>> check_date("posted_on", date(2024, 5, 1))
+    datetime.date(2024, 5, 1)
+    >>> check_date("posted_on", date(9999, 12, 31))
+    Traceback (most recent call last):
+    ...
+    chainmatch.errors.InvalidRequest: posted_on has value 9999-12-31. It must be a date from 2000-01-01 to 2100-12-31.
+    """
+    if not EARLIEST <= value <= LATEST:
+        raise InvalidRequest(f"{field} has value {value.isoformat()}. It must be a date from {EARLIEST.isoformat()} "
+                             f"to {LATEST.isoformat()}.")
+    return value
 
 
 DEFAULT_LIMITS = Limits()

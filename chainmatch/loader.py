@@ -8,14 +8,15 @@ Loading the same folder again changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from chainmatch.errors import Conflict, LoadError, Problem
 from chainmatch.store import Direction, GraphBatch, Node, Rel, Reset, Store
@@ -27,6 +28,7 @@ __all__ = [
     "LoadSummary",
     "check_uscc",
     "install_industries",
+    "load_demo_once",
     "load_folder",
     "parse_value",
     "read_folder",
@@ -39,6 +41,7 @@ Classify = Callable[[list[str]], "list[tuple[str, float, str] | None]"]
 """Texts → for each, (GB/T 小类 code, confidence, basis) or None; fills in firms loaded without an industry code.
 Called once per load with every distinct text, so a vectorised classifier pays its cost once."""
 
+_CONTROLS = frozenset(chr(c) for c in [*range(0x20), 0x7F] if chr(c) not in "\t\r\n")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -156,23 +159,53 @@ class _Reader:
         if len(self.problems) >= MAX_PROBLEMS:
             raise LoadError(self.problems)
 
+    def _lines(self, name: str, fh: IO[bytes], at: list[int]) -> Iterator[str]:
+        """The file's lines decoded one by one, so that an encoding error or a control character is reported at
+        its own line (``at[0]`` is the physical line just read); NUL and other control characters are reported
+        with their position and left out, so reading goes on and every problem is found in one run."""
+        for n, raw in enumerate(fh, start=1):
+            at[0] = n
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                bad = raw[e.start:e.start + 4].hex(" ")
+                self.problem(name, n, "", f"bytes {bad} at byte {e.start + 1} of the line",
+                             "UTF-8 text (save the file as UTF-8; GBK/GB18030 files from Excel must be converted)")
+                line = raw.decode("utf-8", errors="replace")
+            controls = [(i, c) for i, c in enumerate(line) if c in _CONTROLS]
+            if controls:
+                i, c = controls[0]
+                self.problem(name, n, "", f"U+{ord(c):04X} at character {i + 1} of the line",
+                             "text without control characters (NUL and the like are not allowed in a CSV file)")
+                line = "".join(c for c in line if c not in _CONTROLS)
+            yield line
+
     def _open(self, name: str, allowed: list[str], required: list[str]) -> Iterable[tuple[int, dict[str, str]]]:
         path = self.folder / name
         try:
-            fh = path.open(encoding="utf-8-sig", newline="")
+            fh = path.open("rb")
         except OSError as e:
             self.problem(name, 0, "", str(path), f"a readable file ({e.strerror})")
             return
+        at = [0]
         with fh:
-            reader = csv.reader(fh)
+            reader = csv.reader(self._lines(name, fh, at), strict=True)
             try:
                 header = [h.strip() for h in next(reader, [])]
-            except (csv.Error, UnicodeDecodeError) as e:
-                self.problem(name, 1, "", "header", f"a CSV header row in UTF-8 ({e})")
+            except csv.Error as e:
+                self.problem(name, 1, "", "header", f"a CSV header row ({e})")
                 return
             if not header:
                 self.problem(name, 1, "", "", f"a header row naming the columns: {', '.join(allowed)}")
                 return
+            seen: dict[str, int] = {}
+            for i, col in enumerate(header, start=1):
+                if col in seen:
+                    self.problem(name, 1, col, col, f"named once: '{col}' is both column {seen[col]} and column {i} "
+                                                    "of the header; remove or rename one of them")
+                seen.setdefault(col, i)
             for col in header:
                 if col not in allowed:
                     self.problem(name, 1, col, col, f"a known column; the columns of {name} are {', '.join(allowed)}")
@@ -181,17 +214,32 @@ class _Reader:
                     self.problem(name, 1, col, "(missing)", f"present: column '{col}' is required")
             if any(p.file == name and p.line == 1 for p in self.problems):
                 return
-            try:
-                for cells in reader:
-                    if not any(c.strip() for c in cells):
-                        continue
-                    if len(cells) != len(header):
-                        self.problem(name, reader.line_num, "", ",".join(cells)[:60],
-                                     f"a row of {len(header)} cells like the header (found {len(cells)})")
-                        continue
-                    yield reader.line_num, {h: c.strip() for h, c in zip(header, cells)}
-            except (csv.Error, UnicodeDecodeError) as e:
-                self.problem(name, reader.line_num, "", "", f"valid UTF-8 CSV ({e})")
+            while True:
+                first = at[0] + 1  # the line this row starts on (a quoted cell may run over several lines)
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as e:
+                    if "unexpected end of data" in str(e):
+                        self.problem(name, first, "", "\"", "a closed quote: the quote opened on this line is "
+                                     "never closed, so every line after it was read as one cell; close it (\"\")")
+                    elif at[0] > first:
+                        self.problem(name, first, "", "\"", f"a closed quote: a quoted cell opened on this line runs "
+                                     f"to line {at[0]} ({e}); close the quote on this line, and write a quote inside a "
+                                     "cell as \"\"")
+                    else:
+                        self.problem(name, at[0], "", "", f"valid CSV ({e}; a quote inside a cell is written \"\")")
+                    break
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(cells) != len(header):
+                    spans = f"; the row runs from line {first} to {at[0]}: check for an unclosed quote on line " \
+                        f"{first}" if at[0] > first else ""
+                    self.problem(name, first, "", ",".join(cells)[:60],
+                                 f"a row of {len(header)} cells like the header (found {len(cells)}{spans})")
+                    continue
+                yield first, {h: c.strip() for h, c in zip(header, cells)}
 
     def read_nodes(self, lab: Label) -> None:
         inline = self.schema.inline(lab.name)
@@ -533,3 +581,33 @@ def _store_clashes(batch: GraphBatch, store: Store) -> list[Problem]:
                     problems.append(Problem(lab.file, 0, prop, str(value),
                                             f"unique: {lab.name} {other.id} in the store already has it"))
     return problems
+
+
+def load_demo_once(store: Store, demo_dir: Path, marker: Path | None, *,
+                   classify: Classify | None = None) -> tuple[LoadSummary | None, str]:
+    """Load the demo folder into a store that never held firms; returns (what was loaded or None, why).
+
+    A store file that was removed while the service ran comes back empty at the next start; loading the demo then
+    would hide that the data is gone. ``marker`` (a file beside the embedded store's file; None for Neo4j) is
+    written once the store holds firms, so an empty store with a marker beside it is said to have lost its data
+    and is left empty.
+    """
+    if store.counts().nodes.get("Enterprise"):
+        if marker is not None and not marker.exists():
+            _write_marker(marker)
+        return None, "the store already holds data"
+    if marker is not None and marker.exists():
+        return None, (
+            f"the store is empty, but {marker} says it held data before (its database file was removed or "
+            "replaced?): the demo data is not loaded. Restore the database file from a backup, or delete "
+            f"{marker} to start afresh with the demo.")
+    summary = load_folder(store, demo_dir, classify=classify)
+    if marker is not None:
+        _write_marker(marker)
+    return summary, "the store was new"
+
+
+def _write_marker(marker: Path) -> None:
+    with contextlib.suppress(OSError):  # a read-only folder: the check is then skipped, nothing else changes
+        marker.write_text("chainmatch: this store held data; delete this file only to load the demo into an "
+                          "empty store again.\n", encoding="utf-8")

@@ -3,8 +3,8 @@
 A run maps a zone (or every zone) with :func:`chainmatch.maps.zone_maps` and writes the files of
 :func:`chainmatch.map_render.write_maps` under ``root/<run id>/``. Runs execute one at a time, in order, on one
 worker thread; their state (queued, running, done, failed, with progress and the summary) is kept in memory, the
-files on disk. Maps show every firm of a zone, so only roles that read the whole store (not grid chiefs) may start
-runs or read them.
+files on disk. Maps show every firm of a zone, so grid chiefs may neither start runs nor read them; starting one
+needs the ``maps`` permission (staff, admin: not viewers), and a zone-limited token maps and sees only its zones.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chainmatch.auth import Principal, require
+from chainmatch.auth import Principal, authorize, require
 from chainmatch.errors import ChainmatchError, NotFound, PermissionDenied
 from chainmatch.index import MatchIndex
 from chainmatch.map_render import write_maps
@@ -61,7 +61,7 @@ class MapRuns:
 
     def _check(self, who: Principal) -> None:
         require(who, "read")
-        if who.grids is not None:
+        if who.grids is not None and who.zones is None:
             raise PermissionDenied(
                 f"Token '{who.id}' is limited to its grids; chain maps show every firm of a zone. Ask staff or an admin.")
 
@@ -72,7 +72,7 @@ class MapRuns:
     def start(self, store: Store, index: MatchIndex, who: Principal, zone_id: str,
               thresholds: Thresholds | None = None) -> MapRun:
         """Queue a run for ``zone_id`` (or ``"all"``); a wrong zone id fails here, before anything is queued."""
-        self._check(who)
+        authorize(store, who, "maps", zones=[zone_id])  # maps show a whole zone ('all': every zone)
         resolve_zones(store, zone_id)
         run = MapRun(uuid.uuid4().hex[:12], zone_id, "queued", datetime.now(UTC), None, 0, 0, 0, 0, 0, (), (), None)
         with self._lock:
@@ -110,15 +110,16 @@ class MapRuns:
         with self._lock:
             run = self._runs.get(run_id)
             known = sorted(self._runs)[:10]
-        if run is None:
-            raise NotFound(f"No map run has the id '{run_id}'.", candidates=known)
+        if run is None or (who.zones is not None and run.zone_id not in who.zones):
+            raise NotFound(f"No map run has the id '{run_id}'.", candidates=known if who.zones is None else [])
         return run
 
     def list(self, who: Principal) -> list[MapRun]:
         """Every run kept, newest first."""
         self._check(who)
         with self._lock:
-            return sorted(self._runs.values(), key=lambda r: r.started_at, reverse=True)
+            runs = sorted(self._runs.values(), key=lambda r: r.started_at, reverse=True)
+        return [r for r in runs if who.zones is None or r.zone_id in who.zones]
 
     def file(self, who: Principal, run_id: str, path: str) -> Path:
         """The file ``path`` of a finished run (only files the run wrote)."""

@@ -19,8 +19,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from chainmatch import audit
-from chainmatch.auth import Principal, require, require_firms, visible_firms
-from chainmatch.deadlines import DEFAULT_LIMITS, Limits, due_for_need, is_overdue
+from chainmatch.auth import Principal, authorize, require, require_firms, visible_firms
+from chainmatch.deadlines import DEFAULT_LIMITS, Limits, check_date, due_for_need, is_overdue
 from chainmatch.errors import Conflict, InvalidRequest, NotFound
 from chainmatch.firms import Firm, describe, normalize_text
 from chainmatch.pages import Page, filtered
@@ -149,9 +149,9 @@ def create_need(store: Store, who: Principal, *, enterprise_id: str, title: str,
         raise InvalidRequest("title is empty. Say in a few words what the firm needs, e.g. 高压灭菌设备找买家.")
     if enterprise_id not in store.get("Enterprise", [enterprise_id]):
         raise NotFound(f"No enterprise has the id '{enterprise_id}'.")
-    require_firms(store, who, [enterprise_id], "needs of firms")
+    authorize(store, who, "needs:write", firms=[enterprise_id])
     when = at or audit.now_cst()
-    posted = posted_on or when.date()
+    posted = check_date("posted_on", posted_on) if posted_on else when.date()
     need_id = f"N{when:%Y%m%d}-{uuid.uuid4().hex[:8]}"
     props: dict[str, Any] = {"id": need_id, "title": title, "kind": kind, "status": "open",
                              "posted_on": posted.isoformat(),
@@ -220,6 +220,7 @@ def update_need(store: Store, who: Principal, need_id: str, changes: dict[str, A
     """Change a need's title, kind, product, description or due date; a closed need cannot change."""
     require(who, "needs:write")
     node = _load(store, who, need_id)
+    authorize(store, who, "needs:write", needs=[need_id])
     unknown = [k for k in changes if k not in _EDITABLE]
     if unknown:
         raise InvalidRequest(f"'{unknown[0]}' cannot be changed; a need's editable fields are {', '.join(_EDITABLE)}.")
@@ -233,7 +234,7 @@ def update_need(store: Store, who: Principal, need_id: str, changes: dict[str, A
         if k == "kind":
             _check_kind(str(v))
         if k == "due_on":
-            v = date.fromisoformat(str(v)).isoformat()
+            v = check_date("due_on", v if isinstance(v, date) else date.fromisoformat(str(v))).isoformat()
         if k == "title":
             v = normalize_text(str(v))
             if not v:
@@ -251,6 +252,7 @@ def close_need(store: Store, who: Principal, need_id: str, *, note: str | None =
     """Close a need (办结); closing it twice is a conflict."""
     require(who, "needs:write")
     node = _load(store, who, need_id)
+    authorize(store, who, "needs:write", needs=[need_id])
     if node.props.get("status") == "closed":
         raise Conflict(f"Need '{need_id}' is already closed.")
     when = at or audit.now_cst()

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from chainmatch import audit
-from chainmatch.auth import Principal, require, visible_firms
+from chainmatch.auth import Principal, authorize, require, visible_firms
 from chainmatch.deadlines import DEFAULT_LIMITS, Limits, due_for_project, is_overdue
 from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
@@ -202,8 +202,9 @@ def create_project(store: Store, who: Principal, *, parties: Sequence[tuple[str,
     missing = [f for f in party_roles if f not in firms]
     if missing:
         raise NotFound(f"No enterprise has the id '{missing[0]}'.")
-    if who.grids is not None and not visible_firms(store, who, list(party_roles)):
-        raise PermissionDenied("A grid chief may create projects only for firms in their grids.")
+    # Every party, the need and the resource must lie in the caller's scope (a grid chief: their grids).
+    authorize(store, who, "projects:write", firms=list(party_roles), needs=[need.id] if need else [],
+              uses=[resource.id] if resource else [])
     when = at or audit.now_cst()
     pid = f"PJ{when:%Y%m%d}-{uuid.uuid4().hex[:8]}"
     names = [str(firms[f].props.get("short_name") or display_name(firms[f])) for f in party_roles]
@@ -286,6 +287,20 @@ def _write_step(store: Store, who: Principal, node: Node, status: str, action: s
     store.write(extra)
 
 
+def _check_claimant_zone(store: Store, who: Principal, project_id: str, person_id: str) -> None:
+    """A project is claimed by someone of its zone (首问负责: the claimant must be able to act there); only an
+    admin may name a person of another zone."""
+    if who.role == "admin":
+        return
+    project_zone = store.edges("Project", [project_id], "IN_ZONE")[project_id]
+    person_zone = store.edges("Person", [person_id], "IN_ZONE")[person_id]
+    if project_zone and person_zone and project_zone[0].node.id != person_zone[0].node.id:
+        raise PermissionDenied(
+            f"Person '{person_id}' works in zone {person_zone[0].node.id}, but project '{project_id}' is in zone "
+            f"{project_zone[0].node.id}; only people of the project's zone may claim it. Name a person of zone "
+            f"{project_zone[0].node.id}.", details={"label": "Person", "id": person_id})
+
+
 def claim_project(store: Store, who: Principal, project_id: str, *, person_id: str | None = None,
                   note: str | None = None, at: datetime | None = None) -> ProjectView:
     """Claim (认领) a project for a person (by default the token's own person); a claimed project cannot be
@@ -298,6 +313,8 @@ def claim_project(store: Store, who: Principal, project_id: str, *, person_id: s
     person = store.get("Person", [person_id]).get(person_id)
     if person is None:
         raise NotFound(f"No person has the id '{person_id}'.")
+    authorize(store, who, "projects:write", projects=[project_id], people=[person_id])
+    _check_claimant_zone(store, who, project_id, person_id)
     status = str(node.props.get("status"))
     if status in TERMINAL:
         raise Conflict(f"Project '{project_id}' is {status}; a finished project cannot be claimed.")
@@ -325,6 +342,7 @@ def advance_project(store: Store, who: Principal, project_id: str, status: str, 
     if status not in STATUSES:
         raise InvalidRequest(f"status has value '{status}'. It must be one of {', '.join(STATUSES)}.")
     node = _load(store, who, project_id)
+    authorize(store, who, "projects:write", projects=[project_id])
     current = str(node.props.get("status"))
     allowed = TRANSITIONS.get(current, ())
     if status not in allowed:

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from chainmatch import audit
-from chainmatch.auth import Principal, require, require_firms, visible_firms
+from chainmatch.auth import Principal, authorize, require, require_firms, visible_firms
 from chainmatch.enterprises import display_name
-from chainmatch.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from chainmatch.errors import Conflict, InvalidRequest, NotFound
 from chainmatch.firms import normalize_text
 from chainmatch.needs import NEED_KINDS
 from chainmatch.pages import Page, filtered
@@ -73,15 +73,6 @@ def _provider(store: Store, provider_id: str) -> Node:
     raise NotFound(f"No enterprise or department has the id '{provider_id}'.")
 
 
-def _check_scope(store: Store, who: Principal, provider: Node | None) -> None:
-    if who.grids is None:
-        return
-    if provider is None or provider.label != "Enterprise":
-        raise PermissionDenied("A grid chief may manage only the resources of firms in their grids, "
-                               "not those of departments.")
-    require_firms(store, who, [provider.id], "resources of firms")
-
-
 def _load(store: Store, who: Principal, resource_id: str) -> tuple[Node, Node | None]:
     node = store.get("Resource", [resource_id]).get(resource_id)
     if node is None:
@@ -101,7 +92,10 @@ def create_resource(store: Store, who: Principal, *, provider_id: str, title: st
     if not title:
         raise InvalidRequest("title is empty. Say in a few words what is offered, e.g. 标准厂房出租.")
     provider = _provider(store, provider_id)
-    _check_scope(store, who, provider)
+    if provider.label == "Enterprise":
+        authorize(store, who, "resources:write", firms=[provider.id])
+    else:
+        authorize(store, who, "resources:write", departments=[provider.id])
     when = at or audit.now_cst()
     rid = f"R{when:%Y%m%d}-{uuid.uuid4().hex[:8]}"
     props: dict[str, Any] = {"id": rid, "title": title, "kind": kind, "status": "available"}
@@ -169,8 +163,8 @@ def update_resource(store: Store, who: Principal, resource_id: str, changes: dic
                     at: datetime | None = None) -> ResourceView:
     """Change a resource's title, kind, product or description; a withdrawn resource cannot change."""
     require(who, "resources:write")
-    node, provider = _load(store, who, resource_id)
-    _check_scope(store, who, provider)
+    node, _ = _load(store, who, resource_id)
+    authorize(store, who, "resources:write", resources=[resource_id])
     unknown = [k for k in changes if k not in _EDITABLE]
     if unknown:
         raise InvalidRequest(f"'{unknown[0]}' cannot be changed; editable fields are {', '.join(_EDITABLE)}.")
@@ -200,8 +194,8 @@ def withdraw_resource(store: Store, who: Principal, resource_id: str, *, note: s
                       at: datetime | None = None) -> ResourceView:
     """Withdraw (close) a resource; withdrawing it twice is a conflict."""
     require(who, "resources:write")
-    node, provider = _load(store, who, resource_id)
-    _check_scope(store, who, provider)
+    node, _ = _load(store, who, resource_id)
+    authorize(store, who, "resources:write", resources=[resource_id])
     if node.props.get("status") == "withdrawn":
         raise Conflict(f"Resource '{resource_id}' is already withdrawn.")
     new = Node("Resource", resource_id, {**node.props, "status": "withdrawn"})

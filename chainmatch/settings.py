@@ -52,6 +52,23 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
     neo4j_database: str = "neo4j"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
+    """Largest request body the API accepts (bytes); a longer one is refused with 413 before it is read, before
+    the token is checked."""
+    header_timeout: float = Field(default=10.0, gt=0, le=600)
+    """Seconds a client has to send a request's headers once it connects or starts a request; then ``serve``
+    closes the connection (slow partial-header clients)."""
+    keep_alive_timeout: float = Field(default=5.0, gt=0, le=600)
+    """Seconds ``serve`` keeps an idle connection open between requests (uvicorn's ``timeout_keep_alive``)."""
+    rate_recommendations_per_minute: int = Field(default=60_000, ge=0)
+    """Recommendation requests a token may make per minute in each worker process (bursts of ten seconds' worth);
+    0: no limit. The default is above what one worker serves (so it never slows the benchmarks); lower it to stop
+    one token from taking a worker."""
+    rate_maps_per_minute: int = Field(default=30, ge=0)
+    """Chain map runs a token may start per minute in each worker process; 0: no limit."""
+    store_busy_timeout: float = Field(default=2.0, gt=0, le=300)
+    """Seconds the embedded store waits for another process's write lock before answering 503
+    ``store_unavailable``."""
     deadline_paperwork_days: int = Field(default=1, ge=1)
     """Time limit for paperwork needs (审批 approvals): the "1" of the "135" rule."""
     deadline_problem_days: int = Field(default=3, ge=1)

@@ -16,14 +16,16 @@ log before ``COMMIT`` returns.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chainmatch.errors import Conflict, StoreError
+from chainmatch.errors import Conflict, StoreError, StoreUnavailable
 from chainmatch.store import Counts, Direction, Edge, GraphBatch, Node, Rel
 from graph_schema import Schema, load_schema
 
@@ -71,21 +73,50 @@ class SQLiteStore:
 
     kind = "embedded"
 
-    def __init__(self, path: Path, schema: Schema) -> None:
+    def __init__(self, path: Path, schema: Schema, *, busy_timeout: float = 30.0) -> None:
         self.path = path
         self.location = str(path)
         self.schema = schema
+        self.busy_timeout = busy_timeout
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._identity: tuple[int, int] | None = None
 
     @classmethod
-    def open(cls, path: Path | str, schema: Schema | None = None) -> SQLiteStore:
-        """Open (creating if needed) the database file at ``path`` and make sure its tables exist."""
-        store = cls(Path(path), schema or load_schema())
+    def open(cls, path: Path | str, schema: Schema | None = None, *, busy_timeout: float = 30.0) -> SQLiteStore:
+        """Open (creating if needed) the database file at ``path`` and make sure its tables exist.
+
+        ``busy_timeout`` is how long a write (or opening a connection) waits for another process's lock before
+        it fails with :class:`StoreUnavailable`.
+        """
+        store = cls(Path(path), schema or load_schema(), busy_timeout=busy_timeout)
         store.apply_schema()
+        store._identity = store._file_identity()
         return store
+
+    # -- the file itself -----------------------------------------------------------------------
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def check_file(self) -> None:
+        """Raise StoreUnavailable when the database file was removed or replaced since the store was opened: the
+        open connections would go on reading and writing a file nobody will find again."""
+        if self._identity is None:
+            return
+        now = self._file_identity()
+        if now != self._identity:
+            what = "removed" if now is None else "replaced by another file"
+            raise StoreUnavailable(
+                f"The store's database file was {what} while the service ran; writes are refused so that none is "
+                "acknowledged into a file that is gone. Restore the file (or its backup) and restart the service.",
+                details={"reason": f"file_{'removed' if now is None else 'replaced'}"})
 
     # -- connections -------------------------------------------------------------------------
 
@@ -95,6 +126,7 @@ class SQLiteStore:
             return conn
         if self._closed:
             raise StoreError(f"The store at {self.path} is closed.")
+        self.check_file()  # a new connection to a removed file would create an empty one in its place
         path = self.path
         if path.exists() and path.is_dir():
             raise StoreError(
@@ -107,12 +139,16 @@ class SQLiteStore:
                 "Create it or set CHAINMATCH_DB to a path in an existing folder."
             )
         try:
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=self.busy_timeout)
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=OFF")
-            conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA cache_size=-65536")
+        except sqlite3.OperationalError as e:
+            if conn is not None:
+                conn.close()
+            raise _translate(e, "open") from e
         except sqlite3.DatabaseError as e:
             raise StoreError(
                 f"Cannot open the store at {path}: {e}. Check that the file is a chainmatch database "
@@ -127,7 +163,7 @@ class SQLiteStore:
         try:
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.OperationalError as e:
-            raise StoreError(f"The store at {self.path} could not be read: {e}.") from e
+            raise _translate(e, "read", self.path) from e
 
     def close(self) -> None:
         with self._lock:
@@ -165,11 +201,12 @@ class SQLiteStore:
     # -- writes ------------------------------------------------------------------------------
 
     def write(self, batch: GraphBatch) -> None:
+        self.check_file()
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
-            raise StoreError(f"Cannot write to the store at {self.path}: {e}.") from e
+            raise _translate(e, "write", self.path) from e
         try:
             for x in batch.expects:  # under the write lock taken by BEGIN IMMEDIATE: no writer can come between
                 row = conn.execute("SELECT props FROM nodes WHERE label = ? AND id = ?", (x.label, x.id)).fetchone()
@@ -196,21 +233,28 @@ class SQLiteStore:
             )
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as e:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise Conflict(
                 f"The write was refused and nothing was changed: {e}. A unique property "
                 "(such as 统一社会信用代码) is already used by another node."
             ) from e
+        except sqlite3.OperationalError as e:
+            _rollback(conn)
+            raise _translate(e, "write", self.path) from e
         except sqlite3.DatabaseError as e:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise StoreError(f"Cannot write to the store at {self.path}: {e}. Nothing was changed.") from e
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
 
     def delete(self, label: str, ids: Sequence[str]) -> int:
+        self.check_file()
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise _translate(e, "write", self.path) from e
         try:
             existed = 0
             for chunk in _chunks(ids):
@@ -221,8 +265,11 @@ class SQLiteStore:
                 conn.execute(f"DELETE FROM rels WHERE src_label = ? AND src IN ({marks})", (label, *chunk))
                 conn.execute(f"DELETE FROM rels WHERE dst_label = ? AND dst IN ({marks})", (label, *chunk))
             conn.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            _rollback(conn)
+            raise _translate(e, "write", self.path) from e
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         return existed
 
@@ -301,6 +348,31 @@ class SQLiteStore:
         nodes = dict(self._run("SELECT label, count(*) FROM nodes GROUP BY label ORDER BY label"))
         rels = dict(self._run("SELECT type, count(*) FROM rels GROUP BY type ORDER BY type"))
         return Counts(nodes, rels)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # SQLite has already rolled back after some errors (a full disk, an I/O error): a second ROLLBACK would fail
+    # with "no transaction is active" and hide the real cause.
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def _translate(e: sqlite3.OperationalError, doing: str, path: Path | None = None) -> StoreError:
+    """A StoreError that says what went wrong: another process's lock (503, retry), a full disk, or the rest.
+    Messages of StoreUnavailable (the API's 503) never name the file."""
+    name = getattr(e, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(e):
+        return StoreUnavailable(
+            f"The store is busy: another process holds its write lock, and this {doing} waited for it as long as "
+            "CHAINMATCH_STORE_BUSY_TIMEOUT allows. Nothing was changed; retry in a moment (a long load or another "
+            "program writing the database file can hold the lock).", details={"reason": "locked"})
+    where = f" at {path}" if path is not None else ""
+    if name.startswith("SQLITE_FULL") or "disk is full" in str(e):
+        return StoreError(
+            f"The disk holding the store{where} is full; the {doing} was refused and nothing was changed. Free space "
+            "on that disk (or move the store with CHAINMATCH_DB) and try again.", details={"reason": "disk_full"})
+    return StoreError(f"Cannot {doing} the store{where}: {e}. Nothing was changed.")
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -177,4 +177,4 @@ def open_store(settings: Settings) -> Store:
         return Neo4jStore.connect(settings)
     from chainmatch.sqlite_store import SQLiteStore
 
-    return SQLiteStore.open(settings.db)
+    return SQLiteStore.open(settings.db, busy_timeout=settings.store_busy_timeout)

@@ -10,7 +10,8 @@ from tests.world import client_for
 
 def test_sterilizer_project_lifecycle(tmp_path: Path) -> None:
     with client_for(tmp_path) as (c, h):
-        staff, chief = h["staff"], h["grid_chief"]
+        # The project joins 利通 (G3) and 亿家馨 (G4): the chief of G1, above both, may follow it up.
+        staff, chief = h["staff"], h["chief_g1"]
         cands = c.get("/needs/N1/candidates", headers=staff).json()
         assert "E2" in [m["firm"]["id"] for m in cands["firms"]]  # 亿家馨: food industry buys sterilizers
         assert "农副食品加工业" in next(m["why"] for m in cands["firms"] if m["firm"]["id"] == "E2")
@@ -62,10 +63,13 @@ def test_project_from_a_firm_pair_and_scope(tmp_path: Path) -> None:
         pair = {"parties": [{"enterprise_id": "E1", "role": "supplier"}, {"enterprise_id": "E9", "role": "buyer"}],
                 "origin": "recommendation"}
         assert c.post("/projects", headers=h["viewer"], json=pair).status_code == 403
-        made = c.post("/projects", headers=h["grid_chief"], json=pair)
+        # 双汇 is in G9: the chief of G3 may not link it (a project touching another grid is staff's to make).
+        assert c.post("/projects", headers=h["grid_chief"], json=pair).status_code == 403
+        made = c.post("/projects", headers=h["staff"], json=pair)
         assert made.status_code == 201 and made.json()["title"] == "利通 × 双汇"
         pid = made.json()["id"]
-        restricted = {x["firm"]["id"]: x["firm"]["restricted"] for x in made.json()["parties"]}
+        seen = c.get(f"/projects/{pid}", headers=h["grid_chief"]).json()  # the chief of G3 still reads it
+        restricted = {x["firm"]["id"]: x["firm"]["restricted"] for x in seen["parties"]}
         assert restricted == {"E1": False, "E9": True}
         foreign = c.post("/projects", headers=h["grid_chief"], json={"parties": [
             {"enterprise_id": "E2", "role": "supplier"}, {"enterprise_id": "E9", "role": "buyer"}]})

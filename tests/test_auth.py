@@ -17,11 +17,12 @@ def test_secret_is_shown_once_and_stored_only_as_a_digest(tmp_path: Path) -> Non
         new = auth.create_token(store, role="grid_chief", name="网格长甲", grids=["G1"], person_id="P1")
         stored = store.get("ApiToken", [new.node.id])[new.node.id]
         assert new.secret not in str(stored.props) and len(stored.props["secret_hash"]) == 64
-        links: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        links: dict[str, object] = {}
         who = auth.authenticate(store, new.secret, links=links)
         assert (who.role, who.person_id) == ("grid_chief", "P1")
         assert who.grids == {"G1", "G3", "G4"}  # G1 and the grids below it, not G9
-        assert links == {new.node.id: (("G1",), "P1")}  # kept: a token's grids and person never change
+        kept_links = links[new.node.id]  # kept: a token's grids and person never change
+        assert (kept_links.grids, kept_links.person_id, kept_links.zones) == (("G1",), "P1", ())  # type: ignore[attr-defined]
         assert auth.authenticate(store, new.secret, links=links) == who == auth.authenticate(store, new.secret)
         assert auth.visible_firms(store, who, ["E1", "E2", "E9"]) == {"E1", "E2"}
         with pytest.raises(auth.Unauthenticated, match="not valid"):

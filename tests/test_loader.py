@@ -191,6 +191,65 @@ def test_a_load_killed_halfway_leaves_the_store_consistent(tmp_path: Path) -> No
     store.close()
 
 
+def test_a_duplicated_header_is_refused_with_both_column_numbers(db: SQLiteStore, tmp_path: Path) -> None:
+    files = tiny_files()
+    files["enterprises.csv"] = files["enterprises.csv"].replace("short_name,", "short_name,name,", 1).replace(
+        "利通,利通科技", "利通,改名,利通科技").replace("亿家馨,,", "亿家馨,改名,,")
+    problems = _problems(db, tmp_path, files)  # the file is not read further: its firms are then missing
+    assert problems[0].startswith("enterprises.csv line 1, field 'name'")
+    assert "column 2 and column 4" in problems[0]
+
+
+def test_nul_and_control_characters_are_refused_with_their_position(db: SQLiteStore, tmp_path: Path) -> None:
+    files = tiny_files()
+    files["enterprises.csv"] = files["enterprises.csv"].replace("漯河亿家馨", "漯河\x00亿家馨").replace("利通科技", "利通\x1b科技")
+    problems = _problems(db, tmp_path, files)
+    tail = " is not text without control characters (NUL and the like are not allowed in a CSV file)"
+    assert problems == [
+        "enterprises.csv line 2: value 'U+001B at character 24 of the line'" + tail,
+        "enterprises.csv line 3: value 'U+0000 at character 6 of the line'" + tail,
+    ]
+
+
+def test_an_unclosed_quote_is_reported_at_the_line_it_opens(db: SQLiteStore, tmp_path: Path) -> None:
+    files = tiny_files()
+    files["grids.csv"] += '\nG4,"四号网格,3,exclusive,point,LH,G1\nG5,五号网格,3,exclusive,point,LH,G1'
+    problems = _problems(db, tmp_path, files)
+    assert len(problems) == 1 and problems[0].startswith("grids.csv line 4: value '\"' is not a closed quote")
+    # A quote closed further down, inside a cell: said at the line it opens, with the line it runs to.
+    files = tiny_files()
+    files["grids.csv"] += '\nG4,"四号网格,3,exclusive,point,LH,G1\nG5,五号"网格,3,exclusive,point,LH,G1'
+    problems = _problems(db, tmp_path, files)
+    assert len(problems) == 1 and problems[0].startswith("grids.csv line 4: value '\"' is not a closed quote")
+    assert "runs to line 5" in problems[0]
+
+
+def test_an_encoding_error_is_reported_at_its_line(db: SQLiteStore, tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "bad", tiny_files())
+    text = (folder / "enterprises.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "enterprises.csv").write_bytes(text[0].encode() + "漯河利通".encode("gbk") + "".join(text[1:]).encode())
+    with pytest.raises(LoadError) as info:
+        load_folder(db, folder)
+    problems = [str(p) for p in info.value.problems]
+    assert problems[0].startswith("enterprises.csv line 2: value 'bytes ") and "UTF-8 text" in problems[0]
+
+
+def test_a_full_disk_is_said_as_such_and_the_store_stays_intact(db: SQLiteStore, tmp_path: Path) -> None:
+    from chainmatch.errors import StoreError
+
+    load_folder(db, write_folder(tmp_path / "a", tiny_files()))
+    before = db.counts()
+    # SQLite's own page limit answers SQLITE_FULL exactly as a full disk does.
+    pages = db._conn().execute("PRAGMA page_count").fetchone()[0]
+    db._conn().execute(f"PRAGMA max_page_count={pages}")
+    files = tiny_files()
+    files["enterprises.csv"] += "".join(f"\nF{i},企业{i}{'很长的名字' * 40},,,,,,,LH,G3" for i in range(400))
+    with pytest.raises(StoreError, match="disk holding the store .* is full") as info:
+        load_folder(db, write_folder(tmp_path / "b", files))
+    assert "no transaction is active" not in str(info.value) and info.value.details["reason"] == "disk_full"
+    assert db.counts() == before
+
+
 def test_product_shares_must_match_the_products(db: SQLiteStore, tmp_path: Path) -> None:
     files = tiny_files()
     files["enterprises.csv"] = (

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -171,3 +172,76 @@ def test_connections_send_small_writes_at_once_even_on_a_socket_of_unknown_proto
         finally:
             loop.close()
             unknown.close()
+
+
+def test_every_acknowledged_write_survives_kill_9_under_concurrent_writers(loaded: Path) -> None:
+    import json
+    import urllib.error
+
+    from chainmatch.auth import create_token
+
+    store = SQLiteStore.open(loaded / "serve.db")
+    secret = create_token(store, role="grid_chief", name="网格长", grids=["G3"]).secret
+    store.close()
+    port = _free_port()
+    server = _serve(loaded, port, 1)
+    acked: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(n: int) -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            body = json.dumps({"enterprise_id": "E1", "title": f"写入{n}-{i}", "kind": "land"}).encode()
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/needs", data=body, method="POST", headers={
+                "Authorization": f"Bearer {secret}", "Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as r:
+                    need = json.loads(r.read())["id"]
+                with lock:
+                    acked.append(need)
+            except (OSError, urllib.error.HTTPError):
+                if stop.is_set() or server.poll() is not None:
+                    return
+
+    try:
+        assert _answers(server, port, 1) == [200]
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        while len(acked) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(server.pid, signal.SIGKILL)  # the whole service, mid-write
+        server.wait(timeout=30)
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+    assert len(acked) >= 20
+    store = SQLiteStore.open(loaded / "serve.db")
+    try:
+        assert set(acked) <= set(store.get("Need", acked))  # every 201 is in the store after the kill
+    finally:
+        store.close()
+
+
+def test_token_create_takes_zones(loaded: Path) -> None:
+    import io
+    import json
+
+    from chainmatch.cli import main
+
+    out = io.StringIO()
+    assert main(["--db", str(loaded / "serve.db"), "token", "create", "--role", "viewer", "--zone", "LH", "--json"],
+                out=out) == 0
+    token = json.loads(out.getvalue())["id"]
+    store = SQLiteStore.open(loaded / "serve.db")
+    try:
+        assert [e.node.id for e in store.edges("ApiToken", [token], "TOKEN_ZONE")[token]] == ["LH"]
+    finally:
+        store.close()
+    assert main(["--db", str(loaded / "serve.db"), "token", "create", "--role", "admin", "--zone", "LH"]) == 2

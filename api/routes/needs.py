@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep
 from api.models import VISIBLE, FirmOut, Out, PageOut, page_out
 from chainmatch import needs
+from chainmatch.deadlines import EARLIEST, LATEST
 
 __all__ = ["NeedKind", "router"]
 
@@ -41,7 +42,8 @@ class NeedCreate(BaseModel):
     kind: NeedKind
     product: str | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=4000)
-    posted_on: date | None = Field(default=None, description="default: today; the due date follows from it")
+    posted_on: date | None = Field(default=None, ge=EARLIEST, le=LATEST,
+                                   description="default: today; the due date follows from it")
 
 
 class NeedUpdate(BaseModel):
@@ -50,7 +52,7 @@ class NeedUpdate(BaseModel):
     kind: NeedKind | None = None
     product: str | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=4000)
-    due_on: date | None = None
+    due_on: date | None = Field(default=None, ge=EARLIEST, le=LATEST)
 
 
 class CloseBody(BaseModel):

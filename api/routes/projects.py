@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import LimitsDep, PagingDep, PrincipalDep, StoreDep
-from api.models import FirmOut, Out, PageOut, RefOut, page_out
+from api.models import VISIBLE, FirmOut, Out, PageOut, RefOut, page_out
 from chainmatch import projects
 
 __all__ = ["router"]
@@ -64,7 +64,7 @@ class ProjectCreate(BaseModel):
     parties: list[PartyIn] = Field(default=[], max_length=20)
     need_id: str | None = Field(default=None, max_length=100)
     resource_id: str | None = Field(default=None, max_length=100)
-    title: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=200, pattern=VISIBLE)
     event: str | None = Field(default=None, max_length=200, description="the matchmaking event, if any")
     origin: Literal["recommendation", "need", "manual"] | None = None
     note: str | None = Field(default=None, max_length=2000)

@@ -36,6 +36,8 @@ class TokenCreate(BaseModel):
     role: Role
     name: str = Field(min_length=1, max_length=100, pattern=VISIBLE)
     grid_ids: list[str] = Field(default=[], max_length=100, description="a grid chief's grids")
+    zone_ids: list[str] = Field(default=[], max_length=100,
+                                description="the zones a staff or viewer token is limited to (none: every zone)")
     person_id: str | None = Field(default=None, max_length=100, description="the person the token acts as")
 
 
@@ -45,6 +47,7 @@ class MeOut(Out):
     role: str
     person_id: str | None
     grids: list[str] | None
+    zones: list[str] | None
 
 
 def _out(node: Node) -> TokenOut:
@@ -57,14 +60,15 @@ def _out(node: Node) -> TokenOut:
 def me(who: PrincipalDep) -> MeOut:
     """The caller's token: its role, person and the grids it reaches."""
     return MeOut(id=who.id, name=who.name, role=who.role, person_id=who.person_id,
-                 grids=sorted(who.grids) if who.grids is not None else None)
+                 grids=sorted(who.grids) if who.grids is not None else None,
+                 zones=sorted(who.zones) if who.zones is not None else None)
 
 
 @router.post("", response_model=TokenCreated, status_code=201)
 def create_token(store: StoreDep, who: PrincipalDep, body: TokenCreate) -> TokenCreated:
     """Create a token (admins only); the response holds the secret, which is stored only as a digest."""
     new = auth.create_token(store, role=body.role, name=body.name, grids=body.grid_ids,
-                            person_id=body.person_id, who=who)
+                            person_id=body.person_id, zones=body.zone_ids, who=who)
     return TokenCreated(**_out(new.node).model_dump(), secret=new.secret)
 
 
@@ -78,5 +82,5 @@ def list_tokens(store: StoreDep, who: PrincipalDep, paging: PagingDep, role: Rol
 
 @router.post("/{token_id}/revoke", response_model=TokenOut)
 def revoke_token(store: StoreDep, who: PrincipalDep, token_id: str) -> TokenOut:
-    """Revoke a token; it stops working at once (admins only)."""
+    """Revoke a token; it stops working at once (admins only; the last active admin token cannot be revoked)."""
     return _out(auth.revoke_token(store, who, token_id))
