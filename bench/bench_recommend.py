@@ -30,7 +30,7 @@ from _zone import zone_db
 from chainmatch.cli import _default_classify
 from chainmatch.index import build_index
 from chainmatch.loader import install_industries, load_folder
-from chainmatch.ranking import recommend
+from chainmatch.ranking import recommend, warm
 from chainmatch.sqlite_store import SQLiteStore
 from chainmatch.synth import generate
 
@@ -62,6 +62,7 @@ def main() -> None:
         before = peak_mb()
         t1 = time.perf_counter()
         index = build_index(store)
+        warm(index)  # as the service does at start-up: chain knowledge per code, text measure, product chains
         build_s = time.perf_counter() - t1
         store.close()
     rng = random.Random(seed)

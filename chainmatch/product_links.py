@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,8 @@ __all__ = ["MATCH_MIN", "ProductLinks", "read_product_chains"]
 _FILE = Path(__file__).parent / "data" / "product_chains.csv"
 MATCH_MIN = 0.5
 """A register product stands for a knowledge product when their cosine is at least this."""
+_BUDGET = 3000
+"""Makers gathered per query from the reached products (the most strongly reached first)."""
 _MATCHES = 40
 """At most this many register products stand for one knowledge product (the most alike)."""
 
@@ -116,21 +118,27 @@ class ProductLinks:
         own = text.firm_products[firm].indices.astype(np.int64)
         return self.firms_for(text, self.reach(own, direction))
 
-    def firms_for(self, text: TextMeasure, reach: NDArray[np.float64], cap: int = 2000,
+    def firms_for(self, text: TextMeasure, reach: NDArray[np.float64], budget: int = _BUDGET,
                   ) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
-        """Makers of the reached products with the strongest reach among their products, strongest first, at most
-        ``cap`` makers per product (bounded work where a product has tens of thousands of makers)."""
+        """Makers of the reached products with the strongest reach among their products: the most strongly reached
+        products first, until ``budget`` makers (bounded work where products have thousands of makers)."""
         products = np.flatnonzero(reach > 0)
         if not len(products):
             return np.zeros(0, dtype=np.int32), np.zeros(0)
+        products = products[np.argsort(-reach[products], kind="stable")]
         indptr, indices = text.product_firms.indptr, text.product_firms.indices
-        rows = [indices[indptr[p]:indptr[p + 1]][:cap] for p in products.tolist()]
+        rows, values, total = [], [], 0
+        for p in products.tolist():
+            row = indices[indptr[p]:indptr[p + 1]][:budget - total]
+            rows.append(row)
+            values.append(np.full(len(row), reach[p]))
+            total += len(row)
+            if total >= budget:
+                break
         firms = np.concatenate(rows).astype(np.int32)
-        values = np.repeat(reach[products], [len(r) for r in rows])
-        order = np.lexsort((firms, -values))
-        firms, values = firms[order], values[order]
-        first = np.unique(firms, return_index=True)[1]  # each firm at its strongest product
-        return firms[first], values[first]
+        strength = np.concatenate(values)
+        first = np.unique(firms, return_index=True)[1]  # each firm at its strongest product (met first)
+        return firms[first], strength[first]
 
     def evidence(self, text: TextMeasure, firm: int, other: int, direction: str) -> tuple[str, str, str] | None:
         """(the firm's product, the other's product, the knowledge link) behind the strongest link, or None."""
@@ -144,10 +152,18 @@ class ProductLinks:
         i, j = np.unravel_index(int(np.argmax(m)), m.shape)
         p, q = int(own[i]), int(theirs[j])
         sup, buy = (p, q) if direction == "buyers" else (q, p)
+        a, b, w = self._arrays
+        values = w * self.match[:, sup].toarray().ravel()[a] * self.match[:, buy].toarray().ravel()[b]
+        k = int(np.argmax(values))
+        if values[k] <= 0:
+            return None
+        x, y, _, chain = self.links[k]
+        return text.product_names[p], text.product_names[q], f"{x} → {y}" + (f" ({chain})" if chain else "")
+
+    @cached_property
+    def _arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """The links as (supplier row, buyer row, weight) arrays over ``names``."""
         at = {x: k for k, x in enumerate(self.names)}
-        best, why = 0.0, ""
-        for a, b, w, chain in self.links:
-            v = w * self.match[at[a], sup] * self.match[at[b], buy]
-            if v > best:
-                best, why = v, f"{a} → {b}" + (f" ({chain})" if chain else "")
-        return text.product_names[p], text.product_names[q], why
+        return (np.array([at[a] for a, _, _, _ in self.links], dtype=np.int64),
+                np.array([at[b] for _, b, _, _ in self.links], dtype=np.int64),
+                np.array([w for _, _, w, _ in self.links], dtype=np.float64))
