@@ -41,7 +41,7 @@ __all__ = ["import_register", "normalize_name", "plan_import"]
 
 _TOTALS = ("合计", "总计", "小计", "总合计")
 _FOOTERS = ("填表人", "制表人", "填报人", "审核人", "制表单位", "填报单位", "负责人签字", "注:", "注：", "说明:", "说明：")
-_LIST_SEPARATORS = re.compile(r"[、，,]")
+_LIST_SEPARATORS = re.compile(r"[、，,；]")
 _UNITS = re.compile(r"(万元|元|人|家|个)$")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -64,7 +64,7 @@ def normalize_name(name: str, city: str = "") -> str:
     """
     text = "".join(unicodedata.normalize("NFKC", name).split())
     text = text.replace("有限责任公司", "有限公司")
-    for c in {city, city.removesuffix("市")} - {""}:
+    for c in sorted({city, city.removesuffix("市")} - {""}, key=len, reverse=True):
         text = text.replace(f"({c})", "")
         text = text.removeprefix(c)
     return text
@@ -89,12 +89,17 @@ class _Names:
     """id → display name"""
     by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     zone_of: dict[str, str] = field(default_factory=dict)
+    city: str = ""
+    by_norm: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """normalised firm name (:func:`normalize_name`) → ids: 测试食品有限公司 finds 漯河市测试食品有限责任公司"""
 
     def add(self, id_: str, names: Iterable[str], zone: str | None) -> None:
         names = [n for n in names if n]
         self.by_id.setdefault(id_, names[0] if names else id_)
         for n in names:
             self.by_name[_key(n)].add(id_)
+        if names:
+            self.by_norm[normalize_name(names[0], self.city)].add(id_)
         if zone:
             self.zone_of[id_] = zone
 
@@ -113,7 +118,7 @@ class _Context:
 
     def lookup(self, label: str) -> _Names:
         if label not in self.names:
-            table = _Names()
+            table = _Names(city=self.city)
             nodes = list(self.store.scan(label))
             zones = self.store.edges(label, [n.id for n in nodes], "IN_ZONE") if nodes and label != "Zone" else {}
             for n in nodes:
@@ -151,14 +156,13 @@ def plan_import(store: Store, path: Path, *, kind: str | None = None, sheet: str
         z = store.get("Zone", [zone_id]).get(zone_id)
         ctx.city = str(z.props.get("city", "")) if z else ""
         report.zone = f"{ctx.lookup('Zone').by_id.get(zone_id, zone_id)}（{zone_id}）"
-    if sheet is None and len(sheets) > 1:
-        for s in sheets:
-            if s.hidden or s.name.strip() in _NOTE_SHEETS:
-                report.sheets.append(SheetReport(s.name, None, skipped=["隐藏的工作表" if s.hidden else "说明页"]))
-        sheets = [s for s in sheets if not s.hidden and s.name.strip() not in _NOTE_SHEETS] or sheets[:1]
     records: list[_Record] = []
+    readable = [s for s in sheets if sheet is not None or not (s.hidden or s.name.strip() in _NOTE_SHEETS)]
     for s in sheets:
-        records.extend(_read_sheet(s, kind, label, dictionary, report, only=len(sheets) == 1 or sheet is not None))
+        if s in readable or not readable:
+            records.extend(_read_sheet(s, kind, label, dictionary, report, only=len(sheets) == 1 or sheet is not None))
+        else:
+            report.sheets.append(SheetReport(s.name, None, skipped=["隐藏的工作表" if s.hidden else "说明页"]))
     if not any(s.header_row for s in report.sheets):
         known = "、".join(list(dictionary.preferred[kind].values())[:6])
         report.problems.append(RegisterProblem(
@@ -174,12 +178,14 @@ def plan_import(store: Store, path: Path, *, kind: str | None = None, sheet: str
     _assign_ids(ctx, kind, label, records, report)
     _check_duplicates(ctx, kind, label, records, report)
     tables = _tables(ctx, kind, label, records, report, classify)
-    if report.errors:
-        return report, None
     try:
-        batch, summary = read_rows(tables, store, classify=classify, source=report.file, schema=schema)
+        # Run even when the register's own checks found errors, so that one report says every problem.
+        batch, summary = read_rows(tables, store, classify=classify if not report.errors else None,
+                                   source=report.file, schema=schema)
     except LoadError as e:
         report.problems.extend(_translate(p, records, label, schema) for p in e.problems)
+        return report, None
+    if report.errors:
         return report, None
     ids = [r.id for r in records]
     existing = store.get(label.name, ids)
@@ -236,7 +242,7 @@ def _guess_kind(sheets: Sequence[Sheet], d: HeaderDictionary) -> str:
     for kind in KINDS:
         best[kind] = sum(max((_score(c, kind, d) for _, c in s.rows[:20]), default=0) for s in sheets)
     top = max(best.values())
-    if top < 4:
+    if top < 2:
         raise RegisterError(
             f"Cannot tell which register {sheets[0].name} is: no row looks like a header of a known kind. "
             f"Give --kind ({', '.join(KINDS)}), and --mapping for headers chainmatch does not know.")
@@ -251,7 +257,7 @@ def _header_row(sheet: Sheet, kind: str, d: HeaderDictionary) -> int | None:
         score = _score(cells, kind, d)
         if score > best:
             best, at = score, i
-    return at if best >= 4 else None
+    return at if best >= 2 else None
 
 
 def _is_total(cells: Sequence[str]) -> bool:
@@ -371,7 +377,7 @@ def _default_zone(ctx: _Context, zone: str | None, report: ImportReport) -> str 
 def _resolve_name(table: _Names, value: str, zone: str | None) -> list[str]:
     if value in table.by_id:
         return [value]
-    ids = sorted(table.by_name.get(_key(value), ()))
+    ids = sorted(table.by_name.get(_key(value), ()) or table.by_norm.get(normalize_name(value, table.city), ()))
     if len(ids) > 1 and zone:
         local = [i for i in ids if table.zone_of.get(i) == zone]
         ids = local or ids
@@ -542,7 +548,7 @@ def _tables(ctx: _Context, kind: str, label: Label, records: list[_Record], repo
             classify: Classify | None) -> dict[str, list[tuple[int, dict[str, str]]]]:
     """The loader's rows (line = position in ``records`` + 1) with names turned into ids."""
     schema = ctx.schema
-    pending = _Names()
+    pending = _Names(city=ctx.city)
     for rec in records:
         pending.add(rec.id, [rec.values.get(p, "") for p in (*_NAME_PROPS, "short_name", "uscc")],
                     rec.values.get("zone_id"))

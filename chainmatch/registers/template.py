@@ -6,7 +6,7 @@ drop-down list (data validation) on every column whose values are an enumeration
 >>> with tempfile.TemporaryDirectory() as d:
 ...     path = write_template("enterprises", pathlib.Path(d) / "企业.xlsx")
 ...     wb = load_workbook(path)
-...     print(wb.sheetnames[:2], wb["企业"]["A1"].value, wb["企业"].data_validations.dataValidation[0].formula1)
+...     print(wb.sheetnames[:2], wb["企业"]["B1"].value, wb["企业"].data_validations.dataValidation[0].formula1)
 ['企业', '说明'] 企业名称* "规上,规下"
 """
 
