@@ -29,6 +29,7 @@ from api.routes import (
     needs,
     projects,
     recommendations,
+    registers,
     resources,
     tokens,
 )
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     for module in (enterprises, recommendations, grids, needs, resources, projects, coverage, chains, maps, tokens,
-                   audit):
+                   audit, registers):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app
 

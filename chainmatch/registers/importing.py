@@ -22,7 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chainmatch.errors import LoadError, Problem, RegisterError
+from chainmatch import audit
+from chainmatch.auth import Principal
+from chainmatch.errors import LoadError, PermissionDenied, Problem, RegisterError
 from chainmatch.loader import Classify, check_uscc, read_rows, write_batch
 from chainmatch.registers.headers import IGNORE, KINDS, HeaderDictionary, kind_label, read_mapping
 from chainmatch.registers.report import (
@@ -37,7 +39,7 @@ from chainmatch.registers.sheets import Sheet, read_sheets
 from chainmatch.store import GraphBatch, Node, Store
 from graph_schema import Label, Schema, load_schema
 
-__all__ = ["import_register", "normalize_name", "plan_import"]
+__all__ = ["IMPORT_ROLES", "MAX_UPLOAD_BYTES", "import_register", "import_upload", "normalize_name", "plan_import"]
 
 _TOTALS = ("合计", "总计", "小计", "总合计")
 _FOOTERS = ("填表人", "制表人", "填报人", "审核人", "制表单位", "填报单位", "负责人签字", "注:", "注：", "说明:", "说明：")
@@ -50,6 +52,11 @@ _SCALE = {"是": "above", "否": "below", "规模以上": "above", "规模以下
 _PREFIX = {"Enterprise": "E", "Need": "N", "Resource": "R", "Grid": "G", "Person": "P", "PartyOrganization": "PO",
            "Project": "PJ", "Chain": "C", "Segment": "S", "Department": "D", "Zone": "Z"}
 _NAME_PROPS = ("name", "title")
+IMPORT_ROLES = ("admin", "staff")
+"""Who may import a register through the API (the command line acts for the zone itself)."""
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+"""The largest register an upload may be: 20 MB holds about 100,000 firms as .xlsx."""
+
 _NOTE_SHEETS = {"说明", "填写说明", "填表说明", "选项", "字典", "代码表"}
 
 
@@ -196,14 +203,19 @@ def plan_import(store: Store, path: Path, *, kind: str | None = None, sheet: str
     return report, batch
 
 
-def import_register(store: Store, path: Path, *, dry_run: bool = False, **options: object) -> ImportReport:
+def import_register(store: Store, path: Path, *, dry_run: bool = False, who: Principal | None = None,
+                    **options: object) -> ImportReport:
     """Check a register and, unless ``dry_run``, write it in one transaction; raises RegisterError (holding the
-    report) when it has errors, and then nothing is written. ``options`` are those of :func:`plan_import`."""
+    report) when it has errors, and then nothing is written. ``options`` are those of :func:`plan_import`;
+    ``who`` (an API caller) puts an audit entry in the same transaction."""
     start = time.perf_counter()
     report, batch = plan_import(store, path, **options)  # type: ignore[arg-type]
     report.dry_run = dry_run
     if batch is None:
         raise RegisterError(_summary(report), report=report, details={"report": _as_dict(report)})
+    if who is not None:
+        batch.nodes.append(audit.entry(who.actor, "register.import", report.label, "",
+                                       f"{report.file}: {report.new} new, {report.updated} updated"))
     if not dry_run:
         try:
             write_batch(store, batch, report.file)
@@ -215,6 +227,19 @@ def import_register(store: Store, path: Path, *, dry_run: bool = False, **option
         report.written = True
     report.seconds = round(time.perf_counter() - start, 3)
     return report
+
+
+def import_upload(store: Store, who: Principal, filename: str, data: bytes, *, dry_run: bool = True,
+                  max_bytes: int = MAX_UPLOAD_BYTES, **options: object) -> ImportReport:
+    """Import a register uploaded as ``data`` (its file name says .xlsx or .csv); admins and staff only."""
+    if who.role not in IMPORT_ROLES:
+        raise PermissionDenied(f"Role '{who.role}' may not import registers; ask an admin or staff (招商人员) token.")
+    if len(data) > max_bytes:
+        raise RegisterError(f"{filename} is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit of an "
+                            "upload. Split the register into several files (by sheet or by grid), or import it with "
+                            "the command line (chainmatch import), which has no limit.")
+    name = Path(filename).name or "register.xlsx"
+    return import_register(store, Path(name), dry_run=dry_run, who=None if dry_run else who, data=data, **options)
 
 
 def _summary(report: ImportReport) -> str:

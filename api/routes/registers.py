@@ -1,0 +1,100 @@
+"""Registers (台账): upload a zone's register, see the report before anything is written, then commit it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Query, Request
+
+from api.deps import PrincipalDep, StoreDep, data_changed
+from api.models import Out
+from chainmatch.errors import RegisterError
+from chainmatch.registers.importing import MAX_UPLOAD_BYTES, import_upload
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/registers", tags=["registers"])
+
+
+class ProblemOut(Out):
+    sheet: str
+    row: int
+    header: str
+    value: str
+    expected: str
+    fix: str
+    severity: str
+
+
+class DuplicateOut(Out):
+    by: str
+    value: str
+    where: list[str]
+    note: str
+
+
+class ColumnOut(Out):
+    header: str
+    field: str
+    source: str
+
+
+class SheetOut(Out):
+    name: str
+    header_row: int | None
+    rows: int
+    columns: list[ColumnOut]
+    skipped: list[str]
+
+
+class ImportOut(Out):
+    file: str
+    kind: str
+    label: str
+    encoding: str | None
+    zone: str | None
+    kind_guessed: bool
+    sheets: list[SheetOut]
+    problems: list[ProblemOut]
+    duplicates: list[DuplicateOut]
+    records: int
+    new: int
+    updated: int
+    matched_by_name: int
+    nodes: int
+    rels: int
+    classified: int
+    dry_run: bool
+    written: bool
+    seconds: float
+
+
+def _classify(texts: list[str]) -> list[tuple[str, float, str] | None]:
+    from chainmatch.classify import classify_many
+
+    return [(r.best.code, r.best.confidence, r.best.evidence) if r.best else None for r in classify_many(texts, top=1)]
+
+
+@router.post("/import", response_model=ImportOut)
+async def import_register(
+    request: Request, store: StoreDep, who: PrincipalDep,
+    filename: Annotated[str, Query(min_length=1, max_length=200, description="the file's name: .xlsx or .csv")],
+    kind: Annotated[str | None, Query(description="enterprises, needs, resources, grids, people … "
+                                                  "(default: told by the headers)")] = None,
+    sheet: Annotated[str | None, Query(max_length=100, description="only this sheet of an .xlsx")] = None,
+    zone: Annotated[str | None, Query(max_length=100, description="zone (id or name) of rows without one")] = None,
+    dry_run: Annotated[bool, Query(description="report only (the default); false writes the register")] = True,
+) -> ImportOut:
+    """Check a register sent as the request body (.xlsx or CSV bytes) and report it; with dry_run=false write it
+    in one transaction and rebuild the match index in every worker (admins and staff)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_UPLOAD_BYTES:
+        raise RegisterError(f"{filename} is {int(length) / 2**20:.1f} MB, over the {MAX_UPLOAD_BYTES / 2**20:.0f} MB "
+                            "limit of an upload. Split it, or import it with the command line (chainmatch import).")
+    data = await request.body()
+    report = await to_thread.run_sync(lambda: import_upload(
+        store, who, filename, data, dry_run=dry_run, kind=kind, sheet=sheet, zone=zone, classify=_classify))
+    if report.written:
+        data_changed(request.app.state)
+    return ImportOut.model_validate(report)

@@ -1,0 +1,72 @@
+"""Registers through the API: upload, the dry-run report, commit, and a recommendation for a firm imported
+a moment earlier, without a restart."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from chainmatch.registers.importing import MAX_UPLOAD_BYTES
+from tests.test_registers import uscc
+from tests.world import client_for
+
+
+def register_bytes(rows: list[list[object]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["企业名录"])
+    ws.append(["序号", "企业名称", "统一社会信用代码", "主营产品", "行业代码", "所属网格", "规模", "所属开发区"])
+    for row in rows:
+        ws.append(row)
+    ws.append(["合计"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+NEW_FIRM = [1, "漯河新锐食品机械有限公司", uscc(77), "杀菌设备", "3531", "亿家馨网格", "规下", "漯河经济技术开发区"]
+
+
+def test_upload_report_then_commit_and_recommend_without_restart(tmp_path: Path) -> None:
+    with client_for(tmp_path) as (c, h):
+        data = register_bytes([NEW_FIRM])
+        url = "/registers/import"
+        dry = c.post(url, params={"filename": "名录.xlsx"}, content=data, headers=h["staff"])
+        assert dry.status_code == 200, dry.text
+        report = dry.json()
+        assert report["dry_run"] and not report["written"] and report["new"] == 1 and report["problems"] == []
+        assert c.get(f"/enterprises/{uscc(77)}", headers=h["staff"]).status_code == 404  # nothing written
+        assert c.post(url, params={"filename": "名录.xlsx"}, content=data, headers=h["viewer"]).status_code == 403
+        assert c.post(url, params={"filename": "名录.xlsx"}, content=data,
+                      headers=h["grid_chief"]).status_code == 403
+        done = c.post(url, params={"filename": "名录.xlsx", "dry_run": "false"}, content=data, headers=h["admin"])
+        assert done.status_code == 200 and done.json()["written"], done.text
+        assert c.get(f"/enterprises/{uscc(77)}", headers=h["staff"]).status_code == 200
+        # The match index is rebuilt in the background: wait for it (no restart, no retraining).
+        for _ in range(300):
+            r = c.get(f"/enterprises/{uscc(77)}/recommendations", params={"direction": "buyers", "scope": "zone"},
+                      headers=h["staff"])
+            if r.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert r.status_code == 200, r.text
+        assert {"E2", "E9"} & {item["id"] for item in r.json()["items"]}  # food firms buy food machinery
+        audit = c.get("/audit", params={"action": "register.import"}, headers=h["admin"]).json()["items"]
+        assert len(audit) == 1 and "1 new" in audit[0]["detail"]
+
+
+def test_a_bad_upload_is_422_with_the_report_and_an_upload_over_the_limit_is_refused(tmp_path: Path) -> None:
+    with client_for(tmp_path) as (c, h):
+        bad = register_bytes([[1, "甲公司", "123", "", "", "不存在的网格"]])
+        r = c.post("/registers/import", params={"filename": "r.xlsx", "dry_run": "false"}, content=bad,
+                   headers=h["staff"])
+        assert r.status_code == 422 and r.json()["code"] == "register_invalid"
+        problems = r.json()["details"]["report"]["problems"]
+        assert {(p["row"], p["header"]) for p in problems} >= {(3, "所属网格"), (3, "统一社会信用代码")}
+        huge = c.post("/registers/import", params={"filename": "r.xlsx"}, content=b"0" * (MAX_UPLOAD_BYTES + 1),
+                      headers=h["staff"])
+        assert huge.status_code == 422 and "20 MB" in huge.json()["message"]
