@@ -24,7 +24,7 @@ from chainmatch.index import MatchIndex, build_index
 from chainmatch.pages import MAX_LIMIT
 from chainmatch.ranking import load_model, warm
 from chainmatch.settings import Settings, get_settings
-from chainmatch.store import Store, open_store
+from chainmatch.store import Store, changes_file, mark_changed, open_store
 
 __all__ = [
     "LimitsDep",
@@ -64,7 +64,7 @@ def connect(state: Any) -> Store:
             try:
                 # The match index is read once from the store; `POST /model/train` rebuilds it, and so does a
                 # newer data stamp (an import in any worker: refresh_index).
-                state.data_stamp = _stamp(data_stamp_file(settings))
+                state.data_stamp = _stamp(changes_file(settings))
                 state.ranking = make_ranking(build_index(store), settings.model_path)
                 warm(state.ranking.index)
             except BaseException:
@@ -185,26 +185,17 @@ def make_ranking(index: MatchIndex, model_path: Path) -> Ranking:
     return Ranking(index, weights, model, stamp)
 
 
-def data_stamp_file(settings: Settings) -> Path:
-    """The file whose modification time says the store's data changed under the match index (an import):
-    beside the embedded store's file, or beside the model file on Neo4j."""
-    if settings.store_kind == "embedded":
-        return Path(f"{settings.db}.changed")
-    return settings.model_path.with_name(settings.model_path.name + ".data-changed")
-
-
 _refresh_lock = threading.Lock()
 
 
 def data_changed(state: Any) -> None:
     """Say that the store's data changed: this worker rebuilds its match index now, the others when their next
     request sees the newer stamp file."""
-    path = data_stamp_file(state.settings)
     try:
-        path.write_text(f"{time.time_ns()}\n", encoding="utf-8")
-        state.data_stamp = _stamp(path)
+        state.data_stamp = _stamp(mark_changed(state.settings))
     except OSError as e:  # the other workers then catch up at their restart; this one still rebuilds
-        _log.warning("cannot write %s, other worker processes will not see the change: %s", path, e)
+        _log.warning("cannot write %s, other worker processes will not see the change: %s",
+                     changes_file(state.settings), e)
     refresh_index(state)
 
 
@@ -246,7 +237,7 @@ async def get_ranking(request: Request, store: StoreDep, settings: SettingsDep) 
     ranking: Ranking | None = getattr(request.app.state, "ranking", None)
     if ranking is None:
         raise StoreUnavailable("The match index is still being built; retry in a moment.")
-    data = _stamp(data_stamp_file(settings))
+    data = _stamp(changes_file(settings))
     if data != getattr(request.app.state, "data_stamp", data):
         request.app.state.data_stamp = data
         refresh_index(request.app.state)

@@ -73,6 +73,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         start = time.perf_counter()
         summary = load_folder(store, Path(args.dir), classify=_default_classify())
         ok = True
+        _say_changed(settings)
         took = time.perf_counter() - start
         if args.json:
             _json({**dataclasses.asdict(summary), "seconds": round(took, 3)}, out)
@@ -114,6 +115,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
             mapping=Path(args.mapping) if args.mapping else None, encoding=args.encoding, zone=args.zone,
             classify=_default_classify())
         written = report.written
+        if written:
+            _say_changed(settings)
     except RegisterError as e:
         if e.report is None:
             raise
@@ -130,6 +133,17 @@ def cmd_import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
     else:
         out.write(format_report(report))
     return 0
+
+
+def _say_changed(settings: Settings) -> None:
+    """Tell a running service that the data changed: its workers rebuild their match index."""
+    from chainmatch.store import mark_changed
+
+    try:
+        mark_changed(settings)
+    except OSError as e:
+        sys.stderr.write(f"注意 / note: could not tell a running service about the change ({e}); restart it to see "
+                         "the imported records in recommendations.\n")
 
 
 def cmd_template(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:

@@ -70,3 +70,20 @@ def test_a_bad_upload_is_422_with_the_report_and_an_upload_over_the_limit_is_ref
         huge = c.post("/registers/import", params={"filename": "r.xlsx"}, content=b"0" * (MAX_UPLOAD_BYTES + 1),
                       headers=h["staff"])
         assert huge.status_code == 422 and "20 MB" in huge.json()["message"]
+
+
+def test_a_register_imported_by_the_command_line_reaches_a_running_service(tmp_path: Path) -> None:
+    from chainmatch.cli import main
+
+    with client_for(tmp_path) as (c, h):
+        path = tmp_path / "名录.xlsx"
+        path.write_bytes(register_bytes([NEW_FIRM]))
+        url = f"/enterprises/{uscc(77)}/recommendations"
+        assert c.get(url, headers=h["staff"]).status_code == 404  # not in the match index yet
+        assert main(["--db", str(tmp_path / "world.db"), "import", str(path), "--zone", "LH"]) == 0
+        for _ in range(300):  # the next request sees the newer stamp and starts the rebuild
+            r = c.get(url, params={"direction": "buyers", "scope": "zone"}, headers=h["staff"])
+            if r.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert r.status_code == 200, r.text
