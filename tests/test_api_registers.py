@@ -87,3 +87,19 @@ def test_a_register_imported_by_the_command_line_reaches_a_running_service(tmp_p
                 break
             time.sleep(0.1)
         assert r.status_code == 200, r.text
+
+
+def test_the_export_workbook_over_http_holds_a_grid_chiefs_grids_only(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    with client_for(tmp_path) as (c, h):
+        r = c.get("/registers/export", params={"what": ["enterprises", "coverage"], "zone_id": "LH"},
+                  headers=h["grid_chief"])
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+        wb = load_workbook(io.BytesIO(r.content))
+        assert wb.sheetnames == ["企业名录", "网格覆盖"]
+        names = {row[2] for row in wb["企业名录"].iter_rows(min_row=3, values_only=True)}
+        assert names == {"漯河利通液压科技股份有限公司", "漯河汇龙液压有限公司"}  # G3's firms only
+        assert c.get("/registers/export", params={"what": "everything"}, headers=h["staff"]).status_code == 422
+        everything = load_workbook(io.BytesIO(c.get("/registers/export", headers=h["viewer"]).content))
+        assert everything["企业名录"].max_row == 2 + 5

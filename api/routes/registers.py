@@ -1,15 +1,19 @@
-"""Registers (台账): upload a zone's register, see the report before anything is written, then commit it."""
+"""Registers (台账): upload a zone's register, see the report before anything is written, then commit it; and
+export the lists staff report upward as an Excel workbook."""
 
 from __future__ import annotations
 
+import io
 from typing import Annotated
+from urllib.parse import quote
 
 from anyio import to_thread
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import PrincipalDep, StoreDep, data_changed
 from api.models import Out
 from chainmatch.errors import RegisterError
+from chainmatch.registers.export import EXPORTS, export_registers
 from chainmatch.registers.importing import MAX_UPLOAD_BYTES, import_upload
 
 __all__ = ["router"]
@@ -98,3 +102,23 @@ async def import_register(
     if report.written:
         data_changed(request.app.state)
     return ImportOut.model_validate(report)
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/export", response_class=Response, responses={200: {"content": {_XLSX: {}},
+                                                                 "description": "the workbook"}})
+async def export(
+    store: StoreDep, who: PrincipalDep,
+    what: Annotated[list[str] | None, Query(description="enterprises, needs, projects, overdue, coverage "
+                                                        "(repeat; default all)")] = None,
+    zone_id: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """The registers staff report upward as one .xlsx workbook, one sheet each (a grid chief: their grids only)."""
+    buffer = io.BytesIO()
+    result = await to_thread.run_sync(lambda: export_registers(
+        store, buffer, who=who, what=what or list(EXPORTS), zone_id=zone_id))
+    name = f"registers-{zone_id or 'all'}-{result.at[:10]}.xlsx"
+    return Response(buffer.getvalue(), media_type=_XLSX,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from chainmatch import audit
 from chainmatch.auth import SYSTEM, Principal, require
@@ -37,7 +37,8 @@ _TERMINAL = {"signed", "declined", "dropped"}
 
 @dataclass
 class RegisterExport:
-    path: Path
+    path: Path | None
+    """The file written (None when written to a stream)."""
     zone: str | None
     at: str
     sheets: dict[str, int] = field(default_factory=dict)
@@ -107,10 +108,11 @@ def _as_date(value: Any) -> Any:
     return value
 
 
-def export_registers(store: Store, out: Path, *, who: Principal = SYSTEM, what: Sequence[str] = tuple(EXPORTS),
+def export_registers(store: Store, out: Path | IO[bytes], *, who: Principal = SYSTEM, what: Sequence[str] = tuple(EXPORTS),
                      zone_id: str | None = None, today: date | None = None,
                      now: datetime | None = None) -> RegisterExport:
-    """Write the lists named in ``what`` (keys of :data:`EXPORTS`) of one zone (or all) into the workbook ``out``."""
+    """Write the lists named in ``what`` (keys of :data:`EXPORTS`) of one zone (or all) into the workbook ``out``
+    (a path, or a binary stream such as an HTTP response's buffer)."""
     from openpyxl import Workbook
 
     require(who, "read")
@@ -126,7 +128,7 @@ def export_registers(store: Store, out: Path, *, who: Principal = SYSTEM, what: 
     schema = load_schema()
     names = _Names(store)
     d = HeaderDictionary.shipped()
-    result = RegisterExport(out, zone_id, stamp.isoformat(timespec="minutes"))
+    result = RegisterExport(out if isinstance(out, Path) else None, zone_id, stamp.isoformat(timespec="minutes"))
     wb = Workbook(write_only=True)
     scope = names.zone_name(zone_id) if zone_id else "全部开发区"
     if who.grids is not None:
@@ -137,7 +139,8 @@ def export_registers(store: Store, out: Path, *, who: Principal = SYSTEM, what: 
         headers, rows, formats = builders[w](store, who, names, schema, d, zone_id, day)
         result.sheets[EXPORTS[w]] = _sheet(wb, EXPORTS[w], f"{EXPORTS[w]} · {scope} · 导出时间 "
                                            f"{stamp.strftime('%Y-%m-%d %H:%M')}（北京时间）", headers, rows, formats)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(out, Path):
+        out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return result
 
