@@ -15,11 +15,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from chainmatch.errors import ChainmatchError, DataError, InvalidRequest, NotFound, StoreError
 from chainmatch.settings import Settings, get_settings
 from chainmatch.store import Store, open_store
+
+if TYPE_CHECKING:
+    from chainmatch.registers import ImportReport
 
 __all__ = ["build_parser", "main"]
 
@@ -104,7 +107,7 @@ def _discard_store_file(settings: Settings) -> None:
 
 def cmd_import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from chainmatch.errors import RegisterError
-    from chainmatch.registers import format_report, import_register
+    from chainmatch.registers import ImportReport, format_report, import_register
 
     created = _new_store_file(settings)
     store = _open(settings)
@@ -118,11 +121,14 @@ def cmd_import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         if written:
             _say_changed(settings)
     except RegisterError as e:
-        if e.report is None:
+        failed = e.report
+        if not isinstance(failed, ImportReport):
             raise
-        _json(e.report, out) if args.json else out.write(format_report(e.report))  # type: ignore[arg-type]
-        sys.stderr.write(f"错误 / error: {len(e.report.errors)} 个错误，未写入任何数据 "  # type: ignore[attr-defined]
-                         f"(problems found, nothing was written); see the report above.\n")
+        _json(failed, out) if args.json else out.write(format_report(failed))
+        if args.report_xlsx:
+            _report_xlsx(failed, args, out)
+        sys.stderr.write(f"错误 / error: {len(failed.errors)} 个错误，未写入任何数据 "
+                         "(problems found, nothing was written); see the report above.\n")
         return 2
     finally:
         store.close()
@@ -132,7 +138,19 @@ def cmd_import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         _json(report, out)
     else:
         out.write(format_report(report))
+    if args.report_xlsx:
+        _report_xlsx(report, args, out)
     return 0
+
+
+def _report_xlsx(report: ImportReport, args: argparse.Namespace, out: TextIO) -> None:
+    from chainmatch.registers import read_sheets
+    from chainmatch.registers.report import write_report_xlsx
+
+    sheets = read_sheets(Path(args.file), encoding=args.encoding, sheet=args.sheet)
+    path = write_report_xlsx(report, sheets, Path(args.report_xlsx))
+    if not args.json:
+        out.write(f"问题已标在 / problems marked in: {path}\n")
 
 
 def _say_changed(settings: Settings) -> None:
@@ -645,6 +663,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--zone", help="zone (id or name) of rows without a zone column (default: the store's "
                     "only zone)")
     sp.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
+    sp.add_argument("--report-xlsx", metavar="FILE", help="also write the register with each problem's cell marked "
+                    "(errors red, warnings yellow, the fix as a comment) and a 问题清单 sheet")
     sp.add_argument("--json", action="store_true", help="print the report as JSON")
     sp = add("template", cmd_template, "write an empty register (.xlsx) with Chinese headers, instructions (说明) "
              "and drop-down lists")

@@ -423,3 +423,18 @@ def test_plan_import_reads_uploaded_bytes(zone: SQLiteStore, tmp_path: Path) -> 
     data = write_csv(tmp_path / "x.csv", firm_rows(0, 3), "gb18030").read_bytes()
     report, batch = plan_import(zone, Path("上传.csv"), data=data)
     assert batch is not None and report.records == 3 and report.file == "上传.csv"
+
+
+def test_the_report_as_xlsx_marks_the_problem_cells(zone: SQLiteStore, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [[1, "甲食品有限公司", uscc(1), "火腿肠", "一号片区第9网格"]]
+    path = write_xlsx(tmp_path / "r.xlsx", {"企业": rows}, headers=HEADERS[:5])
+    marked = tmp_path / "marked.xlsx"
+    assert main(["--db", str(tmp_path / "zone.db"), "import", str(path), "--report-xlsx", str(marked)]) == 2
+    assert "问题已标在" in capsys.readouterr().out
+    wb = load_workbook(marked)
+    assert wb.sheetnames == ["问题清单", "企业", "说明"]
+    listed = list(wb["问题清单"].iter_rows(min_row=3, values_only=True))
+    assert [(r[0], r[1], r[2], r[6]) for r in listed] == [("企业", 3, "所属网格", "错误")]
+    cell = wb["企业"]["E3"]
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE") and "一号片区第1网格" in cell.comment.text

@@ -2,14 +2,20 @@
 
 Each problem names its sheet, row, the column's own header, the value, what was expected and how to fix
 it; errors stop the import, warnings (a likely duplicate, a firm placed in no chain segment) are said and
-do not. :func:`format_report` renders it as Chinese text; the dataclasses serialise to JSON as they are.
+do not. :func:`format_report` renders it as Chinese text, :func:`write_report_xlsx` as the register with the
+problem cells marked; the dataclasses serialise to JSON as they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-__all__ = ["ColumnMap", "Duplicate", "ImportReport", "RegisterProblem", "SheetReport", "format_report"]
+from chainmatch.registers.sheets import Sheet
+
+__all__ = ["ColumnMap", "Duplicate", "ImportReport", "RegisterProblem", "SheetReport", "format_report",
+           "write_report_xlsx"]
 
 
 @dataclass(frozen=True)
@@ -147,3 +153,48 @@ def format_report(report: ImportReport, *, limit: int = 200) -> str:
         else:
             out.append(f"检查通过（试运行，未写入）: 将导入 {counts}。去掉 --dry-run 即写入。")
     return "\n".join(out) + "\n"
+
+
+def write_report_xlsx(report: ImportReport, sheets: Sequence[Sheet], out: Path) -> Path:
+    """The register again with each problem's cell marked (errors red, warnings yellow, the fix as a comment),
+    after a first sheet 问题清单 listing every problem."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    fills = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
+    wb = Workbook()
+    summary = wb.active
+    assert summary is not None
+    summary.title = "问题清单"
+    title = (f"导入报告: {report.file}（{kind_title(report.kind)}台账）: 错误 {len(report.errors)} 个，"
+             f"提示 {len(report.warnings)} 个")
+    summary.append([title])
+    summary.append(["工作表", "行", "列", "值", "应为", "改法", "级别"])
+    for cell in summary[2]:
+        cell.font = Font(bold=True)
+    for p in report.problems:
+        summary.append([p.sheet, p.row or None, p.header, p.value, p.expected, p.fix,
+                        "错误" if p.severity == "error" else "提示"])
+    for letter, width in zip("ABCDEFG", (14, 6, 18, 24, 40, 70, 6)):
+        summary.column_dimensions[letter].width = width
+    summary.freeze_panes = "A3"
+    header_rows = {s.name: s.header_row for s in report.sheets}
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.name[:31])
+        for _, cells in sheet.rows:
+            ws.append([ILLEGAL_CHARACTERS_RE.sub("", c) for c in cells])
+        at = header_rows.get(sheet.name)
+        header = next((cells for line, cells in sheet.rows if line == at), [])
+        for p in report.problems:
+            if p.sheet != sheet.name or not p.row:
+                continue
+            col = header.index(p.header) + 1 if p.header in header else 1
+            cell = ws.cell(p.row, col)
+            cell.fill = fills.get(p.severity, fills["error"])
+            note = f"应为{p.expected}。{p.fix}"
+            cell.comment = Comment(note if cell.comment is None else f"{cell.comment.text}\n{note}", "chainmatch")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
