@@ -103,3 +103,28 @@ def test_the_export_workbook_over_http_holds_a_grid_chiefs_grids_only(tmp_path: 
         assert c.get("/registers/export", params={"what": "everything"}, headers=h["staff"]).status_code == 422
         everything = load_workbook(io.BytesIO(c.get("/registers/export", headers=h["viewer"]).content))
         assert everything["企业名录"].max_row == 2 + 5
+
+
+def test_create_and_update_firms_as_records(tmp_path: Path) -> None:
+    with client_for(tmp_path) as (c, h):
+        url = "/registers/enterprises/records"
+        new = {"企业名称": "漯河新锐食品机械有限公司", "统一社会信用代码": uscc(78), "主营产品": "杀菌设备",
+               "行业代码": "3531", "所属网格": "亿家馨网格", "规模": "规下"}
+        r = c.post(url, json={"records": [new]}, headers=h["staff"])
+        assert r.status_code == 200 and r.json()["new"] == 1, r.text
+        assert c.get(f"/enterprises/{uscc(78)}", headers=h["staff"]).status_code == 200
+        r = c.post(url, json={"records": [{"id": "E1", "employees": 950}]}, headers=h["admin"])
+        assert r.status_code == 200 and r.json()["updated"] == 1, r.text
+        from chainmatch.sqlite_store import SQLiteStore
+
+        store = SQLiteStore.open(tmp_path / "world.db")
+        assert store.get("Enterprise", [uscc(78)])[uscc(78)].props["scale"] == "below"
+        e1 = store.get("Enterprise", ["E1"])["E1"]
+        assert e1.props["employees"] == 950 and e1.props["name"] == "漯河利通液压科技股份有限公司"  # the rest kept
+        assert [e.node.id for e in store.edges("Enterprise", ["E1"], "IN_GRID")["E1"]] == ["G3"]
+        assert [e.node.id for e in store.edges("Enterprise", ["E1"], "IN_INDUSTRY")["E1"]] == ["3444"]
+        assert {e.node.id for e in store.edges("Enterprise", ["E1"], "IN_SEGMENT")["E1"]} == {"S2"}
+        store.close()
+        bad = c.post(url, json={"records": [{"id": "E1", "employees": "很多"}]}, headers=h["admin"])
+        assert bad.status_code == 422 and bad.json()["details"]["report"]["problems"][0]["header"] == "employees"
+        assert c.post(url, json={"records": [new]}, headers=h["grid_chief"]).status_code == 403

@@ -4,17 +4,18 @@ export the lists staff report upward as an Excel workbook."""
 from __future__ import annotations
 
 import io
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PrincipalDep, StoreDep, data_changed
 from api.models import Out
 from chainmatch.errors import RegisterError
 from chainmatch.registers.export import EXPORTS, export_registers
-from chainmatch.registers.importing import MAX_UPLOAD_BYTES, import_upload
+from chainmatch.registers.importing import MAX_UPLOAD_BYTES, import_records, import_upload
 
 __all__ = ["router"]
 
@@ -99,6 +100,26 @@ async def import_register(
     data = await request.body()
     report = await to_thread.run_sync(lambda: import_upload(
         store, who, filename, data, dry_run=dry_run, kind=kind, sheet=sheet, zone=zone, classify=_classify))
+    if report.written:
+        data_changed(request.app.state)
+    return ImportOut.model_validate(report)
+
+
+class RecordsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=10_000, description=(
+        "records as {column: value}: the register's Chinese headers (企业名称, 统一社会信用代码, 所属网格 …) or the "
+        "data folder's column names (name, uscc, grid_id …)"))
+    dry_run: bool = Field(False, description="report only; write nothing")
+    zone: str | None = Field(None, max_length=100, description="zone (id or name) of records without one")
+
+
+@router.post("/{kind}/records", response_model=ImportOut)
+async def records(request: Request, kind: str, body: RecordsIn, store: StoreDep, who: PrincipalDep) -> ImportOut:
+    """Create or update records (firms, needs …) through the register's checks: a record that matches a stored one
+    (id, 统一社会信用代码 or name) updates the columns it names and keeps the others (admins and staff)."""
+    report = await to_thread.run_sync(lambda: import_records(
+        store, who, kind, body.records, dry_run=body.dry_run, zone=body.zone, classify=_classify))
     if report.written:
         data_changed(request.app.state)
     return ImportOut.model_validate(report)

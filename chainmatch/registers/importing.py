@@ -35,11 +35,19 @@ from chainmatch.registers.report import (
     SheetReport,
     kind_title,
 )
-from chainmatch.registers.sheets import Sheet, read_sheets
+from chainmatch.registers.sheets import Sheet, cell_text, read_sheets
 from chainmatch.store import GraphBatch, Node, Store
 from graph_schema import Label, Schema, load_schema
 
-__all__ = ["IMPORT_ROLES", "MAX_UPLOAD_BYTES", "import_register", "import_upload", "normalize_name", "plan_import"]
+__all__ = [
+    "IMPORT_ROLES",
+    "MAX_UPLOAD_BYTES",
+    "import_records",
+    "import_register",
+    "import_upload",
+    "normalize_name",
+    "plan_import",
+]
 
 _TOTALS = ("合计", "总计", "小计", "总合计")
 _FOOTERS = ("填表人", "制表人", "填报人", "审核人", "制表单位", "填报单位", "负责人签字", "注:", "注：", "说明:", "说明：")
@@ -140,14 +148,15 @@ class _Context:
 def plan_import(store: Store, path: Path, *, kind: str | None = None, sheet: str | None = None,
                 mapping: Path | None = None, encoding: str | None = None, zone: str | None = None,
                 classify: Classify | None = None, data: bytes | None = None,
-                ) -> tuple[ImportReport, GraphBatch | None]:
+                sheets: Sequence[Sheet] | None = None) -> tuple[ImportReport, GraphBatch | None]:
     """Read and check a register; returns its report and the batch to write (None when it has errors).
 
     ``store`` is only read. ``zone`` (an id or a name) is the zone of rows without a zone column; when the
-    store holds one zone, it is that one. ``data`` gives the file's bytes (an upload) instead of reading ``path``.
+    store holds one zone, it is that one. ``data`` gives the file's bytes (an upload) instead of reading ``path``;
+    ``sheets`` gives rows already read (records sent as JSON).
     """
     schema = load_schema()
-    sheets = read_sheets(path, data=data, encoding=encoding, sheet=sheet)
+    sheets = list(sheets) if sheets is not None else read_sheets(path, data=data, encoding=encoding, sheet=sheet)
     dictionary = HeaderDictionary.shipped()
     if mapping is not None:
         dictionary = dictionary.with_mapping(read_mapping(mapping, kind), f"映射文件 {mapping.name}")
@@ -240,6 +249,82 @@ def import_upload(store: Store, who: Principal, filename: str, data: bytes, *, d
                             "the command line (chainmatch import), which has no limit.")
     name = Path(filename).name or "register.xlsx"
     return import_register(store, Path(name), dry_run=dry_run, who=None if dry_run else who, data=data, **options)
+
+
+def import_records(store: Store, who: Principal, kind: str, records: Sequence[Mapping[str, object]], *,
+                   dry_run: bool = False, zone: str | None = None, classify: Classify | None = None,
+                   ) -> ImportReport:
+    """Create or update records of ``kind`` given as {column: value} (the register's headers or the data folder's
+    column names), through the same checks as a register; admins and staff only.
+
+    A record that matches one in the store (by id, 统一社会信用代码 or normalised name) is updated: the columns it
+    names replace the stored values, the others are kept (links included).
+    """
+    if who.role not in IMPORT_ROLES:
+        raise PermissionDenied(f"Role '{who.role}' may not create or update records; ask an admin or staff "
+                               "(招商人员) token.")
+    if not records:
+        raise RegisterError("No records were given: send at least one, e.g. {\"records\": [{\"企业名称\": \"…\"}]}.")
+    records = _with_required(store, kind, records)
+    headers = list(dict.fromkeys(str(k) for r in records for k in r))
+    rows = [(1, headers)] + [(n, [cell_text(r.get(h)) for h in headers]) for n, r in enumerate(records, start=2)]
+    start = time.perf_counter()
+    report, batch = plan_import(store, Path("records"), kind=kind, zone=zone, classify=classify,
+                                sheets=[Sheet("records", rows)])
+    report.dry_run = dry_run
+    if batch is None:
+        raise RegisterError(_summary(report), report=report, details={"report": _as_dict(report)})
+    batch = _keep_unnamed(store, batch, report.label, headers, kind)
+    batch.nodes.append(audit.entry(who.actor, "records.import", report.label, "",
+                                   f"{report.new} new, {report.updated} updated"))
+    if not dry_run:
+        write_batch(store, batch, "records")
+        report.written = True
+    report.seconds = round(time.perf_counter() - start, 3)
+    return report
+
+
+def _with_required(store: Store, kind: str, records: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+    """Records of stored nodes (named by id or 统一社会信用代码) completed with the required values they leave out,
+    so that an update may name only what changes."""
+    d = HeaderDictionary.shipped()
+    label = load_schema().labels[kind_label(kind)]
+    required = [p for p in label.properties.values() if p.required and p.name != label.key]
+    out = []
+    for record in records:
+        fields = {d.field(kind, str(k)) or str(k): v for k, v in record.items()}
+        node = None
+        if fields.get("id"):
+            node = store.get(label.name, [str(fields["id"])]).get(str(fields["id"]))
+        elif fields.get("uscc") and "uscc" in label.properties:
+            found = store.find(label.name, where={"uscc": str(fields["uscc"]).strip().upper()}, limit=1)
+            node = found[0] if found else None
+        full = dict(record)
+        if node is not None:
+            for prop in required:
+                value = node.props.get(prop.name)
+                if prop.name not in fields and value is not None:
+                    full[prop.name] = ";".join(map(str, value)) if isinstance(value, list) else value
+        out.append(full)
+    return out
+
+
+def _keep_unnamed(store: Store, batch: GraphBatch, label: str, headers: Sequence[str], kind: str) -> GraphBatch:
+    """An update keeps what its record does not name: stored properties under the new ones, and the links of
+    columns the records leave out (the loader would reset every inline link of a reloaded node)."""
+    d = HeaderDictionary.shipped()
+    named = {d.field(kind, h) or h for h in headers}
+    if "chain" in named:
+        named.add("segment_ids")
+    existing = store.get(label, [n.id for n in batch.nodes if n.label == label])
+    guessed = {"industry_confidence", "industry_basis"} if "industry_codes" not in named else set()
+    nodes = [Node(n.label, n.id, {**existing[n.id].props, **{k: v for k, v in n.props.items() if k not in guessed}})
+             if n.label == label and n.id in existing else n for n in batch.nodes]
+    columns = {r.name: r.column for r in load_schema().inline(label)}
+    resets = [r for r in batch.resets if r.label != label or columns.get(r.type) in named]
+    # A stored firm keeps its industry when the update names none (instead of a second, classified one).
+    rels = [r for r in batch.rels if not (guessed and r.type == "IN_INDUSTRY" and r.src in existing)]
+    return GraphBatch(nodes=nodes, rels=rels, resets=resets, expects=batch.expects)
 
 
 def _summary(report: ImportReport) -> str:
