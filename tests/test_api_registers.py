@@ -128,3 +128,17 @@ def test_create_and_update_firms_as_records(tmp_path: Path) -> None:
         bad = c.post(url, json={"records": [{"id": "E1", "employees": "很多"}]}, headers=h["admin"])
         assert bad.status_code == 422 and bad.json()["details"]["report"]["problems"][0]["header"] == "employees"
         assert c.post(url, json={"records": [new]}, headers=h["grid_chief"]).status_code == 403
+
+
+def test_a_need_posted_through_the_api_gets_recommendations_without_restart(tmp_path: Path) -> None:
+    with client_for(tmp_path) as (c, h):
+        r = c.post("/needs", headers=h["admin"], json={"enterprise_id": "E2", "title": "找灭菌设备供应商",
+                                                       "kind": "supply", "product": "高压灭菌设备"})
+        assert r.status_code == 201, r.text
+        url = f"/needs/{r.json()['id']}/recommendations"
+        for _ in range(300):
+            got = c.get(url, headers=h["staff"])
+            if got.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert got.status_code == 200, got.text
