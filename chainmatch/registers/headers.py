@@ -84,7 +84,6 @@ class HeaderDictionary:
 
     by_kind: dict[str, dict[str, str]] = field(default_factory=dict)
     preferred: dict[str, dict[str, str]] = field(default_factory=dict)
-    common: dict[str, str] = field(default_factory=dict)
     sources: dict[tuple[str, str], str] = field(default_factory=dict)
     """(kind, normalised header) → where the entry came from: 内置词典, 字段名, 模式标题 or the mapping file."""
 
@@ -149,7 +148,7 @@ class HeaderDictionary:
     def with_mapping(self, entries: list[tuple[str, str, str]], source: str) -> HeaderDictionary:
         """A copy with the user's (kind, header, field) entries added over the shipped ones."""
         d = HeaderDictionary({k: dict(v) for k, v in self.by_kind.items()},
-                             {k: dict(v) for k, v in self.preferred.items()}, dict(self.common), dict(self.sources))
+                             {k: dict(v) for k, v in self.preferred.items()}, dict(self.sources))
         for kind, header, field_name in entries:
             d.add(kind, field_name, header, source)
         return d
