@@ -26,12 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["build_parser", "main"]
 
-FEATURE_TITLES_ZH = {
-    "link_io": "投入产出关联", "link_equipment": "设备用户关系", "link_template": "产业链模板", "link_taxonomy": "产品分类",
-    "trade_neighbourhood": "交易邻近", "text_match": "文本匹配", "same_grid": "同网格", "same_zone": "同开发区",
-    "chain_leader": "链主", "party_channel": "党组织渠道", "scale_fit": "规模匹配", "open_need": "待对接需求",
-    "chain_segment": "相邻环节",
-}
 
 Command = Callable[[argparse.Namespace, Settings, TextIO], int]
 
@@ -350,7 +344,7 @@ def _weights(settings: Settings) -> tuple[Any, str]:
 def cmd_recommend(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from chainmatch.enterprises import resolve
     from chainmatch.index import build_index
-    from chainmatch.ranking import Filters, recommend, recommend_for_need, recommend_for_text
+    from chainmatch.ranking import FEATURE_TITLES, Filters, recommend, recommend_for_need, recommend_for_text
 
     given = [x for x in (args.enterprise, args.product, args.need) if x]
     if len(given) != 1:
@@ -385,7 +379,7 @@ def cmd_recommend(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
         out.write(f"    路径: {item.path}\n")
         if item.reasons:
             out.write(f"    理由: {'；'.join(item.reasons)}\n")
-        parts = ", ".join(f"{FEATURE_TITLES_ZH.get(k, k)} {v:+.2f}" for k, v in item.contributions.items())
+        parts = ", ".join(f"{FEATURE_TITLES.get(k, k)} {v:+.2f}" for k, v in item.contributions.items())
         out.write(f"    贡献: {parts}\n")
         if item.introducers:
             out.write(f"    牵线: {'；'.join(item.introducers)}\n")
@@ -394,6 +388,10 @@ def cmd_recommend(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.ranking import FEATURE_TITLES
+
+    if args.chainkg or args.dataset or args.register:
+        return _train_on_pairs(args, settings, out)
     from chainmatch.index import build_index
     from chainmatch.outcomes import train
 
@@ -408,21 +406,70 @@ def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         out.write(result.message + "\n")
         adjustment = result.summary.get("learned_adjustment")
         if isinstance(adjustment, dict):
-            out.writelines(f"  {FEATURE_TITLES_ZH.get(k, k)}: {v:+.3f}\n" for k, v in adjustment.items())
+            out.writelines(f"  {FEATURE_TITLES.get(k, k)}: {v:+.3f}\n" for k, v in adjustment.items())
+    return 0
+
+
+def _train_on_pairs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """``train --chainkg/--dataset/--register``: learn from a benchmark's train pairs, save to the model path."""
+    from chainmatch.evaluation import chainkg_benchmark, ickg_benchmark, register_benchmark, train_on
+    from chainmatch.ranking import FEATURE_TITLES, FEATURES, save_model
+
+    if args.register and not args.pairs:
+        raise InvalidRequest("--register DIR needs --pairs CSV (supplier_id,buyer_id,split; split=train rows are learnt).")
+    if args.chainkg:
+        bench = chainkg_benchmark(Path(args.chainkg))
+    elif args.dataset:
+        bench = ickg_benchmark(Path(args.dataset))
+    else:
+        bench = register_benchmark(Path(args.register), Path(args.pairs))
+    model = train_on(bench)
+    summary: dict[str, object] = {"source": bench.name, "train_pairs": len(bench.train),
+                                  "comparisons": model.n_pairs_,
+                                  "learned_adjustment": {f: round(float(w), 4) for f, w in zip(FEATURES, model.coef_raw_)
+                                                         if abs(w) > 1e-9}}
+    save_model(model, settings.model_path, summary=summary)
+    if args.json:
+        _json({"trained": True, "summary": summary, "model_path": str(settings.model_path)}, out)
+        return 0
+    out.write(f"已训练 / trained on {len(bench.train)} known pairs of {bench.name} ({model.n_pairs_} comparisons); "
+              f"saved to {settings.model_path}\n")
+    out.writelines(f"  {FEATURE_TITLES.get(f, f)}: {w:+.3f}\n" for f, w in zip(FEATURES, model.weights_))
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.evaluation import evaluate_ickg, evaluate_store, format_report
+    from chainmatch.evaluation import (
+        evaluate_chainkg,
+        evaluate_ickg,
+        evaluate_register,
+        evaluate_store,
+        format_report,
+    )
+    from chainmatch.ranking import load_model
 
+    model = load_model(settings.model_path)
+    trained = model[0] if model else None
+    common = {"seed": args.seed, "bootstrap": args.bootstrap, "trained": trained}
+    if sum(bool(x) for x in (args.dataset, args.chainkg, args.register)) > 1:
+        raise InvalidRequest("Give one of --dataset (ICKG), --chainkg or --register, not several.")
+    if args.register and not args.pairs or args.pairs and not args.register:
+        raise InvalidRequest("--register DIR and --pairs CSV go together: a data folder and its known "
+                             "supplier → buyer pairs (columns supplier_id,buyer_id[,split]).")
     if args.dataset:
-        report = evaluate_ickg(Path(args.dataset), seed=args.seed, bootstrap=args.bootstrap)
+        report = evaluate_ickg(Path(args.dataset), **common)
+    elif args.chainkg:
+        report = evaluate_chainkg(Path(args.chainkg), part=args.part, **common)
+    elif args.register:
+        report = evaluate_register(Path(args.register), Path(args.pairs), **common)
     else:
         store = _open(settings)
         try:
-            report = evaluate_store(store, hide=args.hide, seed=args.seed, bootstrap=args.bootstrap)
+            report = evaluate_store(store, hide=args.hide, **common)
         finally:
             store.close()
+    if model:
+        report.notes.append(f"chainmatch (trained): {settings.model_path}, {model[1]}")
     if args.json:
         _json(report, out)
     else:
@@ -624,10 +671,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--scale", choices=["above", "below"], help="only 规上 (above) or 规下 (below) firms")
     sp.add_argument("--has-party", choices=["yes", "no"], help="only firms with (or without) a party organization")
     sp.add_argument("--json", action="store_true")
-    sp = add("train", cmd_train, "learn ranking weights from signed and declined projects (default weights until enough)")
+    sp = add("train", cmd_train, "learn ranking weights from signed and declined projects (default weights until "
+             "enough), or from known pairs: --chainkg DIR, --dataset ICKG.csv, --register DIR --pairs CSV")
+    sp.add_argument("--chainkg", metavar="DIR", help="learn from the train half of ChainKG's pairs")
+    sp.add_argument("--dataset", metavar="ICKG", help="learn from an ICKG file's train supplies")
+    sp.add_argument("--register", metavar="DIR", help="a data folder whose --pairs rows with split=train are learnt")
+    sp.add_argument("--pairs", metavar="CSV")
     sp.add_argument("--json", action="store_true")
-    sp = add("evaluate", cmd_evaluate, "hide known supplier→buyer links, rank, and report Hit@10, NDCG@10, MRR, Recall@50")
+    sp = add("evaluate", cmd_evaluate, "rank buyers for suppliers whose buyers are known; Hit@10, MRR, any-hit@10 … "
+             "against baselines in the same run")
     sp.add_argument("--dataset", help="path to an ICKG quadruples CSV (train/valid splits); default: the store's trades")
+    sp.add_argument("--chainkg", metavar="DIR", help="the ChainKG development folder (firms.csv, company_product.csv, "
+                    "pairs_dev.csv)")
+    sp.add_argument("--register", metavar="DIR", help="a data folder (the format of `load`), with --pairs")
+    sp.add_argument("--pairs", metavar="CSV", help="known pairs for --register: supplier_id,buyer_id[,split]")
+    sp.add_argument("--part", choices=["train", "test"], help="--chainkg: measure one half of the pairs "
+                    "(split by the supplier's product; a model trained with `train --chainkg` learnt the train half)")
     sp.add_argument("--hide", type=float, default=0.2, help="share of known trades hidden (store evaluation)")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")

@@ -14,12 +14,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from chainmatch.store import Store
+from chainmatch.text import TextMeasure
+
+if TYPE_CHECKING:
+    from chainmatch.product_links import ProductLinks
 
 __all__ = ["CLASSIFY_MIN_CONFIDENCE", "FirmNeed", "MatchIndex", "build_index", "code_prefixes"]
 
@@ -109,6 +113,8 @@ class MatchIndex:
     extra_links: dict[str, dict[str, list[tuple[str, float, str, str]]]] = field(default_factory=dict)
     """Industry links beyond the shipped knowledge: direction → code → (other code, weight, kind, evidence).
     Codes here may be any label (e.g. a dataset's own industry names), not only GB/T codes."""
+    text_measure: TextMeasure | None = field(default=None, repr=False, compare=False)
+    """The product-text vectors (:mod:`chainmatch.text`); built from ``products`` on first use when not given."""
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Answers derived from the tables, kept by the functions that compute them (they live as long as the index)."""
 
@@ -122,6 +128,23 @@ class MatchIndex:
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    @property
+    def text(self) -> TextMeasure:
+        """The one text measure over the firms' products (fitted once, when first needed)."""
+        if self.text_measure is None:
+            self.text_measure = TextMeasure.fit(self.products)
+        return self.text_measure
+
+    @property
+    def product_links(self) -> ProductLinks:
+        """The shipped product chains laid over this index's products (built once, when first needed)."""
+        found = self.memo.get("product_links")
+        if found is None:
+            from chainmatch.product_links import ProductLinks
+
+            found = self.memo.setdefault("product_links", ProductLinks.build(self.text))
+        return found  # type: ignore[no-any-return]
 
     def firms_under(self, code: str) -> NDArray[np.int32]:
         return self.by_prefix.get(code, _EMPTY)
@@ -169,6 +192,14 @@ class MatchIndex:
             if info[0] >= 0:
                 by_chain[info[0]].append(s)
         return {c: tuple(segs) for c, segs in by_chain.items()}
+
+    @cached_property
+    def diffuse(self) -> NDArray[np.float64]:
+        """Per firm, how many different 大类 its industries span, in [0, 1]: 0 for one, 1 for eleven or more
+        (a conglomerate classified by its side lines matches everything a little)."""
+        majors = np.array([len({code_prefixes(c)[0] for c in cs if code_prefixes(c)}) for cs in self.codes],
+                          dtype=np.float64)
+        return np.asarray(np.minimum(1.0, np.log1p(np.maximum(majors - 1, 0)) / np.log1p(10)), dtype=np.float64)
 
     @cached_property
     def id_rank(self) -> NDArray[np.int64]:

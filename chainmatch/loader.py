@@ -366,6 +366,7 @@ def read_folder(folder: Path, store: Store, *, classify: Classify | None = None,
         if rel.file in present:
             reader.read_rels(rel)
     _check_unique(reader, schema)
+    _check_shares(reader)
     classified = _classify_missing(reader, classify) if classify else 0
     rels, resets, created = reader.resolve()
     if reader.problems:
@@ -392,35 +393,106 @@ def _check_unique(reader: _Reader, schema: Schema) -> None:
                     seen[value] = node.id
 
 
+def _check_shares(reader: _Reader) -> None:
+    """``product_shares`` gives one share per product, each a number from 0 to 1 or a percentage."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in reader.refs:
+        if r.rel.name == "PRODUCES" and r.host_label == "Enterprise":
+            counts[r.host_id] += 1
+    for id_, node in reader.nodes.get("Enterprise", {}).items():
+        raw = node.props.get("product_shares")
+        if not raw:
+            continue
+        line = reader.lines[("Enterprise", id_)]
+        values = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+        if len(values) != counts[id_]:
+            reader.problem("enterprises.csv", line, "product_shares", ";".join(map(str, values)),
+                           f"one share per product, in the order of products ({counts[id_]} products, "
+                           f"{len(values)} shares)")
+            continue
+        for v in values:
+            text = str(v).strip()
+            try:
+                number = float(text.rstrip("%")) / (100.0 if text.endswith("%") else 1.0)
+            except ValueError:
+                number = -1.0
+            if not 0 <= number <= 1:
+                reader.problem("enterprises.csv", line, "product_shares", text,
+                               "a share from 0 to 1 (0.55) or a percentage (55%)")
+                break
+
+
 def _classify_missing(reader: _Reader, classify: Classify) -> int:
-    """Give firms without an industry code the code their products, scope and name suggest."""
+    """Give firms without an industry code the code of their main business.
+
+    Each product the classifier is confident about (:data:`chainmatch.index.CLASSIFY_MIN_CONFIDENCE`) votes for
+    its 大类 with its revenue share (``product_shares``; without shares, earlier products weigh more) times the
+    confidence; the best-supported product of the winning 大类 gives the code. Without a confident product the
+    business scope, then the name, may give one; otherwise the firm stays without a code (better none than a
+    wrong one: the ranking still has its products' texts).
+    """
+    from chainmatch.index import CLASSIFY_MIN_CONFIDENCE, code_prefixes
+
     has_code = {r.host_id for r in reader.refs if r.rel.name == "IN_INDUSTRY" and r.host_label == "Enterprise"}
     products: dict[str, list[str]] = defaultdict(list)
     for r in reader.refs:
         if r.rel.name == "PRODUCES":
             products[r.host_id].append(r.target)
     rel = reader.schema.relationships["IN_INDUSTRY"]
-    todo: list[tuple[str, Node, list[str]]] = []
+    todo: list[tuple[str, Node, list[str], list[str]]] = []
     for id_, node in reader.nodes.get("Enterprise", {}).items():
         if id_ not in has_code:
-            texts = [*products.get(id_, []), node.props.get("scope", ""), node.props.get("name", "")]
-            todo.append((id_, node, [t for t in texts if t]))
-    distinct = sorted({t for _, _, texts in todo for t in texts})
+            rest = [str(node.props.get("scope") or ""), str(node.props.get("name") or "")]
+            todo.append((id_, node, products.get(id_, []), [t for t in rest if t]))
+    distinct = sorted({t for _, _, ps, rest in todo for t in (*ps, *rest)})
     found = dict(zip(distinct, classify(distinct))) if distinct else {}
     done = 0
-    for id_, node, texts in todo:
-        for text in texts:
+    for id_, node, ps, rest in todo:
+        shares = _shares(node.props.get("product_shares"), len(ps))
+        votes: dict[str, float] = defaultdict(float)
+        best: dict[str, tuple[float, str, tuple[str, float, str]]] = {}
+        for text, share in zip(ps, shares):
             hit = found.get(text)
-            if hit is None:
+            if hit is None or hit[1] < CLASSIFY_MIN_CONFIDENCE or not code_prefixes(hit[0]):
                 continue
-            code, confidence, basis = hit
-            props = dict(node.props, industry_confidence=round(confidence, 4), industry_basis=f"{text}: {basis}")
-            reader.nodes["Enterprise"][id_] = Node("Enterprise", id_, props)
-            line = reader.lines[("Enterprise", id_)]
-            reader.refs.append(_Ref(rel, "Enterprise", id_, code, "enterprises.csv", line, "industry_codes"))
-            done += 1
-            break
+            major, weight = code_prefixes(hit[0])[0], share * hit[1]
+            votes[major] += weight
+            if weight > best.get(major, (-1.0, "", hit))[0]:
+                best[major] = (weight, text, hit)
+        choice: tuple[str, tuple[str, float, str]] | None = None
+        if votes:
+            major = max(sorted(votes), key=votes.__getitem__)
+            choice = best[major][1], best[major][2]
+        else:
+            for text in rest:
+                hit = found.get(text)
+                if hit is not None and hit[1] >= CLASSIFY_MIN_CONFIDENCE:
+                    choice = text, hit
+                    break
+        if choice is None:
+            continue
+        text, (code, confidence, basis) = choice
+        props = dict(node.props, industry_confidence=round(confidence, 4), industry_basis=f"{text}: {basis}")
+        reader.nodes["Enterprise"][id_] = Node("Enterprise", id_, props)
+        line = reader.lines[("Enterprise", id_)]
+        reader.refs.append(_Ref(rel, "Enterprise", id_, code, "enterprises.csv", line, "industry_codes"))
+        done += 1
     return done
+
+
+def _shares(raw: object, n: int) -> list[float]:
+    """Revenue shares of a firm's ``n`` products as weights: the given ones (unknown or 0 count as a little),
+    else 1, 1/2, 1/3 … by position (registers list the main product first)."""
+    values: list[float] = []
+    if isinstance(raw, (list, tuple)):
+        for v in raw:
+            try:
+                values.append(float(str(v).rstrip("%")) / (100.0 if str(v).endswith("%") else 1.0))
+            except ValueError:
+                values.append(0.0)
+    if len(values) != n:
+        return [1.0 / (k + 1) for k in range(n)]
+    return [max(v, 0.02) for v in values]
 
 
 def install_industries(store: Store) -> int:
@@ -512,6 +584,7 @@ def read_rows(tables: Mapping[str, Sequence[tuple[int, Mapping[str, str]]]], sto
         if rel.file in tables:
             reader.read_rels(rel)
     _check_unique(reader, schema)
+    _check_shares(reader)
     classified = _classify_missing(reader, classify) if classify else 0
     rels, resets, created = reader.resolve()
     if reader.problems:

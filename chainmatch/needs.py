@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainmatch import audit
 from chainmatch.auth import Principal, require, require_firms, visible_firms
@@ -26,6 +26,12 @@ from chainmatch.firms import Firm, describe, normalize_text
 from chainmatch.pages import Page, filtered
 from chainmatch.store import GraphBatch, Node, Rel, Store
 from graph_schema import load_schema
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from chainmatch.index import MatchIndex
 
 __all__ = [
     "NEED_KINDS",
@@ -39,7 +45,6 @@ __all__ = [
     "create_need",
     "get_need",
     "list_needs",
-    "overlap",
     "update_need",
 ]
 
@@ -87,18 +92,6 @@ class Candidates:
     resources: list[ResourceMatch]
     firms: list[FirmMatch]
     note: str = ""
-
-
-def overlap(a: str, b: str) -> float:
-    """Share of ``a``'s characters (letters and CJK, not spaces) found in ``b``: a simple, explainable text match.
-
-    >>> overlap("高压灭菌设备", "灭菌设备采购渠道")
-    0.667
-    """
-    chars = {c for c in normalize_text(a) if not c.isspace()}
-    if not chars:
-        return 0.0
-    return round(len(chars & set(normalize_text(b))) / len(chars), 3)
 
 
 def _check_kind(kind: str) -> None:
@@ -266,75 +259,58 @@ def close_need(store: Store, who: Principal, need_id: str, *, note: str | None =
     return _view(store, who, new, when.date())
 
 
-def _industry_firms(store: Store, codes: Sequence[tuple[str, float, str]], zone: str | None,
-                    exclude: str) -> dict[str, tuple[Node, float, str]]:
-    from chainmatch.industries import load_industries
+def candidates(store: Store, who: Principal, need_id: str, *, index: MatchIndex, limit: int = 20,
+               today: date | None = None, weights: NDArray[np.float64] | None = None) -> Candidates:
+    """Resources and firms that could answer a need, best first, each with the reason in words.
 
-    industries = load_industries()
-    out: dict[str, tuple[Node, float, str]] = {}
-    for code, weight, why in codes:
-        leaves = [i.code for i in industries.leaves_under(code)] if code in industries else [code]
-        firms = store.edges("Industry", leaves, "IN_INDUSTRY", "in", limit=5000)
-        nodes = [e.node for es in firms.values() for e in es if e.node.label == "Enterprise" and e.node.id != exclude]
-        if zone and nodes:
-            zones = store.edges("Enterprise", [n.id for n in nodes], "IN_ZONE")
-            nodes = [n for n in nodes if any(e.node.id == zone for e in zones[n.id])]
-        for n in nodes:
-            if n.id not in out or out[n.id][1] < weight:
-                out[n.id] = (n, weight, why)
-    return out
+    Resources of the need's kind are ranked by how alike their texts are to the need's (the one text
+    measure of ``index``) and by locality; firms, for 找供应 and 找买家 needs, by the ranking's one scorer
+    (:func:`chainmatch.ranking.recommend_need_source`), within the need's zone.
+    """
+    from chainmatch.ranking import Filters, need_source, recommend_need_source
 
-
-def candidates(store: Store, who: Principal, need_id: str, *, limit: int = 20,
-               today: date | None = None) -> Candidates:
-    """Resources and firms that could answer a need, best first, each with the reason in words."""
     require(who, "read")
     if not 1 <= limit <= 200:
         raise InvalidRequest(f"limit has value {limit}. It must be from 1 to 200.")
     node = _load(store, who, need_id)
     need = _view(store, who, node, today or audit.now_cst().date())
+    text = index.text
+    asked = text.text_vector([need.product or need.title, need.title])
+    kind_title = load_schema().enums["need_kind"][need.kind]
     resources: list[ResourceMatch] = []
     for r in store.find("Resource", where={"kind": need.kind}, limit=5000):
         if r.props.get("status") == "withdrawn":
             continue
-        rtext = " ".join(str(r.props.get(k, "")) for k in ("product", "title", "description"))
-        score = overlap(need.product or need.title, rtext)
+        rtext = [str(r.props.get(k) or "") for k in ("product", "title", "description")]
+        score = float((asked @ text.text_vector(rtext).T).toarray()[0, 0]) if asked.nnz else 0.0
         zone = store.edges("Resource", [r.id], "IN_ZONE")[r.id]
         same_zone = bool(zone) and zone[0].node.id == need.zone_id
-        why = f"同类资源({load_schema().enums['need_kind'][need.kind]})"
-        if score:
-            why += f"; 与需求文字重合 {score:.0%}"
+        why = f"同类资源({kind_title})"
+        if score >= 0.05:
+            why += f"; 与需求文字相近 {score:.0%}"
         if same_zone:
             why += "; 同一开发区"
         provider = store.edges("Resource", [r.id], "OFFERS", "in")[r.id]
+        provider_id = provider[0].node.id if provider else None
+        if need.enterprise is not None and provider_id == need.enterprise.id:
+            continue  # the poster's own resource does not answer its need
         resources.append(ResourceMatch(r.id, str(r.props.get("title", "")), need.kind, r.props.get("product"),
-                                       provider[0].node.id if provider else None,
-                                       round(score + (0.5 if same_zone else 0.0), 3), why))
+                                       provider_id, round(score + (0.5 if same_zone else 0.0), 3), why))
     resources.sort(key=lambda m: (-m.score, m.id))
-    firms: dict[str, tuple[Node, float, str]] = {}
+    firm_matches: list[FirmMatch] = []
     note = ""
-    poster = need.enterprise.id if need.enterprise else ""
-    if need.kind in ("buyers", "supply") and need.product:
-        from chainmatch import supply
-
-        answer = (supply.buyers_of if need.kind == "buyers" else supply.suppliers_of)(need.product, top=15)
-        codes = []
-        for link in answer.links:
-            code, name = (link.buyer_code, link.buyer_name) if need.kind == "buyers" else \
-                (link.supplier_code, link.supplier_name)
-            verb = "购买" if need.kind == "buyers" else "供给"
-            codes.append((code, link.weight, f"行业 {code} {name} {verb}「{need.product}」({link.evidence})"))
-        firms = _industry_firms(store, codes, need.zone_id, poster)
-        if need.kind == "supply":
-            for p in store.find("Product", text=need.product, limit=50):
-                for e in store.edges("Product", [p.id], "PRODUCES", "in")[p.id]:
-                    if e.node.id != poster:
-                        firms[e.node.id] = (e.node, 1.0, f"生产「{p.id}」")
-        if not answer.links:
-            note = f"没有找到「{need.product}」的行业上下游: {answer.reason or '知识库无此方向'}"
+    if need.kind in ("buyers", "supply") and (need.product or need.title):
+        src = need_source(index, need.id, need.kind, need.product or "", need.title,
+                          need.enterprise.id if need.enterprise else None)
+        ranked = recommend_need_source(index, src, top=limit, weights=weights,
+                                       filters=Filters(zone=need.zone_id) if need.zone_id else None)
+        nodes = store.get("Enterprise", [i.id for i in ranked.items])
+        chosen = [i for i in ranked.items if i.id in nodes]
+        described = describe(store, who, [nodes[i.id] for i in chosen])
+        firm_matches = [FirmMatch(f, i.score, i.path + ("；" + "；".join(i.reasons) if i.reasons else ""))
+                        for f, i in zip(described, chosen)]
+        if not ranked.items:
+            note = f"没有找到能对接「{need.product or need.title}」的企业: {ranked.reason}"
     elif need.kind in ("buyers", "supply"):
         note = "需求没有写产品, 无法按行业匹配企业; 请补充 product."
-    ranked = sorted(firms.values(), key=lambda t: (-t[1], t[0].id))[:limit]
-    described = describe(store, who, [t[0] for t in ranked])
-    firm_matches = [FirmMatch(f, round(t[1], 3), t[2]) for f, t in zip(described, ranked)]
     return Candidates(need, resources[:limit], firm_matches, note)

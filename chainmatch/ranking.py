@@ -22,8 +22,21 @@ Features (all in [0, 1]):
     how many known partners of that kind the candidate has at all (a busy buyer buys again):
     log-scaled, relative to the busiest firm.
 ``text_match``
-    character-bigram overlap between what one side offers and what the other asks for
-    (products vs. open-need texts; for ``partners`` products vs. products).
+    how alike what one side offers is to what the other asks for: the firm's products against the
+    candidate's open 找供应 needs (``buyers``), the firm's needs against the candidate's products
+    (``suppliers``); the cosine of :mod:`chainmatch.text`, the one text measure.
+``text_similarity``
+    how alike the two firms' products are (the same measure). Firms of one industry buy from each
+    other (the input-output table's diagonal: chemicals, textiles, components), and on a real register
+    it is the strongest single signal; it also brings in candidates no industry link names.
+``linked_similarity``
+    ``text_similarity`` times the strongest industry link: alike *and* linked by the chain knowledge.
+``diffuse``
+    how many different 大类 the candidate's industries span (0 one, 1 eleven or more); its weight is
+    negative: a conglomerate whose side lines match a little of everything should not fill every list.
+``product_link``
+    a product of the firm supplies a product of the candidate (``buyers``) or the other way round
+    (``suppliers``) by the shipped product chains (:mod:`chainmatch.product_links`: 焦炭 → 甲醇).
 ``same_grid``, ``same_zone``
     locality: the grid chief or the zone can introduce them cheaply.
 ``chain_leader``
@@ -75,10 +88,12 @@ __all__ = [
     "build_pipeline",
     "candidate_features",
     "load_model",
+    "need_source",
     "pairwise",
     "recommend",
     "recommend_for_need",
     "recommend_for_text",
+    "recommend_need_source",
     "save_model",
     "source_of",
     "warm",
@@ -91,25 +106,28 @@ SCOPES: tuple[str, ...] = ("zone", "outside", "all")
 FEATURES: tuple[str, ...] = (
     "link_io", "link_equipment", "link_template", "link_taxonomy", "trade_neighbourhood", "trade_activity",
     "text_match", "same_grid", "same_zone", "chain_leader", "party_channel", "scale_fit", "open_need",
-    "chain_segment",
+    "chain_segment", "text_similarity", "linked_similarity", "product_link", "diffuse",
 )
 _F = {name: i for i, name in enumerate(FEATURES)}
 _LINK_KINDS = {"io": "link_io", "equipment_rule": "link_equipment", "template": "link_template",
                "taxonomy": "link_taxonomy"}
+_LINK_COLUMNS = [_F[name] for name in ("link_io", "link_equipment", "link_template", "link_taxonomy")]
 FEATURE_TITLES = {
     "link_io": "投入产出关联", "link_equipment": "设备用户关系", "link_template": "产业链模板关联",
     "link_taxonomy": "产品分类关联", "trade_neighbourhood": "交易邻近", "trade_activity": "交易活跃",
     "text_match": "产品与需求文本匹配", "same_grid": "同一网格", "same_zone": "同一开发区", "chain_leader": "链主企业",
     "party_channel": "同一党组织渠道", "scale_fit": "规模匹配", "open_need": "有对应的待对接需求",
-    "chain_segment": "产业链相邻环节",
+    "chain_segment": "产业链相邻环节", "text_similarity": "产品相近", "linked_similarity": "产品相近且行业有供需关联",
+    "product_link": "产品上下游关系", "diffuse": "业务分散(多行业)",
 }
 
 # Transparent default weights: a chain link is the reason to meet; an open need asking for it is
 # the strongest single signal; locality and party channels make the introduction cheap.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "link_io": 1.0, "link_equipment": 1.2, "link_template": 0.8, "link_taxonomy": 0.5,
-    "trade_neighbourhood": 0.9, "trade_activity": 0.3, "text_match": 0.8, "same_grid": 0.3, "same_zone": 0.5,
+    "link_io": 0.4, "link_equipment": 0.5, "link_template": 0.3, "link_taxonomy": 0.2,
+    "trade_neighbourhood": 3.0, "trade_activity": 0.3, "text_match": 0.8, "same_grid": 0.3, "same_zone": 0.5,
     "chain_leader": 0.2, "party_channel": 0.3, "scale_fit": 0.15, "open_need": 1.5, "chain_segment": 0.6,
+    "text_similarity": 1.0, "linked_similarity": 4.0, "product_link": 1.0, "diffuse": -0.3,
 }
 
 LINKS_PER_CODE = 40
@@ -118,9 +136,11 @@ FIRMS_PER_LINK = 400
 """Firms taken under each linked industry (largest output first): bounds the work per query."""
 PEERS = 200
 """Same-industry peers whose trades are counted for the trade neighbourhood."""
-RERANK = 200
-"""Candidates that get the (slower) text feature before the final ranking."""
-MODEL_VERSION = 1
+_PRODUCT_MATCH = 0.5
+"""A product text stands for the register's products at least this alike (as knowledge products do)."""
+TEXT_CANDIDATES = 400
+"""Firms whose products are most like the firm's, taken as candidates."""
+MODEL_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -270,7 +290,7 @@ class RankingModel(BaseEstimator):  # type: ignore[misc]
         self.pipeline_ = pipe
         self.coef_raw_ = raw
         prior = _default_vector()
-        self.weights_ = prior + np.clip(raw, -prior, prior)
+        self.weights_ = prior + np.clip(raw, -np.abs(prior), np.abs(prior))
         self.n_samples_ = len(y)
         self.n_positive_ = int(np.sum(y))
         self.n_pairs_ = int(len(t) // 2)
@@ -314,7 +334,9 @@ def load_model(path: Path) -> tuple[NDArray[np.float64], str] | None:
         weights = np.array(doc["weights"], dtype=np.float64)
     except (OSError, ValueError, KeyError) as e:
         raise DataError(f"The model file {path} cannot be read ({e}). Delete it or run `chainmatch train` again.") from e
-    return weights, f"trained {doc.get('trained_at', '?')} on {doc.get('n_samples')} project outcomes"
+    source = (doc.get("summary") or {}).get("source")
+    what = f"{doc.get('n_samples')} examples from {source}" if source else f"{doc.get('n_samples')} project outcomes"
+    return weights, f"trained {doc.get('trained_at', '?')} on {what}"
 
 
 # -- candidates and features -----------------------------------------------------------------
@@ -374,6 +396,12 @@ class _Pool:
     """(weight, kind, own code, own basis, linked code, evidence) of each industry link followed."""
     best: NDArray[np.int_] = field(default_factory=lambda: np.zeros(0, dtype=np.int_))
     """Per candidate row (as :func:`candidate_features` returns them), its strongest link (-1 none)."""
+    query: Any = None
+    """The text vector of what the source makes (or asks for), for the text features."""
+    by_product: NDArray[np.float64] | None = None
+    """The query's cosine with every distinct product of the index."""
+    considered: int = 0
+    """How many candidates the query had before the best were taken."""
 
     def why(self, row: int) -> tuple[float, str, str, str, str, str] | None:
         """The strongest industry link that brought the candidate of ``row`` in, or None."""
@@ -485,7 +513,29 @@ def _take(firms: NDArray[np.int32], mask: NDArray[np.bool_] | None, cap: int = F
 def _gather(index: MatchIndex, src: Source, direction: str, mask: NDArray[np.bool_] | None) -> _Pool:
     pool = _Pool()
     codes = src.codes
+    # 0. Firms whose products are most like the source's.
+    text = index.text
+    pool.query = text.text_vector(src.products)
+    pool.by_product = text.product_similarity(pool.query)
+    if src.pos >= 0:
+        alike, sims = text.similar_firms(pool.query, TEXT_CANDIDATES * (1 if mask is None else 8), pool.by_product)
+        if mask is not None:
+            keep = mask[alike]
+            alike, sims = alike[keep][:TEXT_CANDIDATES], sims[keep][:TEXT_CANDIDATES]
+        pool.add(alike, _F["text_similarity"], sims)
     link_direction = "buyers" if direction == "buyers" else "suppliers"
+    # 0b. Product chains: firms making what the source's products go into (or come from).
+    if direction in ("buyers", "suppliers"):
+        chains = index.product_links
+        if src.pos >= 0 and src.products == index.products[src.pos]:
+            own = text.firm_products[src.pos].indices.astype(np.int64)
+        else:  # a product text or a need: the register's products like it
+            own = np.flatnonzero(pool.by_product >= _PRODUCT_MATCH).astype(np.int64)
+        linked, strength = chains.firms_for(text, chains.reach(own, direction))
+        if mask is not None:
+            keep = mask[linked]
+            linked, strength = linked[keep], strength[keep]
+        pool.add(linked, _F["product_link"], strength)
     # 1. Industry links from the chain knowledge.
     if direction in ("buyers", "suppliers"):
         for code in codes:
@@ -545,45 +595,40 @@ def _gather(index: MatchIndex, src: Source, direction: str, mask: NDArray[np.boo
     return pool
 
 
-@lru_cache(maxsize=65536)
-def _bigrams(text: str) -> frozenset[str]:
-    """The character bigrams of a text without its spaces (a one-character text: itself)."""
-    t = "".join(text.split())
-    return frozenset(t[i : i + 2] for i in range(len(t) - 1)) if len(t) > 1 else frozenset({t} if t else ())
+def _supply_asks(index: MatchIndex) -> tuple[NDArray[np.int32], Any]:
+    """Firms with open 找供应 needs (sorted) and the text vector of each one's asks, made once per index."""
+    found = index.memo.get("supply_asks")
+    if found is None:
+        import scipy.sparse as sp
+
+        firms = sorted(f for f, needs in index.needs.items() if any(n.kind == "supply" for n in needs))
+        text = index.text
+        rows = [text.text_vector([n.product or n.title for n in index.needs[f] if n.kind == "supply"]) for f in firms]
+        matrix = sp.vstack(rows).tocsr() if rows else None
+        found = index.memo.setdefault("supply_asks", (np.array(firms, dtype=np.int32), matrix))
+    return found  # type: ignore[no-any-return]
 
 
-def _asks(needs: Sequence[FirmNeed]) -> list[frozenset[str]]:
-    return [g for g in (_bigrams(n.product or n.title) for n in needs if n.kind == "supply") if g]
-
-
-def _best_overlap(offer: Sequence[frozenset[str]], ask: Sequence[frozenset[str]]) -> float:
-    best = 0.0
-    for ga in offer:
-        for gb in ask:
-            best = max(best, len(ga & gb) / len(ga | gb))
-    return best
-
-
-def _text_matches(index: MatchIndex, src: Source, firms: Sequence[int], direction: str) -> list[float]:
-    """``text_match`` for each candidate: the best bigram overlap (Jaccard) between what one side offers
-    (products) and what the other asks for (its open 找供应 needs; for partners, its products)."""
-    own_products = [g for g in map(_bigrams, src.products) if g]
-    own_asks = _asks(src.needs)
-    out = []
-    for c in firms:
-        if direction == "buyers":
-            needs = index.needs.get(c)
-            out.append(_best_overlap(own_products, _asks(needs)) if needs and own_products else 0.0)
-        elif direction == "suppliers":
-            out.append(_best_overlap([g for g in map(_bigrams, index.products[c]) if g], own_asks) if own_asks else 0.0)
-        else:
-            out.append(_best_overlap(own_products, [g for g in map(_bigrams, index.products[c]) if g])
-                       if own_products else 0.0)
+def _text_matches(index: MatchIndex, src: Source, firms: NDArray[np.int32], direction: str,
+                  query: Any) -> NDArray[np.float64]:
+    """``text_match`` for each candidate: the cosine between what one side offers (products) and what the
+    other asks for (its open 找供应 needs); 0 for partners, whose products are compared by ``text_similarity``."""
+    out = np.zeros(len(firms))
+    text = index.text
+    if direction == "buyers" and query is not None and query.nnz:
+        needers, asks = _supply_asks(index)
+        if len(needers):
+            at = np.searchsorted(needers, firms)
+            at[at >= len(needers)] = 0
+            has = needers[at] == firms
+            if has.any():
+                sims = np.asarray((asks[at[has]] @ query.T).todense()).ravel()
+                out[has] = sims
+    elif direction == "suppliers":
+        asks = [n.product or n.title for n in src.needs if n.kind == "supply"]
+        if asks:
+            out = text.firm_similarity(text.text_vector(asks), firms)
     return out
-
-
-def _text_match(index: MatchIndex, src: Source, c: int, direction: str) -> float:
-    return _text_matches(index, src, [c], direction)[0]
 
 
 def _vector_features(index: MatchIndex, src: Source, firms: NDArray[np.int32], X: NDArray[np.float64]) -> None:
@@ -591,6 +636,7 @@ def _vector_features(index: MatchIndex, src: Source, firms: NDArray[np.int32], X
     X[:, _F["same_zone"]] = (index.zone[firms] == src.zone) & (src.zone >= 0)
     X[:, _F["same_grid"]] = (index.grid[firms] == src.grid) & (src.grid >= 0)
     X[:, _F["chain_leader"]] = index.leader[firms]
+    X[:, _F["diffuse"]] = index.diffuse[firms]
     X[:, _F["party_channel"]] = (index.committee[firms] == src.committee) & (src.committee >= 0)
     o_s, o_c = src.output, index.output[firms]
     with np.errstate(invalid="ignore"):
@@ -600,12 +646,14 @@ def _vector_features(index: MatchIndex, src: Source, firms: NDArray[np.int32], X
 
 def candidate_features(
     index: MatchIndex, source: int | Source, direction: str, *, scope: str = "all", filters: Filters | None = None,
-    exclude_known: bool = True,
+    exclude_known: bool = True, include: NDArray[np.int32] | None = None,
 ) -> tuple[NDArray[np.int32], NDArray[np.float64], _Pool]:
-    """All candidates of one query and their feature matrix (without ``text_match``, filled later for the best).
+    """All candidates of one query and their feature matrix.
 
     ``exclude_known`` leaves out the firms it already trades with in this direction: they are known
     partners, not recommendations (training keeps them: a signed deal usually became a trade).
+    ``include`` adds firms to the candidates whatever brought them in (training and evaluation ask
+    about given pairs).
     """
     src = source if isinstance(source, Source) else source_of(index, source)
     mask = _scope_mask(index, src, scope, filters or Filters())
@@ -615,6 +663,8 @@ def candidate_features(
     elif exclude_known and direction == "suppliers":
         known = src.trade_in
     pool = _gather(index, src, direction, mask)
+    if include is not None:
+        pool.add(include, _F["text_similarity"], 0.0)
     firms, X, best = pool.merge(_slots(index))
     drop = np.isin(firms, known) if known is not None and len(known) else np.zeros(len(firms), dtype=np.bool_)
     drop |= firms == src.pos
@@ -626,7 +676,41 @@ def candidate_features(
         if direction in ("buyers", "suppliers"):
             activity = index.buyer_activity if direction == "buyers" else index.supplier_activity
             X[:, _F["trade_activity"]] = activity[firms]
+        if src.pos >= 0:
+            # A firm's peers buy from it as far as its industry buys from itself; for a product text (a product
+            # to place) the makers of like products are its competitors, so the text features stay 0 there.
+            sims = index.text.firm_similarity(pool.query, firms, pool.by_product)
+            X[:, _F["text_similarity"]] = sims
+            X[:, _F["linked_similarity"]] = sims * X[:, _LINK_COLUMNS].max(axis=1)
+        X[:, _F["text_match"]] = _text_matches(index, src, firms, direction, pool.query)
     return firms, X, pool
+
+
+def score_candidates(
+    index: MatchIndex, source: int | Source, direction: str, *, scope: str = "all", filters: Filters | None = None,
+    weights: NDArray[np.float64] | None = None, exclude_known: bool = True, top: int | None = None,
+) -> tuple[NDArray[np.int32], NDArray[np.float64], NDArray[np.float64], _Pool]:
+    """The scorer: the candidates of one query with their scores (weights · features), best first.
+
+    Recommendations, a need's candidates, the chain maps' recruitment targets and the evaluation all rank
+    firms with this one function. Equal scores are ordered by product similarity, then by id, never by size
+    or popularity. With ``top``, only the best ``top`` (all of them when fewer). Returns (firms, scores,
+    features, pool) with ``pool.best`` in the same order; ``pool.considered`` counts every candidate.
+    """
+    w = weights if weights is not None else _default_vector()
+    firms, X, pool = candidate_features(index, source, direction, scope=scope, filters=filters,
+                                        exclude_known=exclude_known)
+    pool.considered = len(firms)
+    scores = X @ w
+    head = np.arange(len(firms))
+    if top is not None and len(firms) > top:
+        kth = np.partition(-scores, top - 1)[top - 1]
+        head = np.flatnonzero(-scores <= kth)  # the best ``top`` and every firm tied with the last of them
+    order = head[np.lexsort((index.id_rank[firms[head]], -X[head, _F["text_similarity"]], -scores[head]))]
+    if top is not None:
+        order = order[:top]
+    pool.best = pool.best[order]
+    return firms[order], scores[order], X[order], pool
 
 
 def _check(direction: str, scope: str, top: int) -> None:
@@ -694,6 +778,33 @@ def recommend_for_text(
     return _rank(index, src, "", text, direction, scope, top, filters, weights, model_name)
 
 
+def need_source(
+    index: MatchIndex, need_id: str, kind: str, product: str, title: str, poster_id: str | None,
+    codes: tuple[str, ...] | None = None,
+) -> Source:
+    """A 找供应 or 找买家 need as a ranking source: its product text (classified here unless ``codes`` are
+    given), the poster's place in the zone when the poster is in the index (a need posted after the index
+    was built is ranked all the same)."""
+    from chainmatch.index import CLASSIFY_MIN_CONFIDENCE
+
+    text = product or title
+    if codes is None:
+        from chainmatch.classify import classify
+
+        best = classify(text, top=1).best if text else None
+        codes = (best.code,) if best is not None and best.confidence >= CLASSIFY_MIN_CONFIDENCE else ()
+    need = FirmNeed(need_id, title, kind, product, codes)
+    pos = index.pos.get(poster_id, -1) if poster_id else -1
+    verb = "需要" if kind == "supply" else "销售"
+    empty = np.zeros(0, dtype=np.int32)
+    if pos < 0:
+        return Source(-1, f"「{text}」", codes, {c: text for c in codes}, (text,), (need,), (), empty, empty,
+                      -1, -1, -1, math.nan, verb)
+    firm = source_of(index, pos)
+    return Source(pos, firm.label, codes, {c: text for c in codes}, (text,), (need,), firm.segments,
+                  firm.trade_out, firm.trade_in, firm.zone, firm.grid, firm.committee, firm.output, verb)
+
+
 def recommend_for_need(
     index: MatchIndex, need_id: str, *, scope: str = "all", top: int = 10, filters: Filters | None = None,
     weights: NDArray[np.float64] | None = None, model_name: str = "默认权重",
@@ -705,25 +816,31 @@ def recommend_for_need(
     """
     for pos, needs in index.needs.items():
         for need in needs:
-            if need.id != need_id:
-                continue
-            if need.kind not in ("supply", "buyers"):
-                raise InvalidRequest(
-                    f"Need '{need_id}' is of kind '{need.kind}': only 找供应 (supply) and 找买家 (buyers) needs are "
-                    "matched with chain partners; match it with resources instead (GET /needs/{id}/candidates)."
-                )
-            direction = "suppliers" if need.kind == "supply" else "buyers"
-            _check(direction, scope, top)
-            firm = source_of(index, pos)
-            if not need.codes:
-                return Recommendations(need_id, need.title, direction, scope, model_name, [], 0,
-                                       f"The need's product 「{need.product}」 could not be classified: name the "
-                                       "product in Chinese in the need, e.g. 食品包装袋.")
-            src = Source(pos, firm.label, need.codes, {need.codes[0]: need.product}, (need.product,), (need,),
-                         firm.segments, firm.trade_out, firm.trade_in, firm.zone, firm.grid, firm.committee,
-                         firm.output, "需要" if need.kind == "supply" else "销售")
-            return _rank(index, src, need_id, need.title, direction, scope, top, filters, weights, model_name)
+            if need.id == need_id:
+                return recommend_need_source(index, need_source(
+                    index, need.id, need.kind, need.product, need.title, index.ids[pos], need.codes),
+                    scope=scope, top=top, filters=filters, weights=weights, model_name=model_name)
     raise NotFound(f"No open need has the id '{need_id}' in the match index (closed needs are not matched).")
+
+
+def recommend_need_source(
+    index: MatchIndex, src: Source, *, scope: str = "all", top: int = 10, filters: Filters | None = None,
+    weights: NDArray[np.float64] | None = None, model_name: str = "默认权重",
+) -> Recommendations:
+    """Rank partners for a need made a source by :func:`need_source`."""
+    need = src.needs[0]
+    if need.kind not in ("supply", "buyers"):
+        raise InvalidRequest(
+            f"Need '{need.id}' is of kind '{need.kind}': only 找供应 (supply) and 找买家 (buyers) needs are "
+            "matched with chain partners; match it with resources instead (GET /needs/{id}/candidates)."
+        )
+    direction = "suppliers" if need.kind == "supply" else "buyers"
+    _check(direction, scope, top)
+    if not need.codes and not index.text.text_vector([need.product or need.title]).nnz:
+        return Recommendations(need.id, need.title, direction, scope, model_name, [], 0,
+                               f"The need's product 「{need.product}」 could not be classified: name the "
+                               "product in Chinese in the need, e.g. 食品包装袋.")
+    return _rank(index, src, need.id, need.title, direction, scope, top, filters, weights, model_name)
 
 
 def _rank(
@@ -731,26 +848,23 @@ def _rank(
     filters: Filters | None, weights: NDArray[np.float64] | None, model_name: str,
 ) -> Recommendations:
     w = weights if weights is not None else _default_vector()
-    firms, X, pool = candidate_features(index, src, direction, scope=scope, filters=filters)
+    firms, scores, X, pool = score_candidates(index, src, direction, scope=scope, filters=filters, weights=w, top=top)
     if not len(firms):
         return Recommendations(
             source_id, name, direction, scope, model_name, [], 0,
             f"No firm in scope '{scope}' is linked to {name}'s industries ({', '.join(src.codes) or '—'}) "
             f"as {direction}; widen the scope (scope=all) or the filters, or load firms of the linked industries.",
         )
-    scores = X @ w
-    head = np.argpartition(-scores, RERANK)[:RERANK] if len(scores) > RERANK else np.arange(len(scores))
-    X[head, _F["text_match"]] = _text_matches(index, src, firms[head].tolist(), direction)
-    scores[head] = X[head] @ w
-    order = head[np.lexsort((firms[head], -scores[head]))][:top]
+    order = np.arange(min(top, len(firms)))
     values = X[order]
     items = [
-        _explain(index, src, c, x, part, score, rank, direction, pool.why(r))
+        _explain(index, src, c, x, part, score, rank, direction, pool.why(r), _closest(index, pool, src, c),
+                 _product_evidence(index, src, c, direction, x))
         for rank, (r, c, x, part, score) in enumerate(zip(
             order.tolist(), firms[order].tolist(), values.tolist(), (values * w).tolist(), scores[order].tolist(),
             strict=True), 1)
     ]
-    return Recommendations(source_id, name, direction, scope, model_name, items, len(firms))
+    return Recommendations(source_id, name, direction, scope, model_name, items, pool.considered)
 
 
 def _label(index: MatchIndex, i: int) -> str:
@@ -760,9 +874,38 @@ def _label(index: MatchIndex, i: int) -> str:
 _ROLES = {"buyers": "下游用户行业", "suppliers": "上游供给行业"}
 
 
+def _closest(index: MatchIndex, pool: _Pool, src: Source, c: int) -> tuple[str, str, float] | None:
+    """The pair of products, one the source makes (or asks for) and one the candidate makes, that are most
+    alike, with the cosine of the candidate's whole product list: what ``text_similarity`` rests on."""
+    theirs = index.products[c]
+    if not theirs or not src.products or pool.by_product is None or not len(pool.by_product):
+        return None
+    text = index.text
+    row = text.firm_products[c]
+    if not row.nnz:
+        return None
+    best = int(row.indices[np.argmax(pool.by_product[row.indices])])
+    if pool.by_product[best] <= 0:
+        return None
+    scores = [float((text.text_vector([p]) @ text.products[best].T).toarray()[0, 0]) for p in src.products]
+    mine = src.products[int(np.argmax(scores))]
+    name = text.product_names[best]
+    similarity = float(text.firm_similarity(pool.query, np.array([c], dtype=np.int32), pool.by_product)[0])
+    return mine, name, similarity
+
+
+def _product_evidence(index: MatchIndex, src: Source, c: int, direction: str, x: list[float]
+                      ) -> tuple[str, str, str] | None:
+    """The product pair and knowledge link behind ``product_link`` (firm sources; None otherwise)."""
+    if not x[_F["product_link"]] or src.pos < 0 or src.products != index.products[src.pos]:
+        return None
+    return index.product_links.evidence(index.text, src.pos, c, direction)
+
+
 def _explain(
     index: MatchIndex, src_: Source, c: int, x: list[float], part: list[float], score: float, rank: int,
-    direction: str, why: tuple[float, str, str, str, str, str] | None,
+    direction: str, why: tuple[float, str, str, str, str, str] | None, alike: tuple[str, str, float] | None,
+    product: tuple[str, str, str] | None = None,
 ) -> Recommendation:
     """Candidate ``c`` as a recommendation: ``x`` holds its feature values, ``part`` each one's weight × value."""
     contributions = dict(sorted(((FEATURES[i], round(v, 4)) for i, v in enumerate(part) if v != 0),
@@ -770,7 +913,24 @@ def _explain(
     src, cand = src_.label, _label(index, c)
     cand_codes = index.codes[c]
     cand_ind = f"{cand_codes[0]} {_industry_name(cand_codes[0])}" if cand_codes else "行业未知"
-    if why is not None:
+    link_part = sum(part[i] for i in _LINK_COLUMNS)
+    text_part = part[_F["text_similarity"]] + part[_F["linked_similarity"]]
+    need_part = part[_F["open_need"]]
+    product_part = part[_F["product_link"]]
+    if product is not None and product_part >= max(link_part if why is not None else 0.0, need_part, text_part):
+        mine, theirs, knowledge = product
+        if direction == "buyers":
+            path = f"{src} 生产「{mine}」→ {cand} 生产「{theirs}」, 以前者为原料 [产品链: {knowledge}]"
+        else:
+            path = f"{cand} 生产「{theirs}」→ {src} 生产「{mine}」, 以前者为原料 [产品链: {knowledge}]"
+    elif alike is not None and text_part > max(link_part if why is not None else 0.0, need_part):
+        mine, theirs, sim = alike
+        own = "" if src_.pos < 0 else f"{src_.verb}「{mine}」，"
+        path = f"{src} {own}{cand} 生产「{theirs}」：产品相近 (相似度 {sim:.2f})".replace("  ", " ")
+        if why is not None:
+            _, _, code, _, other, _ = why
+            path += f"，且 {code} {_industry_name(code)} → {other} {_industry_name(other)} 有供需关联"
+    elif why is not None:
         _, _, code, basis, other, evidence = why
         if src_.pos < 0:
             own = ""  # a product text: the label already is the product
@@ -796,7 +956,8 @@ def _explain(
     else:
         path = f"{src} → {cand}"
     zone, grid, committee = int(index.zone[c]), int(index.grid[c]), int(index.committee[c])
-    reasons = [_reason(index, src_, c, feature) for feature in contributions if not feature.startswith("link_")]
+    reasons = [_reason(index, src_, c, feature, alike, product) for feature, v in contributions.items()
+               if not feature.startswith("link_") and v > 0]
     introducers = []
     if grid >= 0:
         grid_name = index.grid_names[grid]
@@ -805,6 +966,9 @@ def _explain(
         introducers.append(f"党组织 {index.party_names[committee]}")
     if zone >= 0 and not introducers:
         introducers.append(f"{index.zone_names[zone]} 招商部门")
+    if not introducers and src_.zone >= 0:  # a firm outside the zone: the source zone's staff recruit it
+        introducers.append(f"{index.zone_names[src_.zone]} 招商部门 (以商招商: 经 {src} 引荐)" if src_.pos >= 0
+                           else f"{index.zone_names[src_.zone]} 招商部门")
     return Recommendation(
         rank=rank, id=index.ids[c], name=index.names[c], short_name=index.short_names[c], score=round(score, 4),
         zone=index.zone_names[zone] if zone >= 0 else "区外", grid=index.grid_names[grid] if grid >= 0 else "",
@@ -813,7 +977,13 @@ def _explain(
     )
 
 
-def _reason(index: MatchIndex, src: Source, c: int, feature: str) -> str:
+def _reason(index: MatchIndex, src: Source, c: int, feature: str, alike: tuple[str, str, float] | None,
+            product: tuple[str, str, str] | None = None) -> str:
+    if feature == "product_link" and product is not None:
+        return f"产品上下游: {product[2]}"
+    if feature in ("text_similarity", "linked_similarity") and alike is not None:
+        head = "产品相近" if feature == "text_similarity" else "产品相近且所在行业有供需关联"
+        return f"{head}: 「{alike[0]}」与「{alike[1]}」"
     if feature == "same_zone":
         return f"同在 {index.zone_names[index.zone[c]]}"
     if feature == "same_grid":
@@ -835,16 +1005,11 @@ def feature_matrix(
     for row, (s, _) in enumerate(pairs):
         by_source.setdefault(s, []).append(row)
     for s, rows in by_source.items():
-        src = source_of(index, s)
-        firms, F, _ = candidate_features(index, src, direction, exclude_known=False)
+        wanted = np.array(sorted({pairs[r][1] for r in rows}), dtype=np.int32)
+        firms, F, _ = candidate_features(index, s, direction, exclude_known=False, include=wanted)
         where = {int(f): r for r, f in enumerate(firms.tolist())}
         for row in rows:
             c = pairs[row][1]
             if c in where:
                 X[row] = F[where[c]]
-            else:
-                single = np.zeros((1, len(FEATURES)))
-                _vector_features(index, src, np.array([c], dtype=np.int32), single)
-                X[row] = single[0]
-            X[row, _F["text_match"]] = _text_match(index, src, c, direction)
     return X

@@ -143,6 +143,7 @@ class _Edge:
     evidence: str
     supplier_span: int = 1  # GB/T codes the source node was spread over (IO sectors)
     buyer_span: int = 1
+    intra: bool = False  # a sector's purchases from itself (the IO table's diagonal)
 
 
 @dataclass(frozen=True)
@@ -172,10 +173,15 @@ def _io_edges() -> Iterable[_Edge]:
     for r in rows:
         s, b = r["supplier_sector"], r["buyer_sector"]
         out_share, in_share = float(r["output_share"]), float(r["input_share"])
-        evidence = (
-            f"{_IO_SOURCE}, {r['supplier_name']} → {r['buyer_name']} cell: a_ij={float(r['direct_input_coef']):.3g}, "
-            f"供给方中间使用占比={out_share:.3g}, 需求方中间投入占比={in_share:.3g}, 流量 {r['flow_10k_cny']} 万元"
-        )
+        intra = s == b
+        a = float(r["direct_input_coef"])
+        if intra:
+            evidence = (f"{_IO_SOURCE}: {r['supplier_name']}部门内部投入, 其中间产品的 {out_share:.0%} 由本部门企业购买"
+                        f" (每百元投入中约 {a * 100:.0f} 元来自本部门)")
+        else:
+            evidence = (f"{_IO_SOURCE}: {r['supplier_name']} → {r['buyer_name']}, "
+                        f"{r['buyer_name']}每百元投入中约 {a * 100:.1f} 元来自{r['supplier_name']}, "
+                        f"{r['supplier_name']}中间产品的 {out_share:.0%} 供给{r['buyer_name']}")
         for sc in concordance[s]:
             for bc in concordance[b]:
                 yield _Edge(
@@ -187,6 +193,7 @@ def _io_edges() -> Iterable[_Edge]:
                     evidence,
                     len(concordance[s]),
                     len(concordance[b]),
+                    intra,
                 )
 
 
@@ -310,10 +317,11 @@ def _query(x: str, direction: Direction, top: int, knowledge: SupplyKnowledge | 
             continue
         for e in edges:
             other = e.supplier if direction == "suppliers" else e.buyer
-            if other == query or (
+            if not e.intra and (other == query or (
                 other.isdigit() and _relation(query, other, k.sections, query_section) == "ancestor"
-            ):
-                continue  # a link inside the queried industry says nothing about its partners (a 门类 may stay)
+            )):
+                continue  # a link inside the queried industry says nothing about its partners (a 门类 may stay),
+                # unless it is the IO table's measure of how much the industry buys from itself
             weight = e.up if direction == "suppliers" else e.down
             span = e.buyer_span if direction == "suppliers" else e.supplier_span
             if relation == "ancestor" and span > 1:

@@ -36,6 +36,9 @@ def test_service_on_neo4j_answers_the_demo_questions(neo: Any, arcadedb_server: 
         firm = client.get("/enterprises/利通", headers=headers).json()
         assert firm["name"] == "漯河利通液压科技股份有限公司" and "高压灭菌设备" in firm["products"]
         recs = client.get("/enterprises/利通/recommendations", params={"top": 5}, headers=headers).json()
-        assert len(recs["items"]) == 5 and all("设备用户规则 3531" in i["path"] for i in recs["items"][:3])
+        assert len(recs["items"]) == 5 and all(i["path"] and i["reasons"] for i in recs["items"])
+        sterilizer = client.get("/recommendations", params={"product": "高压灭菌设备", "zone_id": "LH", "top": 3},
+                                headers=headers).json()
+        assert len(sterilizer["items"]) == 3 and all("设备用户规则 3531" in i["path"] for i in sterilizer["items"])
         chains = client.get("/chains", params={"zone_id": "LZ"}, headers=headers)
         assert chains.status_code == 200 and any("煤" in c["name"] for c in chains.json()["items"])

@@ -63,13 +63,24 @@ def _codes(index: MatchIndex, firm_id: str) -> tuple[str, ...]:
 
 
 def test_litong_buyers_are_food_firms_with_reasons(demo_index: MatchIndex) -> None:
+    """利通's buyers come from both of its businesses, each with its reason: food firms through the sterilizer
+    (the equipment-user rule), and hydraulic and machinery firms through its hoses, its main business."""
+    from chainmatch.ranking import recommend_for_text
+
     litong = next(i for i, n in zip(demo_index.ids, demo_index.names) if n == "漯河利通液压科技股份有限公司")
     result = recommend(demo_index, litong, direction="buyers", top=10)
     assert len(result.items) == 10
+    food = [item for item in result.items if any(c[:2] in ("13", "14", "15") for c in _codes(demo_index, item.id))]
+    assert len(food) >= 2 and all("设备用户规则 3531" in item.path for item in food)
+    hoses = [item for item in result.items if item not in food]
+    assert hoses and all("胶管" in item.path or "液压" in item.path for item in hoses)
     for item in result.items:
-        assert any(c[:2] in ("13", "14", "15") for c in _codes(demo_index, item.id)), item.name
         assert item.path and item.contributions and item.introducers
-    assert "设备用户规则 3531" in result.items[0].path
+    # The sterilizer alone (the canonical matchmaking): its buyers are the zone's food firms.
+    sterilizer = recommend_for_text(demo_index, "高压灭菌设备", direction="buyers", zone_id="LH", top=10)
+    for item in sterilizer.items:
+        assert any(c[:2] in ("13", "14", "15") for c in _codes(demo_index, item.id)), item.name
+        assert "设备用户规则 3531" in item.path
 
 
 def test_weilong_suppliers_are_upstream_of_snack_food(demo_index: MatchIndex) -> None:

@@ -189,3 +189,37 @@ def test_a_load_killed_halfway_leaves_the_store_consistent(tmp_path: Path) -> No
     load_folder(store, folder)  # and the same load can simply be run again
     assert store.counts().nodes["Enterprise"] == n
     store.close()
+
+
+def test_product_shares_must_match_the_products(db: SQLiteStore, tmp_path: Path) -> None:
+    files = tiny_files()
+    files["enterprises.csv"] = (
+        "id,name,products,product_shares\n"
+        "E1,甲,,\nE2,乙,,\n"
+        "E5,某企业,液压胶管;高压灭菌设备,0.9\n"
+        "E6,另一企业,液压胶管;高压灭菌设备,0.9;很多\n"
+        "E7,第三企业,液压胶管;高压灭菌设备,80%;20%"
+    )
+    got = _problems(db, tmp_path, files)
+    assert any(p.startswith("enterprises.csv line 4, field 'product_shares': value '0.9' is not one share per product")
+               for p in got), got
+    assert any(p.startswith("enterprises.csv line 5, field 'product_shares': value '很多' is not a share from 0 to 1")
+               for p in got), got
+    assert not any("line 6" in p for p in got)
+
+
+def test_a_firm_is_classified_by_its_main_business(db: SQLiteStore, tmp_path: Path) -> None:
+    """The product with the larger revenue share decides, not the one listed first."""
+    from chainmatch.cli import _default_classify
+
+    files = tiny_files()
+    files["enterprises.csv"] = (
+        "id,name,products,product_shares\n"
+        "E1,甲,,\nE2,乙,,\n"
+        "E5,某集团,高压灭菌设备;白酒;啤酒,0.05;0.6;0.35\n"
+        "E6,空白企业,其他业务,1"
+    )
+    folder = write_folder(tmp_path / "d", files)
+    load_folder(db, folder, classify=_default_classify())
+    assert [e.node.id[:2] for e in db.edges("Enterprise", ["E5"], "IN_INDUSTRY")["E5"]] == ["15"]
+    assert db.edges("Enterprise", ["E6"], "IN_INDUSTRY")["E6"] == []  # nothing confident: no code

@@ -47,7 +47,7 @@ def test_coke_text_names_steel_and_chemicals_as_buyers_with_io_evidence() -> Non
     assert steel and chemicals
     assert steel[0].buyer_code == "313"
     assert steel[0].evidence.startswith(
-        "国家统计局 2017 年全国投入产出表, 煤炭加工品 → 钢压延产品 cell: a_ij=0.0586"
+        "国家统计局 2017 年全国投入产出表: 煤炭加工品 → 钢压延产品, 钢压延产品每百元投入中约 5.9 元来自煤炭加工品"
     )
     assert answer.links[0] == steel[0]
 
@@ -127,7 +127,7 @@ def test_links_are_ranked_and_weights_are_in_unit_interval() -> None:
 def test_merged_link_keeps_other_sources_evidence() -> None:
     steelmaking = next(link for link in buyers_of("2521").links if link.buyer_code == "312")
     assert steelmaking.kind == "template"
-    assert "；另见 国家统计局 2017 年全国投入产出表, 煤炭加工品 → 钢 cell" in steelmaking.evidence
+    assert "；另见 国家统计局 2017 年全国投入产出表: 煤炭加工品 → 钢," in steelmaking.evidence
 
 
 def test_io_weight_is_split_when_the_query_is_narrower_than_the_sector() -> None:

@@ -833,6 +833,24 @@ def derive_io(shared: Path, gbt: dict[str, str], bad: list[str]) -> None:
     for groups in (by_supplier, by_buyer):
         for links in groups.values():
             keep.update(i for _, i in sorted(links, reverse=True)[:IO_TOP])
+    # The diagonal (a sector's purchases from itself: chemicals from chemicals, parts from parts) is left out of
+    # the long file; it is often a sector's largest cell, so it is taken from the matrix, kept when it passes the
+    # same share threshold.
+    matrix = {r[0]: r for r in table if r[0] in sectors}
+    columns = {c: i for i, c in enumerate(header)}
+    intermediate_use = {s: sum(float(matrix[s][columns[b]] or 0) for b in sectors) for s in sectors}
+    for s in sorted(sectors):
+        flow = float(matrix[s][columns[s]] or 0)
+        outs = flow / intermediate_use[s] if intermediate_use[s] else 0.0
+        ins = flow / total_input[s] if total_input[s] else 0.0
+        if flow > 0 and max(outs, ins) >= IO_MIN_SHARE:
+            total_all = float(next(r for r in table if r[0] == "TI")[columns[s]]) if any(
+                r[0] == "TI" for r in table) else 0.0
+            keep.add(len(edges))
+            edges.append({"supplier_code": s, "supplier_zh": sectors[s], "buyer_code": s, "buyer_zh": sectors[s],
+                          "direct_input_coef_a_ij": str(flow / total_all if total_all else ins),
+                          "output_share_of_supplier_intermediate": str(outs), "flow_10k_cny": str(flow)})
+            input_share.append(ins)
     out: list[list[object]] = []
     for i in sorted(keep, key=lambda i: (edges[i]["supplier_code"], edges[i]["buyer_code"])):
         e = edges[i]

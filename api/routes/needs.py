@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import LimitsDep, PagingDep, PrincipalDep, StoreDep, data_changed
+from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep, data_changed
 from api.models import VISIBLE, FirmOut, Out, PageOut, page_out
 from chainmatch import needs
 
@@ -126,7 +126,9 @@ def close_need(store: StoreDep, who: PrincipalDep, need_id: str, body: CloseBody
 
 
 @router.get("/{need_id}/candidates", response_model=CandidatesOut)
-def need_candidates(store: StoreDep, who: PrincipalDep, need_id: str,
+def need_candidates(store: StoreDep, who: PrincipalDep, ranking: RankingDep, need_id: str,
                     limit: Annotated[int, Query(ge=1, le=200)] = 20) -> CandidatesOut:
-    """Resources of the same kind and firms whose industries buy or supply the need's product, with reasons."""
-    return CandidatesOut.model_validate(needs.candidates(store, who, need_id, limit=limit))
+    """Resources of the same kind and firms that could supply or buy the need's product (the ranking's scorer), with
+    reasons."""
+    return CandidatesOut.model_validate(needs.candidates(store, who, need_id, index=ranking.index, limit=limit,
+                                                         weights=ranking.weights))

@@ -1,0 +1,146 @@
+"""Product → product supply links (``data/product_chains.csv``) laid over the products a register holds.
+
+The chain knowledge names products the way people write them (焦炭 → 甲醇, 纯碱 → 平板玻璃); registers write
+their own variants (冶金焦炭, 重质纯碱). Each knowledge product is matched to the index's products that are
+most like it by the one text measure (:mod:`chainmatch.text`), and a link A → B becomes, for every product p
+like A and q like B, a link p → q of weight w(A → B) × sim(p, A) × sim(q, B) (the best such path counts).
+
+>>> from chainmatch.text import TextMeasure
+>>> text = TextMeasure.fit([("冶金焦炭",), ("甲醇", "二甲醚"), ("服装",)])
+>>> links = ProductLinks.build(text, [("焦炭", "甲醇", 1.0, "煤化工")])
+>>> firms, values = links.linked_firms(text, 0, "buyers")
+>>> [int(f) for f in firms], bool(values[0] > 0.4)
+([1], True)
+>>> links.evidence(text, 0, 1, "buyers")
+('冶金焦炭', '甲醇', '焦炭 → 甲醇 (煤化工)')
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from chainmatch.text import TextMeasure
+
+__all__ = ["MATCH_MIN", "ProductLinks", "read_product_chains"]
+
+_FILE = Path(__file__).parent / "data" / "product_chains.csv"
+MATCH_MIN = 0.5
+"""A register product stands for a knowledge product when their cosine is at least this."""
+_MATCHES = 40
+"""At most this many register products stand for one knowledge product (the most alike)."""
+
+Link = tuple[str, str, float, str]
+
+
+@lru_cache(maxsize=1)
+def read_product_chains(path: Path = _FILE) -> tuple[Link, ...]:
+    """(supplier product, buyer product, weight, chain) rows of the shipped product chains (empty if absent)."""
+    if not path.exists():
+        return ()
+    with path.open(encoding="utf-8", newline="") as fh:
+        return tuple((r["supplier_product"].strip(), r["buyer_product"].strip(), float(r["weight"]),
+                      r.get("chain", "").strip()) for r in csv.DictReader(fh)
+                     if r["supplier_product"].strip() and r["buyer_product"].strip())
+
+
+@dataclass
+class ProductLinks:
+    """The knowledge's product links between the index's own products, as a sparse product × product matrix."""
+
+    down: sp.csr_matrix
+    """Register product p → register product q it supplies, with the link's strength in (0, 1]."""
+    up: sp.csr_matrix
+    """The transpose: q → the products that supply it."""
+    match: sp.csr_matrix
+    """Knowledge product × register product: how alike (≥ :data:`MATCH_MIN`)."""
+    names: list[str]
+    """The knowledge products, in the order of ``match``'s rows."""
+    links: tuple[Link, ...]
+
+    @classmethod
+    def build(cls, text: TextMeasure, links: Sequence[Link] | None = None) -> ProductLinks:
+        links = tuple(read_product_chains() if links is None else links)
+        n = len(text.product_names)
+        names = sorted({x for a, b, _, _ in links for x in (a, b)})
+        if not names or not n:
+            empty = sp.csr_matrix((n, n))
+            return cls(empty, empty, sp.csr_matrix((len(names), n)), names, links)
+        rows, cols, vals = [], [], []
+        for k, name in enumerate(names):
+            sims = text.product_similarity(text.text_vector([name]))
+            hit = np.flatnonzero(sims >= MATCH_MIN)
+            if len(hit) > _MATCHES:
+                hit = hit[np.argpartition(-sims[hit], _MATCHES)[:_MATCHES]]
+            rows += [k] * len(hit)
+            cols += hit.tolist()
+            vals += sims[hit].tolist()
+        match = sp.csr_matrix((vals, (rows, cols)), shape=(len(names), n))
+        at = {x: i for i, x in enumerate(names)}
+        best: dict[tuple[int, int], float] = {}
+        for a, b, w, _ in links:
+            ra, rb = match[at[a]], match[at[b]]
+            for p, sa in zip(ra.indices.tolist(), ra.data.tolist()):
+                for q, sb in zip(rb.indices.tolist(), rb.data.tolist()):
+                    if p != q:
+                        v = w * sa * sb
+                        if v > best.get((p, q), 0.0):
+                            best[(p, q)] = v
+        if best:
+            keys = np.array(list(best), dtype=np.int64)
+            down = sp.csr_matrix((np.array(list(best.values())), (keys[:, 0], keys[:, 1])), shape=(n, n))
+        else:
+            down = sp.csr_matrix((n, n))
+        return cls(down, down.T.tocsr(), match, names, links)
+
+    def reach(self, own: NDArray[np.int64], direction: str) -> NDArray[np.float64]:
+        """Per register product, the strongest link from (buyers) or to (suppliers) one of ``own``."""
+        if not len(own):
+            return np.zeros(self.down.shape[0])
+        m = (self.down if direction == "buyers" else self.up)[own]
+        out = np.zeros(self.down.shape[0])
+        if m.nnz:
+            out = np.asarray(m.max(axis=0).todense()).ravel()
+        return out
+
+    def linked_firms(self, text: TextMeasure, firm: int, direction: str) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+        """Firms making a product the firm's products supply (buyers) or are supplied by (suppliers), with the
+        strongest link's strength, in firm order."""
+        own = text.firm_products[firm].indices.astype(np.int64)
+        return self.firms_for(text, self.reach(own, direction))
+
+    def firms_for(self, text: TextMeasure, reach: NDArray[np.float64]) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+        products = np.flatnonzero(reach > 0)
+        if not len(products):
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        made = text.product_firms[products]
+        firms = np.unique(made.indices).astype(np.int32)
+        values = np.asarray(text.firm_products[firms][:, products].multiply(reach[products]).max(axis=1).todense()).ravel()
+        return firms, values
+
+    def evidence(self, text: TextMeasure, firm: int, other: int, direction: str) -> tuple[str, str, str] | None:
+        """(the firm's product, the other's product, the knowledge link) behind the strongest link, or None."""
+        own = text.firm_products[firm].indices
+        theirs = text.firm_products[other].indices
+        if not len(own) or not len(theirs):
+            return None
+        m = (self.down if direction == "buyers" else self.up)[own][:, theirs].toarray()
+        if not m.size or m.max() <= 0:
+            return None
+        i, j = np.unravel_index(int(np.argmax(m)), m.shape)
+        p, q = int(own[i]), int(theirs[j])
+        sup, buy = (p, q) if direction == "buyers" else (q, p)
+        at = {x: k for k, x in enumerate(self.names)}
+        best, why = 0.0, ""
+        for a, b, w, chain in self.links:
+            v = w * self.match[at[a], sup] * self.match[at[b], buy]
+            if v > best:
+                best, why = v, f"{a} → {b}" + (f" ({chain})" if chain else "")
+        return text.product_names[p], text.product_names[q], why
