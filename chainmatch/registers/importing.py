@@ -105,6 +105,8 @@ class _Names:
     by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     zone_of: dict[str, str] = field(default_factory=dict)
     city: str = ""
+    uscc: dict[str, str] = field(default_factory=dict)
+    """统一社会信用代码 → id"""
     by_norm: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     """normalised firm name (:func:`normalize_name`) → ids: 测试食品有限公司 finds 漯河市测试食品有限责任公司"""
 
@@ -141,6 +143,8 @@ class _Context:
                 names += [str(a) for a in n.props.get("aliases") or []]
                 z = zones.get(n.id)
                 table.add(n.id, names, z[0].node.id if z else None)
+                if n.props.get("uscc"):
+                    table.uscc[str(n.props["uscc"])] = n.id
             self.names[label] = table
         return self.names[label]
 
@@ -556,17 +560,10 @@ def _assign_ids(ctx: _Context, kind: str, label: Label, records: list[_Record], 
     normalised name (in its zone), else the 统一社会信用代码, else an id made from the zone and the name."""
     table = ctx.lookup(label.name) if label.name != "Enterprise" or any(
         "id" not in r.values for r in records) else _Names()
-    by_uscc: dict[str, str] = {}
     by_norm: dict[tuple[str, str], set[str]] = defaultdict(set)
-    if label.name == "Enterprise" and table.by_id:
-        for node in ctx.store.scan("Enterprise"):
-            if node.props.get("uscc"):
-                by_uscc[str(node.props["uscc"])] = node.id
-            by_norm[(table.zone_of.get(node.id, ""), normalize_name(str(node.props.get("name", "")), ctx.city))
-                    ].add(node.id)
-    elif table.by_id:
-        for id_, name in table.by_id.items():
-            by_norm[(table.zone_of.get(id_, ""), normalize_name(name, ctx.city))].add(id_)
+    by_uscc = table.uscc
+    for id_, name in table.by_id.items():
+        by_norm[(table.zone_of.get(id_, ""), normalize_name(name, ctx.city))].add(id_)
     for rec in records:
         if rec.values.get("id"):
             rec.id = rec.values["id"]
