@@ -438,3 +438,14 @@ def test_the_report_as_xlsx_marks_the_problem_cells(zone: SQLiteStore, tmp_path:
     assert [(r[0], r[1], r[2], r[6]) for r in listed] == [("企业", 3, "所属网格", "错误")]
     cell = wb["企业"]["E3"]
     assert cell.fill.fgColor.rgb.endswith("FFC7CE") and "一号片区第1网格" in cell.comment.text
+
+
+def test_import_and_export_on_every_store(store: Store, tmp_path: Path) -> None:
+    """The register path uses only the store interface: the same import, report and round trip on Neo4j."""
+    load_folder(store, write_folder(tmp_path / "zone", zone_files()))
+    report = import_register(store, write_xlsx(tmp_path / "r.xlsx", {"企业": firm_rows(0, 12)}))
+    assert report.written and report.new == 12 and store.counts().nodes["Enterprise"] == 12
+    before = _snapshot(store)
+    export_registers(store, tmp_path / "out.xlsx", what=["enterprises"])
+    again = import_register(store, tmp_path / "out.xlsx")
+    assert again.updated == 12 and _snapshot(store) == before
