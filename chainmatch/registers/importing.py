@@ -217,12 +217,15 @@ def plan_import(store: Store, path: Path, *, kind: str | None = None, sheet: str
 
 
 def import_register(store: Store, path: Path, *, dry_run: bool = False, who: Principal | None = None,
-                    **options: object) -> ImportReport:
+                    kind: str | None = None, sheet: str | None = None, mapping: Path | None = None,
+                    encoding: str | None = None, zone: str | None = None, classify: Classify | None = None,
+                    data: bytes | None = None) -> ImportReport:
     """Check a register and, unless ``dry_run``, write it in one transaction; raises RegisterError (holding the
-    report) when it has errors, and then nothing is written. ``options`` are those of :func:`plan_import`;
+    report) when it has errors, and then nothing is written. The options are those of :func:`plan_import`;
     ``who`` (an API caller) puts an audit entry in the same transaction."""
     start = time.perf_counter()
-    report, batch = plan_import(store, path, **options)  # type: ignore[arg-type]
+    report, batch = plan_import(store, path, kind=kind, sheet=sheet, mapping=mapping, encoding=encoding, zone=zone,
+                                classify=classify, data=data)
     report.dry_run = dry_run
     if batch is None:
         raise RegisterError(_summary(report), report=report, details={"report": _as_dict(report)})
@@ -243,16 +246,18 @@ def import_register(store: Store, path: Path, *, dry_run: bool = False, who: Pri
 
 
 def import_upload(store: Store, who: Principal, filename: str, data: bytes, *, dry_run: bool = True,
-                  max_bytes: int = MAX_UPLOAD_BYTES, **options: object) -> ImportReport:
+                  max_bytes: int = MAX_UPLOAD_BYTES, kind: str | None = None, sheet: str | None = None,
+                  zone: str | None = None, classify: Classify | None = None) -> ImportReport:
     """Import a register uploaded as ``data`` (its file name says .xlsx or .csv); admins and staff only."""
     if who.role not in IMPORT_ROLES:
         raise PermissionDenied(f"Role '{who.role}' may not import registers; ask an admin or staff (招商人员) token.")
     if len(data) > max_bytes:
-        raise RegisterError(f"{filename} is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit of an "
-                            "upload. Split the register into several files (by sheet or by grid), or import it with "
+        raise RegisterError(f"{filename} is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit "
+                            "of an upload. Split the register into several files (by sheet or by grid), or import it with "
                             "the command line (chainmatch import), which has no limit.")
     name = Path(filename).name or "register.xlsx"
-    return import_register(store, Path(name), dry_run=dry_run, who=None if dry_run else who, data=data, **options)
+    return import_register(store, Path(name), dry_run=dry_run, who=None if dry_run else who, data=data, kind=kind,
+                           sheet=sheet, zone=zone, classify=classify)
 
 
 def import_records(store: Store, who: Principal, kind: str, records: Sequence[Mapping[str, object]], *,
