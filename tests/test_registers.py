@@ -449,3 +449,16 @@ def test_import_and_export_on_every_store(store: Store, tmp_path: Path) -> None:
     export_registers(store, tmp_path / "out.xlsx", what=["enterprises"])
     again = import_register(store, tmp_path / "out.xlsx")
     assert again.updated == 12 and _snapshot(store) == before
+
+
+def test_likely_duplicates_against_the_store_and_unknown_chains(zone: SQLiteStore, tmp_path: Path) -> None:
+    import_register(zone, write_xlsx(tmp_path / "a.xlsx", {"企业": [[1, "漯河市甲食品有限责任公司", uscc(1), "火腿肠",
+                                                                      "G11", "食品"]]}, headers=HEADERS[:6]))
+    rows = [[1, "甲食品（漯河）有限公司", uscc(2), "火腿肠", "G11", "食品"],
+            [2, "乙食品有限公司", uscc(3), "火腿肠", "G11", "食口产业链"]]
+    path = write_xlsx(tmp_path / "b.xlsx", {"企业": rows}, headers=HEADERS[:6])
+    report = _refused(zone, path)
+    (chain,) = report.errors
+    assert (chain.row, chain.header, chain.value) == (4, "所属产业链", "食口产业链") and "食品（FOOD）" in chain.fix
+    (likely,) = report.duplicates
+    assert likely.by == "name" and any(f"库中 漯河市甲食品有限责任公司（{uscc(1)}）" in w for w in likely.where)

@@ -506,6 +506,9 @@ def _resolve_name(table: _Names, value: str, zone: str | None) -> list[str]:
 def _closest(table: _Names, value: str, n: int = 3) -> list[str]:
     names = {name: ids for name, ids in table.by_name.items()}
     near = difflib.get_close_matches(_key(value), list(names), n=n, cutoff=0.4)
+    bare = _key(value).removesuffix("产业链").removesuffix("链")  # 食口产业链 is closest to the chain 食品
+    if bare != _key(value):
+        near += [k for k in difflib.get_close_matches(bare, list(names), n=n, cutoff=0.4) if k not in near]
     return [f"{table.by_id[min(names[k])]}（{min(names[k])}）" for k in near]
 
 
