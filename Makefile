@@ -35,4 +35,4 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) chainmatch.db chainmatch.db-wal chainmatch.db-shm
+	rm -rf $(VENV) chainmatch.db chainmatch.db-wal chainmatch.db-shm chainmatch.db.changed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +24,7 @@ from chainmatch.index import MatchIndex, build_index
 from chainmatch.pages import MAX_LIMIT
 from chainmatch.ranking import load_model, warm
 from chainmatch.settings import Settings, get_settings
-from chainmatch.store import Store, open_store
+from chainmatch.store import Store, changes_file, mark_changed, open_store
 
 __all__ = [
     "LimitsDep",
@@ -35,9 +36,11 @@ __all__ = [
     "SettingsDep",
     "StoreDep",
     "connect",
+    "data_changed",
     "get_store",
     "make_ranking",
     "offload",
+    "refresh_index",
     "settle",
 ]
 
@@ -59,7 +62,9 @@ def connect(state: Any) -> Store:
             settings: Settings = state.settings
             store = open_store(settings)
             try:
-                # The match index is read once from the store; `POST /model/train` rebuilds it.
+                # The match index is read once from the store; `POST /model/train` rebuilds it, and so does a
+                # newer data stamp (an import in any worker: refresh_index).
+                state.data_stamp = _stamp(changes_file(settings))
                 state.ranking = make_ranking(build_index(store), settings.model_path)
                 warm(state.ranking.index)
             except BaseException:
@@ -180,11 +185,62 @@ def make_ranking(index: MatchIndex, model_path: Path) -> Ranking:
     return Ranking(index, weights, model, stamp)
 
 
+_refresh_lock = threading.Lock()
+
+
+def data_changed(state: Any) -> None:
+    """Say that the store's data changed: this worker rebuilds its match index now, the others when their next
+    request sees the newer stamp file."""
+    try:
+        state.data_stamp = _stamp(mark_changed(state.settings))
+    except OSError as e:  # the other workers then catch up at their restart; this one still rebuilds
+        _log.warning("cannot write %s, other worker processes will not see the change: %s",
+                     changes_file(state.settings), e)
+    refresh_index(state)
+
+
+def refresh_index(state: Any) -> None:
+    """Rebuild the match index in a background thread and swap it in whole (a request sees the old index or the
+    new one); asked again while it runs, it runs once more after."""
+    with _refresh_lock:
+        state.refresh_wanted = True
+        if getattr(state, "refresh_running", False):
+            return
+        state.refresh_running = True
+    threading.Thread(target=_refresh, args=(state,), name="chainmatch-index-refresh", daemon=True).start()
+
+
+def _refresh(state: Any) -> None:
+    while True:
+        with _refresh_lock:
+            store: Store | None = getattr(state, "store", None)
+            if not state.refresh_wanted or store is None:
+                state.refresh_running = False
+                return
+            state.refresh_wanted = False
+        try:
+            start = time.perf_counter()
+            index = build_index(store)
+            warm(index)
+            current: Ranking | None = state.ranking
+            state.ranking = (replace(current, index=index) if current is not None
+                             else make_ranking(index, state.settings.model_path))
+            settle()
+            _log.info("match index rebuilt after a data change in %.1f s", time.perf_counter() - start)
+        except Exception:  # noqa: BLE001 (keep serving the index in use; the next change tries again)
+            _log.exception("rebuilding the match index after a data change failed; the previous index stays")
+
+
 async def get_ranking(request: Request, store: StoreDep, settings: SettingsDep) -> Ranking:
-    """The ranking state; re-reads the model file when it changed (another worker process retrained it)."""
+    """The ranking state; re-reads the model file when it changed (another worker process retrained it), and
+    starts rebuilding the match index when the data stamp changed (another worker imported a register)."""
     ranking: Ranking | None = getattr(request.app.state, "ranking", None)
     if ranking is None:
         raise StoreUnavailable("The match index is still being built; retry in a moment.")
+    data = _stamp(changes_file(settings))
+    if data != getattr(request.app.state, "data_stamp", data):
+        request.app.state.data_stamp = data
+        refresh_index(request.app.state)
     stamp = _stamp(settings.model_path)
     if stamp != ranking.model_stamp:
         try:

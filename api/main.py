@@ -30,6 +30,7 @@ from api.routes import (
     needs,
     projects,
     recommendations,
+    registers,
     resources,
     tokens,
 )
@@ -198,7 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router, responses={503: ERROR_RESPONSES[503]})
     for module in (enterprises, recommendations, grids, needs, resources, projects, coverage, chains, maps, tokens,
-                   audit):
+                   audit, registers):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app
 

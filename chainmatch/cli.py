@@ -15,11 +15,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from chainmatch.errors import ChainmatchError, DataError, InvalidRequest, NotFound, StoreError
 from chainmatch.settings import Settings, get_settings
 from chainmatch.store import Store, open_store
+
+if TYPE_CHECKING:
+    from chainmatch.registers import ImportReport
 
 __all__ = ["build_parser", "main"]
 
@@ -60,10 +63,14 @@ def cmd_init(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def cmd_load(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from chainmatch.loader import load_folder
 
+    created = _new_store_file(settings)
     store = _open(settings)
+    ok = False
     try:
         start = time.perf_counter()
         summary = load_folder(store, Path(args.dir), classify=_default_classify())
+        ok = True
+        _say_changed(settings)
         took = time.perf_counter() - start
         if args.json:
             _json({**dataclasses.asdict(summary), "seconds": round(took, 3)}, out)
@@ -77,6 +84,88 @@ def cmd_load(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
                 out.write(f"{summary.classified} enterprises had no industry code and were classified from their products.\n")
     finally:
         store.close()
+        if created and not ok:
+            _discard_store_file(settings)
+    return 0
+
+
+def _new_store_file(settings: Settings) -> bool:
+    """Whether opening the store will create its file (then a failed first load must not leave it behind)."""
+    return settings.store_kind == "embedded" and not settings.db.exists()
+
+
+def _discard_store_file(settings: Settings) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{settings.db}{suffix}").unlink(missing_ok=True)
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.errors import RegisterError
+    from chainmatch.registers import ImportReport, format_report, import_register
+
+    created = _new_store_file(settings)
+    store = _open(settings)
+    written = False
+    try:
+        report = import_register(
+            store, Path(args.file), dry_run=args.dry_run, kind=args.kind, sheet=args.sheet,
+            mapping=Path(args.mapping) if args.mapping else None, encoding=args.encoding, zone=args.zone,
+            classify=_default_classify())
+        written = report.written
+        if written:
+            _say_changed(settings)
+    except RegisterError as e:
+        failed = e.report
+        if not isinstance(failed, ImportReport):
+            raise
+        _json(failed, out) if args.json else out.write(format_report(failed))
+        if args.report_xlsx:
+            _report_xlsx(failed, args, out)
+        sys.stderr.write(f"错误 / error: {len(failed.errors)} 个错误，未写入任何数据 "
+                         "(problems found, nothing was written); see the report above.\n")
+        return 2
+    finally:
+        store.close()
+        if created and not written:
+            _discard_store_file(settings)
+    if args.json:
+        _json(report, out)
+    else:
+        out.write(format_report(report))
+    if args.report_xlsx:
+        _report_xlsx(report, args, out)
+    return 0
+
+
+def _report_xlsx(report: ImportReport, args: argparse.Namespace, out: TextIO) -> None:
+    from chainmatch.registers import read_sheets
+    from chainmatch.registers.report import write_report_xlsx
+
+    sheets = read_sheets(Path(args.file), encoding=args.encoding, sheet=args.sheet)
+    path = write_report_xlsx(report, sheets, Path(args.report_xlsx))
+    if not args.json:
+        out.write(f"问题已标在 / problems marked in: {path}\n")
+
+
+def _say_changed(settings: Settings) -> None:
+    """Tell a running service that the data changed: its workers rebuild their match index."""
+    from chainmatch.store import mark_changed
+
+    try:
+        mark_changed(settings)
+    except OSError as e:
+        sys.stderr.write(f"注意 / note: could not tell a running service about the change ({e}); restart it to see "
+                         "the imported records in recommendations.\n")
+
+
+def cmd_template(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.registers.template import write_template
+
+    path = write_template(args.kind, Path(args.out))
+    if args.json:
+        _json({"kind": args.kind, "out": path}, out)
+    else:
+        out.write(f"已生成模板 / template written: {path}（填写说明见工作表「说明」；导入: chainmatch import {path}）\n")
     return 0
 
 
@@ -415,6 +504,10 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings, out: TextIO) 
 def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from chainmatch.transfer import export_neo4j_admin
 
+    if args.format == "xlsx":
+        return _export_registers(args, settings, out)
+    if args.what or args.zone:
+        raise InvalidRequest("--what and --zone go with --format xlsx (the registers workbook).")
     store = _open(settings)
     try:
         summary = export_neo4j_admin(store, Path(args.out))
@@ -427,6 +520,25 @@ def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
               f"into {summary.folder} ({len(summary.files)} CSV files).\n")
     out.write(f"Import them into an empty, stopped Neo4j 5 database from that folder (see import.txt):\n"
               f"  {summary.command}\n")
+    return 0
+
+
+def _export_registers(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.registers.export import EXPORTS, export_registers
+
+    if settings.store_kind == "embedded" and not settings.db.exists():
+        raise InvalidRequest(f"The store {settings.db} does not exist: give it with --db PATH or CHAINMATCH_DB.")
+    what = [w.strip() for part in (args.what or []) for w in part.split(",") if w.strip()] or list(EXPORTS)
+    store = _open(settings)
+    try:
+        result = export_registers(store, Path(args.out), what=what, zone_id=args.zone)
+    finally:
+        store.close()
+    if args.json:
+        _json(result, out)
+        return 0
+    sheets = "，".join(f"{name} {n} 行" for name, n in result.sheets.items())
+    out.write(f"已导出台账 / registers exported: {result.path}（{sheets}；导出时间 {result.at}）\n")
     return 0
 
 
@@ -596,9 +708,34 @@ def build_parser() -> argparse.ArgumentParser:
                     help="limit a staff or viewer token to a zone (repeatable; none: every zone)")
     sp.add_argument("--person", metavar="PERSON_ID", help="the person the token acts as (for claims)")
     sp.add_argument("--json", action="store_true")
-    sp = add("export", cmd_export, "write the store as CSV files for `neo4j-admin database import`")
-    sp.add_argument("out", help="folder to write")
-    sp.add_argument("--format", choices=["neo4j-admin"], default="neo4j-admin")
+    sp = add("export", cmd_export, "write the store as CSV files for `neo4j-admin database import`, or "
+             "(--format xlsx) the registers staff report upward as one Excel workbook")
+    sp.add_argument("out", help="folder to write (neo4j-admin), or the .xlsx file to write (xlsx)")
+    sp.add_argument("--format", choices=["neo4j-admin", "xlsx"], default="neo4j-admin")
+    sp.add_argument("--what", action="append", metavar="LIST",
+                    help="with --format xlsx: enterprises, needs, projects, overdue, coverage (comma-separated or "
+                    "repeated; default all)")
+    sp.add_argument("--zone", help="with --format xlsx: only this zone id (default all zones)")
+    sp.add_argument("--json", action="store_true")
+    from chainmatch.registers.headers import KINDS
+
+    sp = add("import", cmd_import, "import a zone's register (台账: .xlsx, or CSV in UTF-8 or GB18030) with Chinese "
+             "headers; reports every problem before anything is written")
+    sp.add_argument("file", help=".xlsx or .csv file")
+    sp.add_argument("--kind", choices=KINDS, help="what the register holds (default: told by its headers)")
+    sp.add_argument("--sheet", help="import only this sheet of an .xlsx (default: every sheet with a header)")
+    sp.add_argument("--mapping", help="CSV file 'header,field' mapping headers the dictionary does not know")
+    sp.add_argument("--encoding", help="a CSV file's encoding (default: detected, UTF-8 or GB18030)")
+    sp.add_argument("--zone", help="zone (id or name) of rows without a zone column (default: the store's "
+                    "only zone)")
+    sp.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
+    sp.add_argument("--report-xlsx", metavar="FILE", help="also write the register with each problem's cell marked "
+                    "(errors red, warnings yellow, the fix as a comment) and a 问题清单 sheet")
+    sp.add_argument("--json", action="store_true", help="print the report as JSON")
+    sp = add("template", cmd_template, "write an empty register (.xlsx) with Chinese headers, instructions (说明) "
+             "and drop-down lists")
+    sp.add_argument("--kind", choices=KINDS, required=True)
+    sp.add_argument("--out", required=True, help=".xlsx file to write")
     sp.add_argument("--json", action="store_true")
     sp = add("migrate", cmd_migrate, "copy the embedded store into Neo4j (CHAINMATCH_NEO4J_*) and check the counts")
     sp.add_argument("--to", choices=["neo4j"], required=True)

@@ -12,7 +12,8 @@ cause is kept; the CLI prints ``str(error)`` and the API maps classes to status 
     │   └── StoreUnavailable   the store is down or unreachable (retry later)
     ├── SchemaError            the graph schema itself is inconsistent
     ├── DataError              input data is invalid
-    │   └── LoadError          a seed/data folder failed validation (holds every problem found)
+    │   ├── LoadError          a seed/data folder failed validation (holds every problem found)
+    │   └── RegisterError      a register (台账, .xlsx or .csv) cannot be imported (holds its report)
     ├── NotFound               an id or name matches nothing (holds close matches)
     │   └── UnknownIndustryCode  not a GB/T 4754-2017 code (holds the nearest valid codes)
     ├── Ambiguous              a name matches several records (holds the candidates)
@@ -37,6 +38,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "Problem",
+    "RegisterError",
     "SchemaError",
     "StoreError",
     "StoreUnavailable",
@@ -111,6 +113,18 @@ class LoadError(DataError):
             f"Fix the files and run the load again:\n{shown}{tail}",
             details={"problems": [p.__dict__ for p in self.problems[:limit]]},
         )
+
+
+class RegisterError(DataError):
+    """A register (台账) cannot be imported as it is; ``report`` (a ``chainmatch.registers.ImportReport``) says
+    every problem with its sheet, row, column header and value. Nothing was written."""
+
+    code = "register_invalid"
+
+    def __init__(self, message: str, *, report: object | None = None,
+                 details: dict[str, object] | None = None) -> None:
+        self.report = report
+        super().__init__(message, details=details)
 
 
 class NotFound(ChainmatchError):

@@ -12,7 +12,7 @@ import contextlib
 import csv
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +32,8 @@ __all__ = [
     "load_folder",
     "parse_value",
     "read_folder",
+    "read_rows",
+    "write_batch",
 ]
 
 LIST_SEPARATORS = (";", "；")
@@ -611,3 +613,70 @@ def _write_marker(marker: Path) -> None:
     with contextlib.suppress(OSError):  # a read-only folder: the check is then skipped, nothing else changes
         marker.write_text("chainmatch: this store held data; delete this file only to load the demo into an "
                           "empty store again.\n", encoding="utf-8")
+
+
+class _RowsReader(_Reader):
+    """Rows already read from elsewhere (a register's sheets), checked exactly like a data folder's files."""
+
+    def __init__(self, tables: Mapping[str, Sequence[tuple[int, Mapping[str, str]]]], store: Store,
+                 schema: Schema) -> None:
+        super().__init__(Path("."), store, schema)
+        self.tables = tables
+
+    def _open(self, name: str, allowed: list[str], required: list[str]) -> Iterable[tuple[int, dict[str, str]]]:
+        for line, row in self.tables.get(name, ()):
+            for col in row:
+                if col not in allowed:
+                    self.problem(name, line, col, col, f"a known column; the columns of {name} are {', '.join(allowed)}")
+            yield line, {k: v.strip() for k, v in row.items() if k in allowed}
+
+    def _existing(self, label: str, ids: set[str]) -> set[str]:
+        found = super()._existing(label, ids)
+        if label == "Industry" and found != ids:
+            # A dry run on a new store: the catalogue the write would install first.
+            from chainmatch.industries import load_industries
+
+            catalogue = load_industries()
+            found |= {i for i in ids if i in catalogue}
+        return found
+
+
+def read_rows(tables: Mapping[str, Sequence[tuple[int, Mapping[str, str]]]], store: Store, *,
+              classify: Classify | None = None, source: str = "", schema: Schema | None = None,
+              ) -> tuple[GraphBatch, LoadSummary]:
+    """Check rows given as (line, {column: cell}) per data-file name, as :func:`read_folder` checks files.
+
+    The columns are those of the data folder format; ``line`` is whatever locates the row for the caller
+    (problems carry it back). Raises :class:`LoadError` listing every problem; ``store`` is only read.
+    """
+    schema = schema or load_schema()
+    reader = _RowsReader(tables, store, schema)
+    known = {lab.file for lab in schema.labels.values()} | {r.file for r in schema.file_relationships() if r.file}
+    for name in tables:
+        if name not in known:
+            reader.problem(name, 0, "", name, f"a known data file: {', '.join(sorted(known))}")
+    for lab in schema.labels.values():
+        if lab.file in tables:
+            reader.read_nodes(lab)
+    for rel in schema.file_relationships():
+        if rel.file in tables:
+            reader.read_rels(rel)
+    _check_unique(reader, schema)
+    _check_shares(reader)
+    classified = _classify_missing(reader, classify) if classify else 0
+    rels, resets, created = reader.resolve()
+    if reader.problems:
+        raise LoadError(reader.problems)
+    nodes = [n for by_id in reader.nodes.values() for n in by_id.values()]
+    return GraphBatch(nodes=nodes, rels=rels, resets=resets), LoadSummary(
+        source, reader.rows, len(nodes), len(rels), classified, created)
+
+
+def write_batch(store: Store, batch: GraphBatch, source: str) -> None:
+    """Write a checked batch in one transaction; a unique value another node holds is a located LoadError."""
+    if not store.counts().nodes.get("Industry"):
+        install_industries(store)
+    try:
+        store.write(batch)
+    except Conflict as e:
+        raise LoadError(_store_clashes(batch, store) or [Problem(source, 0, "", "", str(e))]) from e

@@ -7,8 +7,10 @@ writing the same batch twice changes nothing; one ``write`` is one transaction.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from chainmatch.errors import Conflict
@@ -24,6 +26,8 @@ __all__ = [
     "Rel",
     "Reset",
     "Store",
+    "changes_file",
+    "mark_changed",
     "open_store",
 ]
 
@@ -178,3 +182,19 @@ def open_store(settings: Settings) -> Store:
     from chainmatch.sqlite_store import SQLiteStore
 
     return SQLiteStore.open(settings.db, busy_timeout=settings.store_busy_timeout)
+
+
+def changes_file(settings: Settings) -> Path:
+    """The file whose modification time says the store's data changed under the service's match index (a
+    register imported by the command line or through the API): beside the embedded store's file, or beside the
+    model file on Neo4j. Every worker process of the service rebuilds its index when it sees a newer one."""
+    if settings.store_kind == "embedded":
+        return Path(f"{settings.db}.changed")
+    return settings.model_path.with_name(settings.model_path.name + ".data-changed")
+
+
+def mark_changed(settings: Settings) -> Path:
+    """Touch :func:`changes_file`; raises OSError when it cannot be written."""
+    path = changes_file(settings)
+    path.write_text(f"{time.time_ns()}\n", encoding="utf-8")
+    return path

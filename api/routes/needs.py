@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep
+from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep, data_changed
 from api.models import VISIBLE, FirmOut, Out, PageOut, page_out
 from chainmatch import needs
 from chainmatch.deadlines import EARLIEST, LATEST
@@ -99,11 +99,13 @@ def list_needs(
 
 
 @router.post("", response_model=NeedOut, status_code=201)
-def create_need(store: StoreDep, who: PrincipalDep, limits: LimitsDep, body: NeedCreate) -> NeedOut:
+def create_need(request: Request, store: StoreDep, who: PrincipalDep, limits: LimitsDep,
+                body: NeedCreate) -> NeedOut:
     """Post a need for a firm; its due date follows the time limit of its kind ("135")."""
     view = needs.create_need(store, who, enterprise_id=body.enterprise_id, title=body.title, kind=body.kind,
                              product=body.product, description=body.description, posted_on=body.posted_on,
                              limits=limits)
+    data_changed(request.app.state)  # the need's recommendations come from the match index
     return NeedOut.model_validate(view)
 
 
