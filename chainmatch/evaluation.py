@@ -40,6 +40,7 @@ from __future__ import annotations
 import csv
 import random
 import tempfile
+import unicodedata
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -415,6 +416,13 @@ CHAINKG_MAX_MAKERS = 15
 """ChainKG's usual query set: suppliers with a pair through a product at most this many firms make."""
 
 
+def _clean(text: str) -> str:
+    """A register cell as the loader takes it: control characters (a few real names hold U+007F) dropped, spaces
+    collapsed, the list separators ; and ； replaced by a comma."""
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+    return " ".join(text.split()).replace(";", "，").replace("；", "，")
+
+
 def chainkg_benchmark(folder: Path, *, pairs: str = "pairs_dev.csv", part: str | None = None) -> Benchmark:
     """The ChainKG development files as they are: ``firms.csv``, ``company_product.csv`` and a pairs file.
 
@@ -435,7 +443,7 @@ def chainkg_benchmark(folder: Path, *, pairs: str = "pairs_dev.csv", part: str |
     firms = {r["code"]: r for r in read("firms.csv")}
     products: dict[str, dict[str, float]] = defaultdict(dict)
     for r in read("company_product.csv"):
-        name = " ".join(r["product"].split()).replace(";", "，").replace("；", "，")
+        name = _clean(r["product"])
         if name:
             weight = min(1.0, max(0.0, float(r["weight"] or 0)))  # a few reported shares exceed 1 (offsets)
             products[r["code"]][name] = max(weight, products[r["code"]].get(name, 0.0))
@@ -447,7 +455,7 @@ def chainkg_benchmark(folder: Path, *, pairs: str = "pairs_dev.csv", part: str |
             for code in sorted(products):
                 ranked = sorted(products[code].items(), key=lambda kv: -kv[1])
                 f = firms.get(code, {})
-                w.writerow([code, f.get("full_name") or f.get("short_name") or code, f.get("short_name", ""),
+                w.writerow([code, _clean(f.get("full_name") or f.get("short_name") or code), _clean(f.get("short_name", "")),
                             ";".join(p for p, _ in ranked), ";".join(f"{v:g}" for _, v in ranked), "ChainKG"])
         index = _load_folder_index(data)
     if part not in (None, "train", "test"):
