@@ -42,6 +42,7 @@ __all__ = [
     "offload",
     "refresh_index",
     "settle",
+    "stop_refresh",
 ]
 
 
@@ -207,7 +208,19 @@ def refresh_index(state: Any) -> None:
         if getattr(state, "refresh_running", False):
             return
         state.refresh_running = True
-    threading.Thread(target=_refresh, args=(state,), name="chainmatch-index-refresh", daemon=True).start()
+    state.refresh_thread = threading.Thread(target=_refresh, args=(state,), name="chainmatch-index-refresh",
+                                            daemon=True)
+    state.refresh_thread.start()
+
+
+def stop_refresh(state: Any, timeout: float = 120.0) -> None:
+    """Let a running index rebuild finish before the store is closed (closing a connection another thread is
+    reading crashes the process); no rebuild starts after this."""
+    with _refresh_lock:
+        state.refresh_wanted = False
+    thread: threading.Thread | None = getattr(state, "refresh_thread", None)
+    if thread is not None and thread.is_alive():
+        thread.join(timeout)
 
 
 def _refresh(state: Any) -> None:

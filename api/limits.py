@@ -113,9 +113,11 @@ class RateLimiter:
 class Guard:
     """The ASGI middleware that applies the limits before anything else runs (see the module's docstring)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: Callable[[], int], rates: Callable[[], RateLimiter]) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: Callable[[], int], rates: Callable[[], RateLimiter],
+                 max_upload_bytes: Callable[[], int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
         self.rates = rates
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -139,7 +141,8 @@ class Guard:
                         "headers": [(b"allow", ", ".join(allow).encode())]})
             await send({"type": "http.response.body", "body": b""})
             return
-        limit = self.max_body_bytes()
+        upload = scope.get("path", "") in UPLOAD_PATHS
+        limit = self.max_upload_bytes() if upload else self.max_body_bytes()
         headers = dict(scope.get("headers") or ())
         length = headers.get(b"content-length")
         if length is not None:
@@ -151,7 +154,7 @@ class Guard:
                 await _send(send, _error(400, "invalid_request", "The Content-Length header is not a number."))
                 return
             if declared > limit:
-                await _send(send, too_large(limit, declared))
+                await _send(send, too_large(limit, declared, upload))
                 return
         path = scope.get("path", "")
         for rated_method, pattern, kind in _RATED:
@@ -189,15 +192,23 @@ class Guard:
             await self.app(scope, counted, tracked)
         except BodyTooLarge:
             if not started:
-                await _send(send, too_large(limit, received))
+                await _send(send, too_large(limit, received, upload))
 
 
-def too_large(limit: int, size: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def too_large(limit: int, size: int, upload: bool = False) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """The 413 answer: status, headers and body."""
-    return _error(413, "payload_too_large", (
-        f"The request body is {size} bytes or more; at most {limit} bytes are accepted "
-        f"(CHAINMATCH_MAX_BODY_BYTES). Send less, e.g. split a long description."), {"limit": limit},
-        {"Connection": "close"})
+    if upload:
+        message = (f"The uploaded register is {size / 2**20:.1f} MB or more; an upload may be at most "
+                   f"{limit / 2**20:.0f} MB (CHAINMATCH_MAX_UPLOAD_BYTES). Split the register into several files (by "
+                   "sheet or by grid), or import it with the command line (chainmatch import), which has no limit.")
+    else:
+        message = (f"The request body is {size} bytes or more; at most {limit} bytes are accepted "
+                   "(CHAINMATCH_MAX_BODY_BYTES). Send less, e.g. split a long description.")
+    return _error(413, "payload_too_large", message, {"limit": limit}, {"Connection": "close"})
+
+
+UPLOAD_PATHS = frozenset({"/registers/import"})
+"""Routes that take a file as their body, under ``Settings.max_upload_bytes``."""
 
 
 class RedactSecrets(logging.Filter):

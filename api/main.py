@@ -16,8 +16,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import connect
-from api.limits import BodyTooLarge, Guard, RateLimiter, RedactSecrets, allowed_methods, too_large
+from api.deps import connect, stop_refresh
+from api.limits import (
+    UPLOAD_PATHS,
+    BodyTooLarge,
+    Guard,
+    RateLimiter,
+    RedactSecrets,
+    allowed_methods,
+    too_large,
+)
 from api.models import Error
 from api.routes import (
     audit,
@@ -107,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool = getattr(app.state, "health_pool", None)
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
+            stop_refresh(app.state)
             if app.state.store is not None:
                 app.state.store.close()
 
@@ -130,7 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return limiter
 
     # Runs before the body is read, the token checked or a route chosen (api/limits.py).
-    app.add_middleware(Guard, max_body_bytes=lambda: current().max_body_bytes, rates=rates)
+    app.add_middleware(Guard, max_body_bytes=lambda: current().max_body_bytes, rates=rates,
+                       max_upload_bytes=lambda: current().max_upload_bytes)
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactSecrets) for f in access.filters):
         access.addFilter(RedactSecrets())
@@ -166,7 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI wraps what the body limit raised while reading
-            status, raw, body = too_large(exc.__cause__.limit, exc.__cause__.size)
+            status, raw, body = too_large(exc.__cause__.limit, exc.__cause__.size, request.url.path in UPLOAD_PATHS)
             return Response(body, status_code=status, headers={k.decode(): v.decode() for k, v in raw
                                                                if k != b"content-length"})
         if exc.status_code == 400:  # the body could not be decoded: the one documented 422 for unreadable bodies

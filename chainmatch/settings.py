@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
     """Largest request body the API accepts (bytes); a longer one is refused with 413 before it is read, before
     the token is checked."""
+    max_upload_bytes: int = Field(default=20 * 1_048_576, ge=1024, le=1_073_741_824)
+    """Largest register upload (``POST /registers/import``, bytes), refused with 413 the same way."""
     header_timeout: float = Field(default=10.0, gt=0, le=600)
     """Seconds a client has to send a request's headers once it connects or starts a request; then ``serve``
     closes the connection (slow partial-header clients)."""

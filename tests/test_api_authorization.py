@@ -9,6 +9,7 @@ each other.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,7 +31,7 @@ TOKENS: dict[str, dict[str, Any]] = {
     "chief": {"role": "grid_chief", "grids": ["G3"], "person_id": "P1"},
     "viewer": {"role": "viewer"},
 }
-Request = tuple[str, str, dict[str, Any] | None]
+Request = tuple[str, str, dict[str, Any] | bytes | None]
 Builder = Callable[[Store, str], Request]
 
 
@@ -143,6 +144,25 @@ def _revoke_token(store: Store, side: str) -> Request:
     return "POST", f"/tokens/{_token(store)}/revoke", None
 
 
+REGISTER_WRITE = {"admin": (200, 200), "staff": (200, 200), "staff_lh": (200, 403), "staff_qz": (403, 200),
+                  "chief": (403, 403), "viewer": (403, 403)}
+"""Registers: admins and staff; a zone-limited staff token only for rows of its zone (own = LH, other = QZ)."""
+
+
+@entry("post", "/registers/import", REGISTER_WRITE)
+def _import_register(store: Store, side: str) -> Request:
+    zone = "LH" if side == "own" else "QZ"
+    name = f"授权矩阵导入企业{zone}{uuid.uuid4().hex[:6]}"
+    return "POST", f"/registers/import?filename=r.csv&zone={zone}&dry_run=false", f"企业名称\n{name}\n".encode()
+
+
+@entry("post", "/registers/{kind}/records", REGISTER_WRITE)
+def _register_records(store: Store, side: str) -> Request:
+    zone = "LH" if side == "own" else "QZ"
+    return "POST", "/registers/enterprises/records", {
+        "records": [{"企业名称": f"授权矩阵记录企业{zone}{uuid.uuid4().hex[:6]}"}], "zone": zone}
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Store, dict[str, dict[str, str]]]]:
     tmp = tmp_path_factory.mktemp("authz")
@@ -178,7 +198,10 @@ def test_write_is_allowed_only_within_the_callers_scope(
     client, store, headers = world
     build, expect = MATRIX[route]
     method, path, body = build(store, side)
-    response = client.request(method, path, headers=headers[role], json=body)
+    if isinstance(body, bytes):  # an uploaded file
+        response = client.request(method, path, headers=headers[role], content=body)
+    else:
+        response = client.request(method, path, headers=headers[role], json=body)
     wanted = expect[role][0 if side == "own" else 1]
     assert response.status_code == wanted, (role, side, method, path, response.text)
     if wanted == 403:

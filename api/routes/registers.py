@@ -13,9 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PrincipalDep, StoreDep, data_changed
 from api.models import Out
-from chainmatch.errors import RegisterError
 from chainmatch.registers.export import EXPORTS, export_registers
-from chainmatch.registers.importing import MAX_UPLOAD_BYTES, import_records, import_upload
+from chainmatch.registers.importing import import_records, import_upload
 
 __all__ = ["router"]
 
@@ -93,10 +92,7 @@ async def import_register(
 ) -> ImportOut:
     """Check a register sent as the request body (.xlsx or CSV bytes) and report it; with dry_run=false write it
     in one transaction and rebuild the match index in every worker (admins and staff)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_UPLOAD_BYTES:
-        raise RegisterError(f"{filename} is {int(length) / 2**20:.1f} MB, over the {MAX_UPLOAD_BYTES / 2**20:.0f} MB "
-                            "limit of an upload. Split it, or import it with the command line (chainmatch import).")
+    # The body limit of an upload (CHAINMATCH_MAX_UPLOAD_BYTES) is applied before this runs (api/limits.py).
     data = await request.body()
     report = await to_thread.run_sync(lambda: import_upload(
         store, who, filename, data, dry_run=dry_run, kind=kind, sheet=sheet, zone=zone, classify=_classify))

@@ -233,6 +233,8 @@ def import_register(store: Store, path: Path, *, dry_run: bool = False, who: Pri
         batch.nodes.append(audit.entry(who.actor, "register.import", report.label, "",
                                        f"{report.file}: {report.new} new, {report.updated} updated"))
     if not dry_run:
+        if who is not None:
+            authorize_batch(store, who, batch)
         try:
             write_batch(store, batch, report.file)
         except LoadError as e:
@@ -243,6 +245,23 @@ def import_register(store: Store, path: Path, *, dry_run: bool = False, who: Pri
         report.written = True
     report.seconds = round(time.perf_counter() - start, 3)
     return report
+
+
+def authorize_batch(store: Store, who: Principal, batch: GraphBatch) -> None:
+    """A register write by a zone-limited staff token stays within its zones: every node the batch zones must be
+    placed in one of them (admins and global staff pass on their role; see :func:`chainmatch.auth.authorize`)."""
+    if who.grids is None:
+        return
+    zones = {r.dst for r in batch.rels if r.type == "IN_ZONE"}
+    placed = {(r.src_label, r.src) for r in batch.rels if r.type == "IN_ZONE"}
+    outside = sorted(zones - set(who.zones or ()))
+    unplaced = sorted(n.id for n in batch.nodes if n.label in ("Enterprise", "Need", "Resource", "Grid")
+                      and (n.label, n.id) not in placed)
+    if outside or unplaced:
+        what = f"zone {outside[0]}" if outside else f"{unplaced[0]} (no zone given)"
+        raise PermissionDenied(f"This token may write only in zones {', '.join(sorted(who.zones or ())) or '—'}; the "
+                               f"register writes {what}. Give each row a zone of the token (所属开发区), or ask an "
+                               "admin or a token of that zone.")
 
 
 def import_upload(store: Store, who: Principal, filename: str, data: bytes, *, dry_run: bool = True,
@@ -287,6 +306,7 @@ def import_records(store: Store, who: Principal, kind: str, records: Sequence[Ma
     batch.nodes.append(audit.entry(who.actor, "records.import", report.label, "",
                                    f"{report.new} new, {report.updated} updated"))
     if not dry_run:
+        authorize_batch(store, who, batch)
         write_batch(store, batch, "records")
         report.written = True
     report.seconds = round(time.perf_counter() - start, 3)
