@@ -407,6 +407,13 @@ def read_folder(folder: Path, store: Store, *, classify: Classify | None = None,
             reader.problem(name, 0, "", name, f"a known data file: {', '.join(sorted(known))}")
     if not any(name in known for name in present):
         reader.problem(str(folder), 0, "", str(folder), f"a folder holding data files such as {', '.join(sorted(known))}")
+    return _checked(reader, schema, set(present), classify, str(folder))
+
+
+def _checked(reader: _Reader, schema: Schema, present: set[str], classify: Classify | None,
+             source: str) -> tuple[GraphBatch, LoadSummary]:
+    """Read the ``present`` data files through ``reader``, check them all, and give the batch to write (or raise
+    :class:`LoadError` with every problem): the one path of a folder and of a register's rows."""
     for lab in schema.labels.values():
         if lab.file in present:
             reader.read_nodes(lab)
@@ -420,9 +427,8 @@ def read_folder(folder: Path, store: Store, *, classify: Classify | None = None,
     if reader.problems:
         raise LoadError(reader.problems)
     nodes = [n for by_id in reader.nodes.values() for n in by_id.values()]
-    batch = GraphBatch(nodes=nodes, rels=rels, resets=resets)
-    summary = LoadSummary(str(folder), reader.rows, len(nodes), len(rels), classified, created)
-    return batch, summary
+    return GraphBatch(nodes=nodes, rels=rels, resets=resets), LoadSummary(
+        source, reader.rows, len(nodes), len(rels), classified, created)
 
 
 def _check_unique(reader: _Reader, schema: Schema) -> None:
@@ -655,21 +661,7 @@ def read_rows(tables: Mapping[str, Sequence[tuple[int, Mapping[str, str]]]], sto
     for name in tables:
         if name not in known:
             reader.problem(name, 0, "", name, f"a known data file: {', '.join(sorted(known))}")
-    for lab in schema.labels.values():
-        if lab.file in tables:
-            reader.read_nodes(lab)
-    for rel in schema.file_relationships():
-        if rel.file in tables:
-            reader.read_rels(rel)
-    _check_unique(reader, schema)
-    _check_shares(reader)
-    classified = _classify_missing(reader, classify) if classify else 0
-    rels, resets, created = reader.resolve()
-    if reader.problems:
-        raise LoadError(reader.problems)
-    nodes = [n for by_id in reader.nodes.values() for n in by_id.values()]
-    return GraphBatch(nodes=nodes, rels=rels, resets=resets), LoadSummary(
-        source, reader.rows, len(nodes), len(rels), classified, created)
+    return _checked(reader, schema, set(tables), classify, source)
 
 
 def write_batch(store: Store, batch: GraphBatch, source: str) -> None:
