@@ -29,6 +29,8 @@ then by position. Methods, all on the same queries:
     (the common text baseline).
 ``text_measure``
     chainmatch's own text measure alone (:mod:`chainmatch.text`), as an ablation.
+``product_chains``
+    the shipped product chains alone (``product_link``), as an ablation.
 ``io_links``
     chainmatch's candidates scored by the input-output link alone.
 ``trade_neighbourhood``
@@ -266,7 +268,8 @@ def evaluate(bench: Benchmark, *, bootstrap: int = 1000, seed: int = 0,
     if trained is not None:
         methods["chainmatch (trained)"] = chainmatch_scorer(trained)
     methods.update({"popularity": _popularity, "same_industry": _same_industry, "tfidf": _tfidf(),
-                    "text_measure": _text_measure, "io_links": _feature_alone("link_io")})
+                    "text_measure": _text_measure, "product_chains": _feature_alone("product_link"),
+                    "io_links": _feature_alone("link_io")})
     if trades_known:
         methods["trade_neighbourhood"] = _feature_alone("trade_neighbourhood")
         methods["adamic_adar"] = _adamic_adar

@@ -40,7 +40,8 @@ def test_store_evaluation_finds_the_hidden_food_buyer(tmp_path: Path) -> None:
     assert report.queries == 1
     methods = {r.method: r.metrics for r in report.methods}
     # the one trade is hidden, so no trade is known: the trade baselines are left out
-    assert set(methods) == {"chainmatch", "popularity", "same_industry", "tfidf", "text_measure", "io_links"}
+    assert set(methods) == {"chainmatch", "popularity", "same_industry", "tfidf", "text_measure", "product_chains",
+                            "io_links"}
     assert methods["chainmatch"]["hit@10"].value == 1.0
     assert "chainmatch" in format_report(report)
 
