@@ -132,7 +132,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "link_io": 0.4, "link_equipment": 0.5, "link_template": 0.3, "link_taxonomy": 0.2,
     "trade_neighbourhood": 3.0, "trade_activity": 0.1, "text_match": 0.8, "same_grid": 0.3, "same_zone": 0.5,
     "chain_leader": 0.2, "party_channel": 0.3, "scale_fit": 0.15, "open_need": 1.5, "chain_segment": 0.6,
-    "text_similarity": 1.0, "linked_similarity": 4.0, "product_link": 2.0, "diffuse": -0.3, "trades_with": 1.5,
+    "text_similarity": 1.0, "linked_similarity": 4.0, "product_link": 1.0, "diffuse": -0.3, "trades_with": 1.5,
 }
 
 LINKS_PER_CODE = 40
