@@ -35,7 +35,7 @@ def to_full_width(text: str) -> str:
 
 def make_strings(n: int, seed: int = 4754) -> list[str]:
     """``n`` product strings built from the labelled texts and the synonyms, reproducibly."""
-    from chainmatch.classify import read_synonyms
+    from chainmatch.knowledge.classify import read_synonyms
 
     with (ROOT / "tests" / "data" / "labelled_products.csv").open(encoding="utf-8", newline="") as f:
         base = [row["text"] for row in csv.DictReader(f)]
@@ -67,7 +67,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     start = time.perf_counter()
-    from chainmatch.classify import classify_many, default_classifier
+    from chainmatch.knowledge.classify import classify_many, default_classifier
 
     import_s = time.perf_counter() - start
     start = time.perf_counter()
@@ -81,7 +81,7 @@ def main() -> None:
     refused = sum(1 for r in results if not r.candidates)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"machine: {os.cpu_count()} CPUs ({cpu_model()}), pinned to 1 core; Python {platform.python_version()}")
-    print(f"import chainmatch.classify (numpy, scikit-learn): {import_s:.2f} s")
+    print(f"import chainmatch.knowledge.classify (numpy, scikit-learn): {import_s:.2f} s")
     print(f"knowledge load + fit (default_classifier, {len(clf.doc_texts_)} documents, "
           f"{len(clf.classes_)} classes): {fit_s:.2f} s")
     print(f"classify_many, top=5: {n} strings in {run_s:.2f} s = {n / run_s:,.0f} strings/s; "

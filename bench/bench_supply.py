@@ -3,12 +3,12 @@
 Run from the repository root: ``.venv/bin/python bench/bench_supply.py [runs]`` (runs of the cold load, default 5).
 
 Measures
-- cold load: a fresh interpreter imports ``chainmatch.supply`` and calls ``load_supply_knowledge()`` (reads the
+- cold load: a fresh interpreter imports ``chainmatch.knowledge.supply`` and calls ``load_supply_knowledge()`` (reads the
   five data files and the GB/T catalogue, builds the indexes); median and max over ``runs`` processes;
 - ``supply_graph()`` build time;
 - warm query latency for every GB/T 4754-2017 code (门类 … 小类), both directions, ``top=20``;
 - text query latency (classification + lookup) for a few product names, after the classifier has been fitted
-  once (its fit time is reported separately: it belongs to ``chainmatch.classify``).
+  once (its fit time is reported separately: it belongs to ``chainmatch.knowledge.classify``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ TEXTS = ["焦炭", "高压灭菌设备", "液压油缸", "肉制品", "皮鞋", 
 COLD = """
 import time
 t0 = time.perf_counter()
-from chainmatch.supply import load_supply_knowledge
+from chainmatch.knowledge.supply import load_supply_knowledge
 t1 = time.perf_counter()
 k = load_supply_knowledge()
 t2 = time.perf_counter()
@@ -74,11 +74,11 @@ def main(runs: int = 5) -> None:
         edges = int(out[2])
     print(
         f"cold load_supply_knowledge(): median {ms(statistics.median(loads))}, max {ms(max(loads))} "
-        f"({edges} links; import of chainmatch.supply median {ms(statistics.median(imports))}; {runs} processes)"
+        f"({edges} links; import of chainmatch.knowledge.supply median {ms(statistics.median(imports))}; {runs} processes)"
     )
 
-    from chainmatch.industries import load_industries
-    from chainmatch.supply import buyers_of, load_supply_knowledge, suppliers_of, supply_graph
+    from chainmatch.knowledge.industries import load_industries
+    from chainmatch.knowledge.supply import buyers_of, load_supply_knowledge, suppliers_of, supply_graph
 
     knowledge = load_supply_knowledge()
     t = time.perf_counter()
@@ -99,11 +99,11 @@ def main(runs: int = 5) -> None:
             f"p95 {ms(percentile(times, 0.95))}, max {ms(max(times))}"
         )
 
-    from chainmatch.classify import default_classifier
+    from chainmatch.knowledge.classify import default_classifier
 
     t = time.perf_counter()
     default_classifier()
-    print(f"classifier fit (chainmatch.classify, once per process): {ms(time.perf_counter() - t)}")
+    print(f"classifier fit (chainmatch.knowledge.classify, once per process): {ms(time.perf_counter() - t)}")
     times = []
     for text in TEXTS:
         t = time.perf_counter()

@@ -17,8 +17,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chainmatch.classify import classify_many, default_classifier
-from chainmatch.industries import load_industries
+from chainmatch.knowledge.classify import classify_many, default_classifier
+from chainmatch.knowledge.industries import load_industries
 
 LABELLED = ROOT / "tests" / "data" / "labelled_products.csv"
 

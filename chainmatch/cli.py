@@ -172,7 +172,7 @@ def cmd_template(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
 def _default_classify() -> Callable[[list[str]], list[tuple[str, float, str] | None]] | None:
     """The product classifier as the loader's ``classify`` hook, when it is available."""
     try:
-        from chainmatch.classify import classify_many
+        from chainmatch.knowledge.classify import classify_many
     except ImportError:  # the classifier ships with the chain knowledge
         return None
 
@@ -286,7 +286,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def cmd_classify(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.classify import classify
+    from chainmatch.knowledge.classify import classify
 
     result = classify(args.text, top=args.top)
     if args.json:
@@ -301,7 +301,7 @@ def cmd_classify(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
 
 
 def cmd_chain_of(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.supply import buyers_of, suppliers_of
+    from chainmatch.knowledge.supply import buyers_of, suppliers_of
 
     answers = {}
     if args.direction in ("buyers", "both"):

@@ -28,7 +28,7 @@ then by position. Methods, all on the same queries:
     TF-IDF cosine of character 2–3-grams over each firm's product names joined into one document
     (the common text baseline).
 ``text_measure``
-    chainmatch's own text measure alone (:mod:`chainmatch.text`), as an ablation.
+    chainmatch's own text measure alone (:mod:`chainmatch.knowledge.text`), as an ablation.
 ``product_chains``
     the shipped product chains alone (``product_link``), as an ablation.
 ``io_links``
@@ -511,8 +511,8 @@ def ickg_index(path: Path) -> tuple[MatchIndex, list[tuple[int, int]], dict[int,
     each also classified into GB/T 4754 where the classifier is confident; ``upstream_of`` (train) gives
     industry → industry links; ``supplies`` (train) gives the known trades.
     """
-    from chainmatch.classify import classify_many
     from chainmatch.index import CLASSIFY_MIN_CONFIDENCE
+    from chainmatch.knowledge.classify import classify_many
 
     try:
         with path.open(encoding="utf-8", newline="") as fh:
@@ -650,9 +650,9 @@ def classification_on_strings(path: Path) -> ClassificationReport:
     """Classify the strings of a hand-labelled file ``text,code[,note]`` (``code`` a 门类 letter, a GB/T code of
     any depth, or empty when the text names no industry). A prediction is right when it falls under the
     label; one below :data:`chainmatch.index.CLASSIFY_MIN_CONFIDENCE` counts as an abstention."""
-    from chainmatch.classify import classify_many
     from chainmatch.index import CLASSIFY_MIN_CONFIDENCE
-    from chainmatch.industries import load_industries
+    from chainmatch.knowledge.classify import classify_many
+    from chainmatch.knowledge.industries import load_industries
 
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from chainmatch.knowledge.text import TextMeasure
 from chainmatch.store import Store
-from chainmatch.text import TextMeasure
 
 if TYPE_CHECKING:
-    from chainmatch.product_links import ProductLinks
+    from chainmatch.knowledge.product_links import ProductLinks
 
 __all__ = ["CLASSIFY_MIN_CONFIDENCE", "FirmNeed", "MatchIndex", "build_index", "code_prefixes"]
 
@@ -114,7 +114,7 @@ class MatchIndex:
     """Industry links beyond the shipped knowledge: direction → code → (other code, weight, kind, evidence).
     Codes here may be any label (e.g. a dataset's own industry names), not only GB/T codes."""
     text_measure: TextMeasure | None = field(default=None, repr=False, compare=False)
-    """The product-text vectors (:mod:`chainmatch.text`); built from ``products`` on first use when not given."""
+    """The product-text vectors (:mod:`chainmatch.knowledge.text`); built from ``products`` on first use when not given."""
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Answers derived from the tables, kept by the functions that compute them (they live as long as the index)."""
 
@@ -141,7 +141,7 @@ class MatchIndex:
         """The shipped product chains laid over this index's products (built once, when first needed)."""
         found = self.memo.get("product_links")
         if found is None:
-            from chainmatch.product_links import ProductLinks
+            from chainmatch.knowledge.product_links import ProductLinks
 
             found = self.memo.setdefault("product_links", ProductLinks.build(self.text))
         return found  # type: ignore[no-any-return]
@@ -237,7 +237,7 @@ def _activity(lists: list[NDArray[np.int32]]) -> NDArray[np.float64]:
 
 
 def _default_classify_many() -> ClassifyMany:
-    from chainmatch.classify import classify_many
+    from chainmatch.knowledge.classify import classify_many
 
     def many(texts: list[str]) -> list[tuple[str, float] | None]:
         return [(r.best.code, r.best.confidence) if r.best else None for r in classify_many(texts, top=1)]

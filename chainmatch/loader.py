@@ -345,7 +345,7 @@ class _Reader:
                 names = "/".join(ref.rel.target_labels)
                 expected = f"the id of a {names} in this folder or already in the store"
                 if ref.rel.target_labels == ("Industry",):
-                    from chainmatch.industries import load_industries
+                    from chainmatch.knowledge.industries import load_industries
 
                     near = load_industries().nearest(ref.target)
                     expected = "a GB/T 4754-2017 code" + (f" (closest: {', '.join(near)})" if near else "")
@@ -551,7 +551,7 @@ def _shares(raw: object, n: int) -> list[float]:
 
 def install_industries(store: Store) -> int:
     """Write the GB/T 4754-2017 catalogue as Industry nodes (with SUBCLASS_OF); returns how many."""
-    from chainmatch.industries import load_industries
+    from chainmatch.knowledge.industries import load_industries
 
     nodes, rels = [], []
     for ind in load_industries():
@@ -640,7 +640,7 @@ class _RowsReader(_Reader):
         found = super()._existing(label, ids)
         if label == "Industry" and found != ids:
             # A dry run on a new store: the catalogue the write would install first.
-            from chainmatch.industries import load_industries
+            from chainmatch.knowledge.industries import load_industries
 
             catalogue = load_industries()
             found |= {i for i in ids if i in catalogue}

@@ -328,7 +328,7 @@ Progress = Callable[[int, int, str], None]
 
 @lru_cache(maxsize=8192)
 def _industry_name(code: str) -> str | None:
-    from chainmatch.industries import load_industries
+    from chainmatch.knowledge.industries import load_industries
 
     try:
         return load_industries().get(code).name
@@ -339,7 +339,7 @@ def _industry_name(code: str) -> str | None:
 @lru_cache(maxsize=4096)
 def _knowledge(code: str, direction: str) -> tuple[tuple[str, float, str, str], ...]:
     """(counterpart code, weight, kind, evidence) of the industries that supply (or buy from) ``code``."""
-    from chainmatch.supply import buyers_of, suppliers_of
+    from chainmatch.knowledge.supply import buyers_of, suppliers_of
 
     try:
         answer = (suppliers_of if direction == "suppliers" else buyers_of)(code, top=100)

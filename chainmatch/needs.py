@@ -6,7 +6,7 @@ A need's due date follows the time limits (:mod:`chainmatch.deadlines`, the "135
 - resources of the same kind that are still on offer, scored by the characters their titles and
   products share with the need's (and +0.5 when they are in the same zone);
 - for a ``buyers`` need, the firms of the zone in the industries that buy the product (GB/T 4754 links
-  from :func:`chainmatch.supply.buyers_of`); for a ``supply`` need, the firms that make the product
+  from :func:`chainmatch.knowledge.supply.buyers_of`); for a ``supply`` need, the firms that make the product
   (text match) or are in the industries that supply it.
 """
 

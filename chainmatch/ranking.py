@@ -24,7 +24,7 @@ Features (all in [0, 1]):
 ``text_match``
     how alike what one side offers is to what the other asks for: the firm's products against the
     candidate's open 找供应 needs (``buyers``), the firm's needs against the candidate's products
-    (``suppliers``); the cosine of :mod:`chainmatch.text`, the one text measure.
+    (``suppliers``); the cosine of :mod:`chainmatch.knowledge.text`, the one text measure.
 ``text_similarity``
     how alike the two firms' products are (the same measure). Firms of one industry buy from each
     other (the input-output table's diagonal: chemicals, textiles, components), and on a real register
@@ -39,7 +39,7 @@ Features (all in [0, 1]):
     negative: a conglomerate whose side lines match a little of everything should not fill every list.
 ``product_link``
     a product of the firm supplies a product of the candidate (``buyers``) or the other way round
-    (``suppliers``) by the shipped product chains (:mod:`chainmatch.product_links`: 焦炭 → 甲醇).
+    (``suppliers``) by the shipped product chains (:mod:`chainmatch.knowledge.product_links`: 焦炭 → 甲醇).
 ``same_grid``, ``same_zone``
     locality: the grid chief or the zone can introduce them cheaply.
 ``chain_leader``
@@ -355,7 +355,7 @@ def load_model(path: Path) -> tuple[NDArray[np.float64], str] | None:
 @lru_cache(maxsize=8192)
 def _links(code: str, direction: str) -> tuple[tuple[str, float, str, str], ...]:
     """(counterpart code, weight, kind, evidence) for one industry code, from the chain knowledge."""
-    from chainmatch.supply import buyers_of, suppliers_of
+    from chainmatch.knowledge.supply import buyers_of, suppliers_of
 
     try:
         answer = (buyers_of if direction == "buyers" else suppliers_of)(code, top=LINKS_PER_CODE)
@@ -383,7 +383,7 @@ def warm(index: MatchIndex) -> int:
 
 @lru_cache(maxsize=4096)
 def _industry_name(code: str) -> str:
-    from chainmatch.industries import load_industries
+    from chainmatch.knowledge.industries import load_industries
 
     try:
         return load_industries().get(code).name
@@ -780,7 +780,7 @@ def recommend_for_text(
     The text is classified into GB/T 4754; ``zone_id`` (optional) says where the product would be made,
     for the locality features and ``scope``.
     """
-    from chainmatch.classify import classify
+    from chainmatch.knowledge.classify import classify
 
     _check(direction, scope, top)
     result = classify(text, top=1)
@@ -809,7 +809,7 @@ def need_source(
 
     text = product or title
     if codes is None:
-        from chainmatch.classify import classify
+        from chainmatch.knowledge.classify import classify
 
         best = classify(text, top=1).best if text else None
         codes = (best.code,) if best is not None and best.confidence >= CLASSIFY_MIN_CONFIDENCE else ()

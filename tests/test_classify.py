@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from chainmatch.classify import (
+from chainmatch.knowledge.classify import (
     Candidate,
     Classification,
     IndustryClassifier,
@@ -18,7 +18,7 @@ from chainmatch.classify import (
     normalize_text,
     read_synonyms,
 )
-from chainmatch.industries import load_industries
+from chainmatch.knowledge.industries import load_industries
 
 LABELLED = Path(__file__).parent / "data" / "labelled_products.csv"
 

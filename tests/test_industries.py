@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from chainmatch.errors import NotFound, UnknownIndustryCode
-from chainmatch.industries import Industry, check_code, load_industries, normalize_code
+from chainmatch.knowledge.industries import Industry, check_code, load_industries, normalize_code
 
 
 def test_counts_per_level_match_the_standard() -> None:

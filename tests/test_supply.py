@@ -1,4 +1,4 @@
-"""Supplier and buyer industries: chainmatch.supply."""
+"""Supplier and buyer industries: chainmatch.knowledge.supply."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import networkx as nx
 import pytest
 
 from chainmatch.errors import InvalidRequest, UnknownIndustryCode
-from chainmatch.supply import (
+from chainmatch.knowledge.supply import (
     KINDS,
     SupplyAnswer,
     buyers_of,
@@ -162,6 +162,6 @@ def test_knowledge_is_loaded_once() -> None:
 
 
 def test_import_does_no_io() -> None:
-    code = "import chainmatch.supply as s; print(s.load_supply_knowledge.cache_info().currsize)"
+    code = "import chainmatch.knowledge.supply as s; print(s.load_supply_knowledge.cache_info().currsize)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"

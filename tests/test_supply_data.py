@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chainmatch.industries import load_industries
+from chainmatch.knowledge.industries import load_industries
 
 DATA = Path(__file__).resolve().parent.parent / "chainmatch" / "data"
 

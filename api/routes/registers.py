@@ -75,7 +75,7 @@ class ImportOut(Out):
 
 
 def _classify(texts: list[str]) -> list[tuple[str, float, str] | None]:
-    from chainmatch.classify import classify_many
+    from chainmatch.knowledge.classify import classify_many
 
     return [(r.best.code, r.best.confidence, r.best.evidence) if r.best else None for r in classify_many(texts, top=1)]
 

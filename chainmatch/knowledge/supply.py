@@ -44,7 +44,7 @@ from typing import Literal
 import networkx as nx
 
 from chainmatch.errors import InvalidRequest
-from chainmatch.industries import Industries, load_industries, normalize_code
+from chainmatch.knowledge.industries import Industries, load_industries, normalize_code
 
 __all__ = [
     "KINDS",
@@ -57,7 +57,7 @@ __all__ = [
     "supply_graph",
 ]
 
-_DATA = Path(__file__).parent / "data"
+_DATA = Path(__file__).parent.parent / "data"
 
 #: The sources of a link in tie-break order: measured before curated, specific before coarse.
 KINDS: tuple[str, ...] = ("io", "equipment_rule", "template", "taxonomy")
@@ -289,7 +289,9 @@ def _resolve(x: str, industries: Industries) -> tuple[tuple[str, ...], float | N
     normalized = normalize_code(text)
     if _CODE_LIKE.fullmatch(normalized):
         return (industries.get(normalized).code,), None, None  # UnknownIndustryCode with the nearest codes
-    from chainmatch.classify import classify  # fitting the classifier is costly: only for text queries
+    from chainmatch.knowledge.classify import (
+        classify,  # fitting the classifier is costly: only for text queries
+    )
 
     result = classify(text, top=1)
     if result.best is None:

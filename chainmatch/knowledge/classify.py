@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from chainmatch.industries import load_industries
+from chainmatch.knowledge.industries import load_industries
 
 __all__ = [
     "Candidate",
@@ -32,7 +32,7 @@ __all__ = [
     "read_synonyms",
 ]
 
-_SYNONYMS_FILE = Path(__file__).parent / "data" / "industry_synonyms.csv"
+_SYNONYMS_FILE = Path(__file__).parent.parent / "data" / "industry_synonyms.csv"
 
 # Weights of the knowledge documents by kind: a curated synonym or the official name is a full match; a parent's
 # name or a description says less about one 小类, so it must not beat a synonym of another.

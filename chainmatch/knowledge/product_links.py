@@ -2,10 +2,10 @@
 
 The chain knowledge names products the way people write them (焦炭 → 甲醇, 纯碱 → 平板玻璃); registers write
 their own variants (冶金焦炭, 重质纯碱). Each knowledge product is matched to the index's products that are
-most like it by the one text measure (:mod:`chainmatch.text`), and a link A → B becomes, for every product p
+most like it by the one text measure (:mod:`chainmatch.knowledge.text`), and a link A → B becomes, for every product p
 like A and q like B, a link p → q of weight w(A → B) × sim(p, A) × sim(q, B) (the best such path counts).
 
->>> from chainmatch.text import TextMeasure
+>>> from chainmatch.knowledge.text import TextMeasure
 >>> text = TextMeasure.fit([("冶金焦炭",), ("甲醇", "二甲醚"), ("服装",)])
 >>> links = ProductLinks.build(text, [("焦炭", "甲醇", 1.0, "煤化工")])
 >>> firms, values = links.linked_firms(text, 0, "buyers")
@@ -27,11 +27,11 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from chainmatch.text import TextMeasure
+from chainmatch.knowledge.text import TextMeasure
 
 __all__ = ["MATCH_MIN", "ProductLinks", "read_product_chains"]
 
-_FILE = Path(__file__).parent / "data" / "product_chains.csv"
+_FILE = Path(__file__).parent.parent / "data" / "product_chains.csv"
 MATCH_MIN = 0.5
 """A register product stands for a knowledge product when their cosine is at least this."""
 _BUDGET = 3000

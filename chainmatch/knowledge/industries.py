@@ -25,7 +25,7 @@ __all__ = [
 LEVEL_NAMES: dict[int, str] = {1: "门类", 2: "大类", 3: "中类", 4: "小类"}
 
 # Next to the module rather than importlib.resources: works the same installed, editable or from a checkout.
-_DATA_FILE = Path(__file__).parent / "data" / "gbt4754_2017.csv"
+_DATA_FILE = Path(__file__).parent.parent / "data" / "gbt4754_2017.csv"
 
 
 @dataclass(frozen=True)
