@@ -226,17 +226,6 @@ def _ranks(scores: NDArray[np.float64], popularity: NDArray[np.float64], s: int)
     return ranks
 
 
-def _rank_of(scores: NDArray[np.float64], target: int, excluded: NDArray[np.int_], popularity: NDArray[np.float64]) -> int:
-    """1-based rank of ``target`` among all firms not excluded, ties broken by popularity then position."""
-    keep = np.ones(len(scores), dtype=np.bool_)
-    keep[excluded] = False
-    keep[target] = True
-    st, pt = scores[target], popularity[target]
-    better = (scores > st) | ((scores == st) & (popularity > pt))
-    better |= (scores == st) & (popularity == pt) & (np.arange(len(scores)) < target)
-    return int(np.sum(better & keep)) + 1
-
-
 def _metrics(ranks: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
     return {
         "hit@10": (ranks <= 10).astype(float),
@@ -316,14 +305,6 @@ def evaluate(bench: Benchmark, *, bootstrap: int = 1000, seed: int = 0,
             round(max(tops[name].values()) / n_queries, 4) if tops[name] else 0.0,
         ))
     return Report(bench.name, n_queries, index.n, results, list(bench.notes), n_pairs)
-
-
-def evaluate_index(
-    index: MatchIndex, hidden: list[tuple[int, int]], true_buyers: dict[int, set[int]], *, dataset: str,
-    bootstrap: int = 1000, seed: int = 0, weights: NDArray[np.float64] | None = None,
-) -> Report:
-    """Rank buyers for the supplier of every hidden link on ``index`` (from which the links are hidden)."""
-    return evaluate(Benchmark(dataset, index, hidden, true_buyers), bootstrap=bootstrap, seed=seed, trained=weights)
 
 
 def evaluate_store(store: Store, *, hide: float = 0.2, seed: int = 0, bootstrap: int = 1000,

@@ -8,19 +8,19 @@ import numpy as np
 import pytest
 
 from chainmatch.errors import DataError
-from chainmatch.evaluation import _metrics, _rank_of, evaluate_ickg, evaluate_store, format_report
+from chainmatch.evaluation import _metrics, _ranks, evaluate_ickg, evaluate_store, format_report
 from chainmatch.loader import load_folder
 from chainmatch.sqlite_store import SQLiteStore
 from tests.test_loader import write_folder
 from tests.test_ranking import sterilizer_zone
 
 
-def test_rank_breaks_ties_by_popularity_and_skips_excluded() -> None:
+def test_rank_breaks_ties_by_popularity_then_position_and_never_ranks_the_supplier() -> None:
     scores = np.array([0.0, 2.0, 2.0, 1.0, 5.0])
     popularity = np.array([0.0, 1.0, 3.0, 0.0, 0.0])
-    # firm 4 outranks everything but is excluded; firm 2 wins the tie with 1 on popularity
-    assert _rank_of(scores, 1, np.array([4]), popularity) == 2
-    assert _rank_of(scores, 4, np.array([4]), popularity) == 1  # the target itself is never excluded
+    # firm 4 leads; firm 2 wins the tie with 1 on popularity; firm 0 (the supplier) comes after everyone
+    assert _ranks(scores, popularity, 0).tolist() == [5, 2, 1, 3, 0]
+    assert _ranks(np.zeros(3), np.zeros(3), 1).tolist() == [0, 3, 1]  # a full tie: by position
 
 
 def test_metrics_of_known_ranks() -> None:
