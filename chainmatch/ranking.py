@@ -218,6 +218,16 @@ class Source:
     """How the source relates to its products in explanations: 生产 (makes), 需要 (needs), 销售 (sells)."""
 
 
+def _own_products(index: MatchIndex, src: Source) -> NDArray[np.int64] | None:
+    """The rows of the source's products in the text measure when the source is a firm ranked by what it makes
+    (not a product text, nor a firm's need standing in for it); None otherwise."""
+    if src.pos < 0 or src.products != index.products[src.pos]:
+        return None
+    fp = index.text.firm_products
+    rows: NDArray[np.int64] = np.asarray(fp.indices[fp.indptr[src.pos]:fp.indptr[src.pos + 1]], dtype=np.int64)
+    return rows
+
+
 def source_of(index: MatchIndex, pos: int) -> Source:
     """The firm at ``pos`` as a ranking source."""
     return Source(
@@ -528,8 +538,8 @@ def _gather(index: MatchIndex, src: Source, direction: str, mask: NDArray[np.boo
     codes = src.codes
     # 0. Firms whose products are most like the source's.
     text = index.text
-    pool.query = (text.firm_vector(src.pos) if src.pos >= 0 and src.products == index.products[src.pos]
-                  else text.text_vector(src.products))
+    own_rows = _own_products(index, src)
+    pool.query = text.firm_vector(src.pos) if own_rows is not None else text.text_vector(src.products)
     pool.by_product = text.product_similarity(pool.query)
     if src.pos >= 0:
         alike, sims = text.similar_firms(pool.query, TEXT_CANDIDATES * (1 if mask is None else 8), pool.by_product)
@@ -541,11 +551,9 @@ def _gather(index: MatchIndex, src: Source, direction: str, mask: NDArray[np.boo
     # 0b. Product chains: firms making what the source's products go into (or come from).
     if direction in ("buyers", "suppliers"):
         chains = index.product_links
-        if src.pos >= 0 and src.products == index.products[src.pos]:
-            own = text.firm_products[src.pos].indices.astype(np.int64)
-        else:  # a product text or a need: the register's products like it
-            own = np.flatnonzero(pool.by_product >= _PRODUCT_MATCH).astype(np.int64)
-        linked, strength = chains.firms_for(text, chains.reach(own, direction))
+        # A product text or a need stands for the register's products like it.
+        made = own_rows if own_rows is not None else np.flatnonzero(pool.by_product >= _PRODUCT_MATCH).astype(np.int64)
+        linked, strength = chains.firms_for(text, chains.reach(made, direction))
         if mask is not None:
             keep = mask[linked]
             linked, strength = linked[keep], strength[keep]
@@ -613,8 +621,6 @@ def _supply_asks(index: MatchIndex) -> tuple[NDArray[np.int32], Any]:
     """Firms with open 找供应 needs (sorted) and the text vector of each one's asks, made once per index."""
     found = index.memo.get("supply_asks")
     if found is None:
-        import scipy.sparse as sp
-
         firms = sorted(f for f, needs in index.needs.items() if any(n.kind == "supply" for n in needs))
         text = index.text
         rows = [text.text_vector([n.product or n.title for n in index.needs[f] if n.kind == "supply"]) for f in firms]
@@ -878,7 +884,8 @@ def _rank(
     order = np.arange(min(top, len(firms)))
     values = X[order]
     items = [
-        _explain(index, src, c, x, part, score, rank, direction, pool.why(r), _closest(index, pool, src, c),
+        _explain(index, src, c, x, part, score, rank, direction, pool.why(r),
+                 _closest(index, pool, src, c) if x[_F["text_similarity"]] or x[_F["linked_similarity"]] else None,
                  _product_evidence(index, src, c, direction, x))
         for rank, (r, c, x, part, score) in enumerate(zip(
             order.tolist(), firms[order].tolist(), values.tolist(), (values * w).tolist(), scores[order].tolist(),
@@ -919,7 +926,7 @@ def _closest(index: MatchIndex, pool: _Pool, src: Source, c: int) -> tuple[str, 
 def _product_evidence(index: MatchIndex, src: Source, c: int, direction: str, x: list[float]
                       ) -> tuple[str, str, str] | None:
     """The product pair and knowledge link behind ``product_link`` (firm sources; None otherwise)."""
-    if not x[_F["product_link"]] or src.pos < 0 or src.products != index.products[src.pos]:
+    if not x[_F["product_link"]] or _own_products(index, src) is None:
         return None
     return index.product_links.evidence(index.text, src.pos, c, direction)
 
