@@ -20,11 +20,11 @@ from numpy.typing import NDArray
 from chainmatch.auth import Principal, authenticate
 from chainmatch.deadlines import Limits
 from chainmatch.errors import DataError, StoreUnavailable
-from chainmatch.index import MatchIndex, build_index
+from chainmatch.matching.index import MatchIndex, build_index
+from chainmatch.matching.ranking import load_model, warm
 from chainmatch.pages import MAX_LIMIT
-from chainmatch.ranking import load_model, warm
 from chainmatch.settings import Settings, get_settings
-from chainmatch.store import Store, changes_file, mark_changed, open_store
+from chainmatch.stores.base import Store, changes_file, mark_changed, open_store
 
 __all__ = [
     "LimitsDep",

@@ -16,7 +16,7 @@ def zone_db(n: int, folder: Path, *, seed: int = 0) -> Path:
     """The embedded store of the synthetic zone with ``n`` firms, built under ``folder`` if it is not there."""
     from chainmatch.cli import _default_classify
     from chainmatch.loader import install_industries, load_folder
-    from chainmatch.sqlite_store import SQLiteStore
+    from chainmatch.stores.sqlite import SQLiteStore
     from chainmatch.synth import generate
 
     folder.mkdir(parents=True, exist_ok=True)

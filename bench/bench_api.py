@@ -37,7 +37,7 @@ from _machine import machine
 from _zone import zone_db
 
 from chainmatch.auth import create_token, expand_grids
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 
 LUA = """
 local ids = {}

@@ -69,7 +69,7 @@ def main() -> None:
     from api.main import create_app
     from chainmatch.auth import create_token, expand_grids
     from chainmatch.settings import Settings
-    from chainmatch.sqlite_store import SQLiteStore
+    from chainmatch.stores.sqlite import SQLiteStore
 
     with tempfile.TemporaryDirectory() as tmp:
         db = zone_db(args.firms, args.keep or Path(tmp) / "zone")

@@ -27,7 +27,7 @@ from chainmatch.auth import create_token
 from chainmatch.cli import _default_classify
 from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR, Settings
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 from chainmatch.synth import generate
 
 _CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -20,7 +20,7 @@ from _machine import machine, peak_mb
 
 from chainmatch.cli import _default_classify
 from chainmatch.loader import install_industries, load_folder
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 from chainmatch.synth import generate
 
 

@@ -9,7 +9,7 @@ firm moved into the segment of the original's leader) and its industry party com
 an embedded store once and kept in WORKDIR (default: a folder under the system temp dir) so reruns skip it.
 
 Timed like ``chainmatch maps --zone Z001 --out DIR``: the match index built once, every map computed
-(:func:`chainmatch.maps.zone_maps`), then written (HTML/SVG, JSON, XLSX per chain and the zone index).
+(:func:`chainmatch.maps.build.zone_maps`), then written (HTML/SVG, JSON, XLSX per chain and the zone index).
 Every category of the synthetic chains holds hundreds of firms, so with the default thresholds there is no gap
 and no recruitment work; the benchmark calls a category weak below MIN_SHARE (default 10%) of its chain's local
 output, which makes about half of them gaps, each with its ranked outside firms (the worst case).
@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine, peak_mb
 
 from chainmatch.cli import _default_classify
-from chainmatch.index import build_index
 from chainmatch.loader import install_industries, load_folder
-from chainmatch.map_render import write_maps
-from chainmatch.maps import Thresholds, zone_maps
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.maps.build import Thresholds, zone_maps
+from chainmatch.maps.render import write_maps
+from chainmatch.matching.index import build_index
+from chainmatch.stores.sqlite import SQLiteStore
 from chainmatch.synth import CHAINS, generate
 
 _NUMERALS = "一二三四五六七八九十"

@@ -3,7 +3,7 @@
 1. Loads N synthetic firms (default 100,000, from ``chainmatch.synth.generate``) with their zone, grids,
    products and relationships through ``Neo4jStore.write`` in batches; reports nodes/s (target >= 5,000).
 2. Counts the Bolt round trips of one ``get``, one ``edges`` and one neighbour lookup
-   (``chainmatch.neighbours.chain_neighbours``) through a counting TCP proxy, and their latency
+   (``chainmatch.matching.neighbours.chain_neighbours``) through a counting TCP proxy, and their latency
    without the proxy; and the round trips of building the ranking index (a recommendation itself then
    reads nothing from the store).
 
@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from chainmatch.loader import install_industries, read_folder
-from chainmatch.neo4j_store import Neo4jStore
 from chainmatch.settings import Settings
-from chainmatch.sqlite_store import SQLiteStore
-from chainmatch.store import GraphBatch
+from chainmatch.stores.base import GraphBatch
+from chainmatch.stores.neo4j import Neo4jStore
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.arcadedb_server import start
 
 
@@ -176,7 +176,7 @@ def main() -> int:
         print(f"store holds {counts.total_nodes} nodes, {counts.total_rels} relationships", flush=True)
 
         from chainmatch.auth import SYSTEM
-        from chainmatch.neighbours import chain_neighbours
+        from chainmatch.matching.neighbours import chain_neighbours
 
         rng = random.Random(args.seed)
         zone = next(n.id for n in others if n.label == "Zone")
@@ -194,7 +194,7 @@ def main() -> int:
 
         proxy = CountingProxy(server.bolt_port)
         counted = _store(f"bolt://127.0.0.1:{proxy.port}", server, args.chunk)
-        from chainmatch.index import build_index
+        from chainmatch.matching.index import build_index
 
         before = proxy.round_trips
         t = time.perf_counter()

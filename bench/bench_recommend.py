@@ -28,10 +28,10 @@ from _machine import machine, peak_mb
 from _zone import zone_db
 
 from chainmatch.cli import _default_classify
-from chainmatch.index import build_index
 from chainmatch.loader import install_industries, load_folder
-from chainmatch.ranking import recommend, warm
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.matching.index import build_index
+from chainmatch.matching.ranking import recommend, warm
+from chainmatch.stores.sqlite import SQLiteStore
 from chainmatch.synth import generate
 
 

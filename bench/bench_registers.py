@@ -25,7 +25,7 @@ from chainmatch.cli import _default_classify
 from chainmatch.loader import load_folder, write_batch
 from chainmatch.registers import plan_import, read_sheets
 from chainmatch.registers.export import export_registers
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 from chainmatch.synth import generate
 
 _STRUCTURE = ("zones.csv", "grids.csv", "chains.csv", "segments.csv", "departments.csv")

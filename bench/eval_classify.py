@@ -2,7 +2,7 @@
 
 Run from the repository root: ``.venv/bin/python bench/eval_classify.py [--errors]``.
 With ``--real``: the 340 real register strings of ``tests/data/register_products.csv`` (labelled before tuning),
-answered / abstained / right, through :func:`chainmatch.evaluation.classification_on_strings`.
+answered / abstained / right, through :func:`chainmatch.matching.evaluation.classification_on_strings`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ LABELLED = ROOT / "tests" / "data" / "labelled_products.csv"
 
 
 def real() -> None:
-    from chainmatch.evaluation import classification_on_strings
+    from chainmatch.matching.evaluation import classification_on_strings
 
     r = classification_on_strings(ROOT / "tests" / "data" / "register_products.csv")
     print(f"real register strings: {r.labelled} name an industry; answered {r.answered} "

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chainmatch.pages import Page, filtered
-from chainmatch.store import Node, Store
+from chainmatch.stores.base import Node, Store
 
 __all__ = ["CHINA", "SYSTEM_ACTOR", "Actor", "entry", "list_entries", "now_cst"]
 

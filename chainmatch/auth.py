@@ -30,7 +30,7 @@ from datetime import datetime
 from chainmatch import audit
 from chainmatch.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from chainmatch.pages import Page, filtered
-from chainmatch.store import GraphBatch, Node, Rel, Store
+from chainmatch.stores.base import GraphBatch, Node, Rel, Store
 
 __all__ = [
     "PERMISSIONS",

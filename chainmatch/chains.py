@@ -12,7 +12,7 @@ from chainmatch.enterprises import display_name
 from chainmatch.errors import NotFound
 from chainmatch.firms import Firm, describe
 from chainmatch.pages import Page, page_of
-from chainmatch.store import Node, Store
+from chainmatch.stores.base import Node, Store
 
 __all__ = ["ChainDetail", "ChainSummary", "SegmentView", "chain_detail", "zone_chains"]
 

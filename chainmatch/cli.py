@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from chainmatch.errors import ChainmatchError, DataError, InvalidRequest, NotFound, StoreError
 from chainmatch.settings import Settings, get_settings
-from chainmatch.store import Store, open_store
+from chainmatch.stores.base import Store, open_store
 
 if TYPE_CHECKING:
     from chainmatch.registers import ImportReport
@@ -149,7 +149,7 @@ def _report_xlsx(report: ImportReport, args: argparse.Namespace, out: TextIO) ->
 
 def _say_changed(settings: Settings) -> None:
     """Tell a running service that the data changed: its workers rebuild their match index."""
-    from chainmatch.store import mark_changed
+    from chainmatch.stores.base import mark_changed
 
     try:
         mark_changed(settings)
@@ -340,7 +340,7 @@ def cmd_generate(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
 
 
 def _weights(settings: Settings) -> tuple[Any, str]:
-    from chainmatch.ranking import load_model
+    from chainmatch.matching.ranking import load_model
 
     loaded = load_model(settings.model_path)
     return (None, "默认权重 (default weights)") if loaded is None else loaded
@@ -348,8 +348,14 @@ def _weights(settings: Settings) -> tuple[Any, str]:
 
 def cmd_recommend(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from chainmatch.enterprises import resolve
-    from chainmatch.index import build_index
-    from chainmatch.ranking import FEATURE_TITLES, Filters, recommend, recommend_for_need, recommend_for_text
+    from chainmatch.matching.index import build_index
+    from chainmatch.matching.ranking import (
+        FEATURE_TITLES,
+        Filters,
+        recommend,
+        recommend_for_need,
+        recommend_for_text,
+    )
 
     given = [x for x in (args.enterprise, args.product, args.need) if x]
     if len(given) != 1:
@@ -393,12 +399,12 @@ def cmd_recommend(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.ranking import FEATURE_TITLES
+    from chainmatch.matching.ranking import FEATURE_TITLES
 
     if args.chainkg or args.dataset or args.register:
         return _train_on_pairs(args, settings, out)
-    from chainmatch.index import build_index
-    from chainmatch.outcomes import train
+    from chainmatch.matching.index import build_index
+    from chainmatch.matching.outcomes import train
 
     store = _open(settings)
     try:
@@ -417,8 +423,8 @@ def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def _train_on_pairs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """``train --chainkg/--dataset/--register``: learn from a benchmark's train pairs, save to the model path."""
-    from chainmatch.evaluation import chainkg_benchmark, ickg_benchmark, register_benchmark, train_on
-    from chainmatch.ranking import FEATURE_TITLES, FEATURES, save_model
+    from chainmatch.matching.evaluation import chainkg_benchmark, ickg_benchmark, register_benchmark, train_on
+    from chainmatch.matching.ranking import FEATURE_TITLES, FEATURES, save_model
 
     if args.register and not args.pairs:
         raise InvalidRequest("--register DIR needs --pairs CSV (supplier_id,buyer_id,split; split=train rows are learnt).")
@@ -444,14 +450,14 @@ def _train_on_pairs(args: argparse.Namespace, settings: Settings, out: TextIO) -
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.evaluation import (
+    from chainmatch.matching.evaluation import (
         evaluate_chainkg,
         evaluate_ickg,
         evaluate_register,
         evaluate_store,
         format_report,
     )
-    from chainmatch.ranking import load_model
+    from chainmatch.matching.ranking import load_model
 
     model = load_model(settings.model_path)
     trained = model[0] if model else None
@@ -543,8 +549,8 @@ def _export_registers(args: argparse.Namespace, settings: Settings, out: TextIO)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.neo4j_store import Neo4jStore
-    from chainmatch.sqlite_store import SQLiteStore
+    from chainmatch.stores.neo4j import Neo4jStore
+    from chainmatch.stores.sqlite import SQLiteStore
     from chainmatch.transfer import migrate
 
     if not settings.neo4j_uri:
@@ -587,9 +593,9 @@ def _progress_bar(err: TextIO, what: str) -> Callable[[int, int, str], None]:
 
 
 def cmd_maps(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.index import build_index
-    from chainmatch.map_render import write_maps
-    from chainmatch.maps import Thresholds, resolve_zones, zone_maps
+    from chainmatch.maps.build import Thresholds, resolve_zones, zone_maps
+    from chainmatch.maps.render import write_maps
+    from chainmatch.matching.index import build_index
 
     thresholds = Thresholds(min_firms=args.min_firms, min_output_share=args.min_share, targets_per_gap=args.targets)
     start = time.perf_counter()

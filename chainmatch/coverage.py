@@ -15,7 +15,7 @@ from chainmatch.auth import Principal, require
 from chainmatch.deadlines import is_overdue
 from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import InvalidRequest, NotFound
-from chainmatch.store import Store
+from chainmatch.stores.base import Store
 
 __all__ = ["Coverage", "zone_coverage"]
 

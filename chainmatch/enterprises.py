@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainmatch.errors import Ambiguous, InvalidRequest, NotFound
-from chainmatch.store import Node, Store
+from chainmatch.stores.base import Node, Store
 from graph_schema import load_schema
 
 __all__ = ["Profile", "Ref", "Resolution", "display_name", "profile", "resolve"]

@@ -20,9 +20,9 @@ import numpy as np
 from chainmatch.auth import Principal, expand_grids, require, require_firms, visible_firms
 from chainmatch.enterprises import Profile, display_name, profile, resolve
 from chainmatch.errors import InvalidRequest, NotFound
-from chainmatch.index import MatchIndex
+from chainmatch.matching.index import MatchIndex
 from chainmatch.pages import Page, check_page, collect
-from chainmatch.store import Node, Store
+from chainmatch.stores.base import Node, Store
 
 __all__ = ["Firm", "describe", "describe_indexed", "firm_profile", "normalize_text", "search"]
 

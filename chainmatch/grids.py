@@ -13,7 +13,7 @@ from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import normalize_text
 from chainmatch.pages import Page, filtered
-from chainmatch.store import Node, Store
+from chainmatch.stores.base import Node, Store
 
 __all__ = ["GridView", "get_grid", "list_grids"]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from chainmatch.errors import Conflict, LoadError, Problem
-from chainmatch.store import Direction, GraphBatch, Node, Rel, Reset, Store
+from chainmatch.stores.base import Direction, GraphBatch, Node, Rel, Reset, Store
 from graph_schema import Label, Property, RelType, Schema, load_schema
 
 __all__ = [
@@ -479,13 +479,13 @@ def _check_shares(reader: _Reader) -> None:
 def _classify_missing(reader: _Reader, classify: Classify) -> int:
     """Give firms without an industry code the code of their main business.
 
-    Each product the classifier is confident about (:data:`chainmatch.index.CLASSIFY_MIN_CONFIDENCE`) votes for
+    Each product the classifier is confident about (:data:`chainmatch.matching.index.CLASSIFY_MIN_CONFIDENCE`) votes for
     its 大类 with its revenue share (``product_shares``; without shares, earlier products weigh more) times the
     confidence; the best-supported product of the winning 大类 gives the code. Without a confident product the
     business scope, then the name, may give one; otherwise the firm stays without a code (better none than a
     wrong one: the ranking still has its products' texts).
     """
-    from chainmatch.index import CLASSIFY_MIN_CONFIDENCE, code_prefixes
+    from chainmatch.matching.index import CLASSIFY_MIN_CONFIDENCE, code_prefixes
 
     has_code = {r.host_id for r in reader.refs if r.rel.name == "IN_INDUSTRY" and r.host_label == "Enterprise"}
     products: dict[str, list[str]] = defaultdict(list)

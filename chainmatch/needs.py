@@ -24,14 +24,14 @@ from chainmatch.deadlines import DEFAULT_LIMITS, Limits, check_date, due_for_nee
 from chainmatch.errors import Conflict, InvalidRequest, NotFound
 from chainmatch.firms import Firm, describe, normalize_text
 from chainmatch.pages import Page, filtered
-from chainmatch.store import GraphBatch, Node, Rel, Store
+from chainmatch.stores.base import GraphBatch, Node, Rel, Store
 from graph_schema import load_schema
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from chainmatch.index import MatchIndex
+    from chainmatch.matching.index import MatchIndex
 
 __all__ = [
     "NEED_KINDS",
@@ -267,9 +267,9 @@ def candidates(store: Store, who: Principal, need_id: str, *, index: MatchIndex,
 
     Resources of the need's kind are ranked by how alike their texts are to the need's (the one text
     measure of ``index``) and by locality; firms, for 找供应 and 找买家 needs, by the ranking's one scorer
-    (:func:`chainmatch.ranking.recommend_need_source`), within the need's zone.
+    (:func:`chainmatch.matching.ranking.recommend_need_source`), within the need's zone.
     """
-    from chainmatch.ranking import Filters, need_source, recommend_need_source
+    from chainmatch.matching.ranking import Filters, need_source, recommend_need_source
 
     require(who, "read")
     if not 1 <= limit <= 200:

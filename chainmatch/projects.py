@@ -27,7 +27,7 @@ from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import Firm, describe, normalize_text
 from chainmatch.pages import Page, filtered
-from chainmatch.store import Expect, GraphBatch, Node, Rel, Reset, Store
+from chainmatch.stores.base import Expect, GraphBatch, Node, Rel, Reset, Store
 from graph_schema import load_schema
 
 __all__ = [

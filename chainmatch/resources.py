@@ -19,7 +19,7 @@ from chainmatch.errors import Conflict, InvalidRequest, NotFound
 from chainmatch.firms import normalize_text
 from chainmatch.needs import NEED_KINDS
 from chainmatch.pages import Page, filtered
-from chainmatch.store import GraphBatch, Node, Rel, Store
+from chainmatch.stores.base import GraphBatch, Node, Rel, Store
 
 __all__ = [
     "RESOURCE_STATUSES",

@@ -8,8 +8,8 @@ relationship of one store into another in batches and checks the counts; each ba
 so an interrupted migration can simply be run again.
 
 >>> import tempfile, pathlib
->>> from chainmatch.sqlite_store import SQLiteStore
->>> from chainmatch.store import GraphBatch, Node
+>>> from chainmatch.stores.sqlite import SQLiteStore
+>>> from chainmatch.stores.base import GraphBatch, Node
 >>> with tempfile.TemporaryDirectory() as d:
 ...     store = SQLiteStore.open(pathlib.Path(d) / "g.db")
 ...     store.write(GraphBatch(nodes=[Node("Zone", "LH", {"id": "LH", "name": "漯河经开区"})]))
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chainmatch.errors import Conflict, StoreError
-from chainmatch.store import Counts, GraphBatch, Rel, Store
+from chainmatch.stores.base import Counts, GraphBatch, Rel, Store
 from graph_schema import Property, Schema, load_schema
 
 T = TypeVar("T")

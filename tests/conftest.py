@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from chainmatch.sqlite_store import SQLiteStore
-from chainmatch.store import Store
+from chainmatch.stores.base import Store
+from chainmatch.stores.sqlite import SQLiteStore
 
 STORE_KINDS = ["embedded", "neo4j-arcadedb", "neo4j-real"]
 
@@ -48,8 +48,8 @@ def arcadedb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _neo4j_store(uri: str, user: str, password: str, database: str) -> Any:
-    from chainmatch.neo4j_store import Neo4jStore
     from chainmatch.settings import Settings
+    from chainmatch.stores.neo4j import Neo4jStore
 
     return Neo4jStore.connect(Settings(
         neo4j_uri=uri, neo4j_user=user, neo4j_password=password, neo4j_database=database,  # type: ignore[arg-type]

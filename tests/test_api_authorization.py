@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from chainmatch import auth, needs, projects, resources
 from chainmatch.settings import Settings
-from chainmatch.store import GraphBatch, Node, Rel, Store
+from chainmatch.stores.base import GraphBatch, Node, Rel, Store
 from tests.world import open_world
 
 ROLES = ("admin", "staff", "staff_lh", "staff_qz", "chief", "viewer")

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from chainmatch.loader import load_folder
 from chainmatch.settings import Settings
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_loader import tiny_files, write_folder
 
 

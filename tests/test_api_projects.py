@@ -99,8 +99,8 @@ def test_a_step_decided_on_a_state_that_changed_meanwhile_is_refused(tmp_path: P
     from chainmatch.auth import SYSTEM
     from chainmatch.errors import Conflict
     from chainmatch.projects import advance_project, claim_project, create_project, get_project
-    from chainmatch.sqlite_store import SQLiteStore
-    from chainmatch.store import GraphBatch
+    from chainmatch.stores.base import GraphBatch
+    from chainmatch.stores.sqlite import SQLiteStore
     from tests.world import open_world
 
     with open_world(tmp_path) as store:

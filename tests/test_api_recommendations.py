@@ -11,7 +11,7 @@ from api.main import create_app
 from chainmatch.auth import create_token
 from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR, Settings
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 
 
 @pytest.fixture(scope="module")

@@ -115,7 +115,7 @@ def test_create_and_update_firms_as_records(tmp_path: Path) -> None:
         assert c.get(f"/enterprises/{uscc(78)}", headers=h["staff"]).status_code == 200
         r = c.post(url, json={"records": [{"id": "E1", "employees": 950}]}, headers=h["admin"])
         assert r.status_code == 200 and r.json()["updated"] == 1, r.text
-        from chainmatch.sqlite_store import SQLiteStore
+        from chainmatch.stores.sqlite import SQLiteStore
 
         store = SQLiteStore.open(tmp_path / "world.db")
         assert store.get("Enterprise", [uscc(78)])[uscc(78)].props["scale"] == "below"

@@ -26,8 +26,8 @@ from api.main import create_app
 from chainmatch.auth import create_token
 from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR, Settings
-from chainmatch.sqlite_store import SQLiteStore
-from chainmatch.store import Store
+from chainmatch.stores.base import Store
+from chainmatch.stores.sqlite import SQLiteStore
 
 EXAMPLES = 25  # per operation: about 40 operations, well under a few minutes in all
 SLOW = {("POST", "/model/train"): 2, ("POST", "/maps/runs"): 3}  # each rebuilds the index or maps a zone

@@ -13,7 +13,7 @@ from api.main import create_app
 from chainmatch.auth import create_token
 from chainmatch.loader import load_demo_once
 from chainmatch.settings import Settings
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_loader import tiny_files, write_folder
 from tests.world import open_world
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from chainmatch.cypher import Statement, statements
+from chainmatch.stores.cypher import Statement, statements
 from graph_schema import load_schema, neo4j_ddl
 
 LINT_DIR = Path(__file__).parent / "cypher_lint"
@@ -42,7 +42,7 @@ def _missing(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def lint_results() -> dict[str, list[dict[str, Any]]]:
-    """Diagnostics per statement name, for every statement of chainmatch.cypher and the broken ones."""
+    """Diagnostics per statement name, for every statement of chainmatch.stores.cypher and the broken ones."""
     node = shutil.which("node")
     if node is None:
         _missing("node is not installed: install Node.js 20+ to lint the Cypher (tier 1)")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from chainmatch.cli import main
-from chainmatch.index import MatchIndex, build_index
 from chainmatch.loader import load_folder
-from chainmatch.ranking import recommend
+from chainmatch.matching.index import MatchIndex, build_index
+from chainmatch.matching.ranking import recommend
 from chainmatch.settings import DEFAULT_DEMO_DIR
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def _codes(index: MatchIndex, firm_id: str) -> tuple[str, ...]:
 def test_litong_buyers_are_food_firms_with_reasons(demo_index: MatchIndex) -> None:
     """利通's buyers come from both of its businesses, each with its reason: food firms through the sterilizer
     (the equipment-user rule), and hydraulic and machinery firms through its hoses, its main business."""
-    from chainmatch.ranking import recommend_for_text
+    from chainmatch.matching.ranking import recommend_for_text
 
     litong = next(i for i, n in zip(demo_index.ids, demo_index.names) if n == "漯河利通液压科技股份有限公司")
     result = recommend(demo_index, litong, direction="buyers", top=10)

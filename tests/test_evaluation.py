@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from chainmatch.errors import DataError
-from chainmatch.evaluation import _metrics, _ranks, evaluate_ickg, evaluate_store, format_report
 from chainmatch.loader import load_folder
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.matching.evaluation import _metrics, _ranks, evaluate_ickg, evaluate_store, format_report
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_loader import write_folder
 from tests.test_ranking import sterilizer_zone
 
@@ -99,7 +99,7 @@ def _chainkg_like(tmp_path: Path) -> Path:
 
 
 def test_chainkg_files_as_they_are_are_measured_with_every_baseline(tmp_path: Path) -> None:
-    from chainmatch.evaluation import chainkg_benchmark, evaluate
+    from chainmatch.matching.evaluation import chainkg_benchmark, evaluate
 
     bench = chainkg_benchmark(_chainkg_like(tmp_path))
     assert len(bench.hidden) == 2 and bench.index.n == 5 and bench.industry is not None
@@ -115,7 +115,7 @@ def test_chainkg_files_as_they_are_are_measured_with_every_baseline(tmp_path: Pa
 
 
 def test_register_and_pairs_file_train_rows_become_trades(tmp_path: Path) -> None:
-    from chainmatch.evaluation import register_benchmark
+    from chainmatch.matching.evaluation import register_benchmark
 
     files = sterilizer_zone()
     folder = write_folder(tmp_path / "d", files)
@@ -135,7 +135,7 @@ def test_register_and_pairs_file_train_rows_become_trades(tmp_path: Path) -> Non
 
 def test_real_register_strings_are_classified_or_abstained_from() -> None:
     """The 340 hand-labelled register strings: the figures the README reports, held as floors."""
-    from chainmatch.evaluation import classification_on_strings
+    from chainmatch.matching.evaluation import classification_on_strings
 
     report = classification_on_strings(Path(__file__).parent / "data" / "register_products.csv")
     assert report.labelled + report.no_industry == 340

@@ -14,8 +14,8 @@ import pytest
 
 from chainmatch.errors import LoadError
 from chainmatch.loader import load_folder
-from chainmatch.sqlite_store import SQLiteStore
-from chainmatch.store import Store
+from chainmatch.stores.base import Store
+from chainmatch.stores.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -165,7 +165,7 @@ def test_a_load_killed_halfway_leaves_the_store_consistent(tmp_path: Path) -> No
     db_path = tmp_path / "kill.db"
     SQLiteStore.open(db_path).close()
     code = (
-        "import sys; from pathlib import Path; from chainmatch.sqlite_store import SQLiteStore; "
+        "import sys; from pathlib import Path; from chainmatch.stores.sqlite import SQLiteStore; "
         "from chainmatch.loader import load_folder; "
         "load_folder(SQLiteStore.open(Path(sys.argv[1])), Path(sys.argv[2]))"
     )

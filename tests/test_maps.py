@@ -24,13 +24,13 @@ from pathlib import Path
 import pytest
 
 from chainmatch.errors import InvalidRequest, NotFound
-from chainmatch.index import MatchIndex, build_index
 from chainmatch.loader import load_folder
-from chainmatch.map_render import write_maps
-from chainmatch.maps import ChainMap, Thresholds, chain_map, zone_maps
+from chainmatch.maps.build import ChainMap, Thresholds, chain_map, zone_maps
+from chainmatch.maps.render import write_maps
+from chainmatch.matching.index import MatchIndex, build_index
 from chainmatch.settings import DEFAULT_DEMO_DIR
-from chainmatch.sqlite_store import SQLiteStore
-from chainmatch.store import Store
+from chainmatch.stores.base import Store
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_loader import write_folder
 
 EXACT = Thresholds(min_firms=1, min_output_share=0.0)

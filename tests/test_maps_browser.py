@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from chainmatch.index import build_index
 from chainmatch.loader import load_folder
-from chainmatch.map_render import write_maps
-from chainmatch.maps import zone_maps
+from chainmatch.maps.build import zone_maps
+from chainmatch.maps.render import write_maps
+from chainmatch.matching.index import build_index
 from chainmatch.settings import DEFAULT_DEMO_DIR
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.conftest import missing_tool
 
 pytestmark = pytest.mark.slow

@@ -13,11 +13,11 @@ from chainmatch.coverage import zone_coverage
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import describe, describe_indexed, search
 from chainmatch.grids import list_grids
-from chainmatch.index import build_index
 from chainmatch.loader import load_folder
-from chainmatch.neighbours import RELATIONS, chain_neighbours, grid_firms
-from chainmatch.sqlite_store import SQLiteStore
-from chainmatch.store import Store
+from chainmatch.matching.index import build_index
+from chainmatch.matching.neighbours import RELATIONS, chain_neighbours, grid_firms
+from chainmatch.stores.base import Store
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.world import open_world
 
 DEMO = Path(__file__).resolve().parent.parent / "seeds" / "demo"

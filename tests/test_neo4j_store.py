@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from chainmatch import neo4j_store
 from chainmatch.errors import ConfigError, Conflict, StoreError, StoreUnavailable
-from chainmatch.neo4j_store import Neo4jStore
 from chainmatch.settings import Settings
-from chainmatch.sqlite_store import SQLiteStore
-from chainmatch.store import GraphBatch, Node, Rel
+from chainmatch.stores import neo4j as neo4j_store
+from chainmatch.stores.base import GraphBatch, Node, Rel
+from chainmatch.stores.neo4j import Neo4jStore
+from chainmatch.stores.sqlite import SQLiteStore
 
 
 def _settings(uri: str, user: str = "root", password: str = "x", database: str = "chainmatch") -> Settings:
@@ -135,10 +135,10 @@ def test_parity_demo_data_gives_the_same_answers_in_both_stores(tmp_path: Path, 
     from chainmatch.auth import SYSTEM
     from chainmatch.coverage import zone_coverage
     from chainmatch.enterprises import profile
-    from chainmatch.index import build_index
     from chainmatch.loader import load_folder
-    from chainmatch.neighbours import chain_neighbours
-    from chainmatch.ranking import recommend
+    from chainmatch.matching.index import build_index
+    from chainmatch.matching.neighbours import chain_neighbours
+    from chainmatch.matching.ranking import recommend
     from graph_schema import load_schema
 
     embedded = SQLiteStore.open(tmp_path / "demo.db")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from chainmatch.errors import InvalidRequest, NotFound
-from chainmatch.index import MatchIndex, build_index
 from chainmatch.loader import load_folder
-from chainmatch.ranking import (
+from chainmatch.matching.index import MatchIndex, build_index
+from chainmatch.matching.ranking import (
     DEFAULT_WEIGHTS,
     FEATURES,
     Filters,
@@ -20,7 +20,7 @@ from chainmatch.ranking import (
     save_model,
     warm,
 )
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_loader import write_folder
 
 
@@ -129,7 +129,7 @@ def test_trained_weights_round_trip_and_change_the_ranking(index: MatchIndex, tm
 
 
 def test_recommend_for_a_product_text(index: MatchIndex) -> None:
-    from chainmatch.ranking import recommend_for_text
+    from chainmatch.matching.ranking import recommend_for_text
 
     result = recommend_for_text(index, "食品杀菌设备", direction="buyers", zone_id="Z")
     # as for the maker itself: same knowledge, no firm needed (the zone's other equipment maker, linked by the
@@ -142,7 +142,7 @@ def test_recommend_for_a_product_text(index: MatchIndex) -> None:
 
 
 def test_recommend_for_a_need(index: MatchIndex) -> None:
-    from chainmatch.ranking import recommend_for_need
+    from chainmatch.matching.ranking import recommend_for_need
 
     result = recommend_for_need(index, "N1")  # F3 seeks supply of 杀菌设备: suppliers, the maker first
     assert result.direction == "suppliers" and ids(result)[0] == "M"
@@ -152,7 +152,7 @@ def test_recommend_for_a_need(index: MatchIndex) -> None:
 
 
 def test_merging_findings_keeps_each_firms_best_value_and_strongest_first_link() -> None:
-    from chainmatch.ranking import _F, _Pool
+    from chainmatch.matching.ranking import _F, _Pool
 
     pool = _Pool()
     pool.links = [(0.5, "io", "a", "", "b", ""), (1.0, "io", "a", "", "c", ""), (1.0, "io", "a", "", "d", "")]
@@ -170,7 +170,7 @@ def test_merging_findings_keeps_each_firms_best_value_and_strongest_first_link()
 
 
 def test_warming_reads_the_knowledge_of_every_code_of_the_firms_once(index: MatchIndex) -> None:
-    from chainmatch.ranking import _links
+    from chainmatch.matching.ranking import _links
 
     _links.cache_clear()
     codes = {c for cs in index.codes for c in cs if ":" not in c}

@@ -20,8 +20,8 @@ from chainmatch.loader import load_folder
 from chainmatch.registers import ImportReport, format_report, import_register, plan_import
 from chainmatch.registers.export import export_registers
 from chainmatch.registers.template import write_template
-from chainmatch.sqlite_store import SQLiteStore
-from chainmatch.store import Store
+from chainmatch.stores.base import Store
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_loader import write_folder
 
 _CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -19,7 +19,7 @@ from uvicorn.server import ServerState
 
 from api.server import NoDelayHttpProtocol
 from chainmatch.loader import load_folder
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_loader import tiny_files, write_folder
 
 

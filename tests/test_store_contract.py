@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from chainmatch.errors import Conflict
-from chainmatch.store import Expect, GraphBatch, Node, Rel, Reset, Store
+from chainmatch.stores.base import Expect, GraphBatch, Node, Rel, Reset, Store
 
 
 def _grid_batch() -> GraphBatch:

@@ -12,10 +12,10 @@ import pytest
 
 from chainmatch import cli
 from chainmatch.errors import Conflict
-from chainmatch.neo4j_store import Neo4jStore
 from chainmatch.settings import Settings
-from chainmatch.sqlite_store import SQLiteStore
-from chainmatch.store import GraphBatch, Node, Rel, Store
+from chainmatch.stores.base import GraphBatch, Node, Rel, Store
+from chainmatch.stores.neo4j import Neo4jStore
+from chainmatch.stores.sqlite import SQLiteStore
 from chainmatch.transfer import ARRAY_DELIMITER, export_neo4j_admin, migrate
 
 

@@ -18,7 +18,7 @@ from api.main import create_app
 from chainmatch.auth import create_token
 from chainmatch.loader import load_folder
 from chainmatch.settings import Settings
-from chainmatch.sqlite_store import SQLiteStore
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_loader import write_folder
 
 __all__ = ["TOKENS", "client_for", "open_world", "world_files"]

@@ -1,6 +1,6 @@
 """Enterprises: search, a firm's profile, and its chain neighbours in the zone.
 
-The recommendations route (``/enterprises/{id}/recommendations``) is the lead's, over ``chainmatch.ranking``;
+The recommendations route (``/enterprises/{id}/recommendations``) is the lead's, over ``chainmatch.matching.ranking``;
 it belongs in this router's URL space and reuses ``PrincipalDep`` and ``firm_profile``'s scope check.
 """
 
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep, offload
 from api.models import FirmOut, Out, PageOut, RefOut, page_json
 from chainmatch.firms import firm_profile, search
-from chainmatch.neighbours import MAX_DEPTH, RELATIONS, chain_neighbours
+from chainmatch.matching.neighbours import MAX_DEPTH, RELATIONS, chain_neighbours
 
 __all__ = ["router"]
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep, offload
 from api.models import FirmOut, Out, PageOut, RefOut, page_json, page_out
 from chainmatch.grids import get_grid, list_grids
-from chainmatch.neighbours import grid_firms
+from chainmatch.matching.neighbours import grid_firms
 
 __all__ = ["router"]
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from api.deps import StoreDep
 from chainmatch import __version__
 from chainmatch.errors import StoreError
-from chainmatch.store import Counts, Store
+from chainmatch.stores.base import Counts, Store
 
 __all__ = ["PROBE_SECONDS", "Health", "router"]
 

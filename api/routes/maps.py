@@ -1,6 +1,6 @@
 """Chain investment maps (产业链招商图谱): start a run for a zone, follow it, fetch its pages, JSON and workbooks.
 
-Runs are kept by :class:`chainmatch.map_runs.MapRuns`, their files in the folder beside the store file
+Runs are kept by :class:`chainmatch.maps.runs.MapRuns`, their files in the folder beside the store file
 (``chainmatch-maps/`` next to ``chainmatch.db``).
 """
 
@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep
 from api.models import Out
-from chainmatch.map_runs import MapRuns
-from chainmatch.maps import Thresholds
+from chainmatch.maps.build import Thresholds
+from chainmatch.maps.runs import MapRuns
 
 __all__ = ["router"]
 

@@ -12,9 +12,9 @@ from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranki
 from api.models import Out, json_response
 from chainmatch.auth import Principal, require, require_firms, visible_firms
 from chainmatch.enterprises import resolve
-from chainmatch.index import build_index
-from chainmatch.outcomes import train
-from chainmatch.ranking import (
+from chainmatch.matching.index import build_index
+from chainmatch.matching.outcomes import train
+from chainmatch.matching.ranking import (
     Filters,
     Recommendations,
     recommend,
@@ -22,7 +22,7 @@ from chainmatch.ranking import (
     recommend_for_text,
     warm,
 )
-from chainmatch.store import Store
+from chainmatch.stores.base import Store
 
 __all__ = ["router"]
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import PagingDep, PrincipalDep, StoreDep
 from api.models import VISIBLE, Out, PageOut
 from chainmatch import auth
-from chainmatch.store import Node
+from chainmatch.stores.base import Node
 
 __all__ = ["router"]
 

@@ -22,7 +22,7 @@ from chainmatch.deadlines import is_overdue
 from chainmatch.errors import InvalidRequest, NotFound
 from chainmatch.registers.headers import HeaderDictionary
 from chainmatch.registers.template import register_fields
-from chainmatch.store import Node, Store
+from chainmatch.stores.base import Node, Store
 from graph_schema import Schema, load_schema
 
 __all__ = ["EXPORTS", "RegisterExport", "export_registers"]

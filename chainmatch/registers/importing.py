@@ -36,7 +36,7 @@ from chainmatch.registers.report import (
     kind_title,
 )
 from chainmatch.registers.sheets import Sheet, cell_text, read_sheets
-from chainmatch.store import GraphBatch, Node, Store
+from chainmatch.stores.base import GraphBatch, Node, Store
 from graph_schema import Label, Schema, load_schema
 
 __all__ = [

@@ -5,7 +5,7 @@ A firm's chain neighbours are the firms of the same zone in the segments just be
 segment (``same_segment``) and in its own grid (``same_grid``). ``depth`` bounds how many segment steps
 up- and downstream are followed (segments in a chain are ordered by their ``order``).
 
-Both lists are read from the :class:`~chainmatch.index.MatchIndex` (which firm sits in which segment,
+Both lists are read from the :class:`~chainmatch.matching.index.MatchIndex` (which firm sits in which segment,
 grid and zone, the grid tree), so a lookup costs a few array passes and no store scan; the store is asked
 only whether the firm or grid exists and for the caller's rights.
 """
@@ -21,9 +21,9 @@ from numpy.typing import NDArray
 from chainmatch.auth import Principal, require, require_firms
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import Firm, describe_indexed
-from chainmatch.index import MatchIndex
+from chainmatch.matching.index import MatchIndex
 from chainmatch.pages import Page, check_page
-from chainmatch.store import Store
+from chainmatch.stores.base import Store
 
 __all__ = ["MAX_DEPTH", "RELATIONS", "Neighbour", "chain_neighbours", "grid_firms"]
 

@@ -1,4 +1,4 @@
-"""The Neo4j store: the graph in Neo4j 5 through the official driver, with the statements of ``chainmatch.cypher``.
+"""The Neo4j store: the graph in Neo4j 5 through the official driver, with the statements of ``chainmatch.stores.cypher``.
 
 Open it once with :meth:`Neo4jStore.connect` (the CLI command or the API's lifespan does) and pass
 it on. Every call runs in managed transactions (``execute_read`` / ``execute_write``), which the
@@ -19,10 +19,18 @@ from urllib.parse import urlsplit, urlunsplit
 import neo4j
 from neo4j import exceptions as nx
 
-from chainmatch.cypher import COUNT_NODES, COUNT_RELS, DELETE_ALL, PING, Statement, statement, statements
 from chainmatch.errors import ConfigError, Conflict, StoreError, StoreUnavailable
 from chainmatch.settings import Settings
-from chainmatch.store import Counts, Direction, Edge, GraphBatch, Node, Rel
+from chainmatch.stores.base import Counts, Direction, Edge, GraphBatch, Node, Rel
+from chainmatch.stores.cypher import (
+    COUNT_NODES,
+    COUNT_RELS,
+    DELETE_ALL,
+    PING,
+    Statement,
+    statement,
+    statements,
+)
 from graph_schema import Schema, load_schema
 
 __all__ = ["Neo4jStore", "redact_uri"]
@@ -84,7 +92,7 @@ def _read_all(st: Statement, params: Mapping[str, Any]) -> Callable[[neo4j.Manag
 
 
 class Neo4jStore:
-    """A :class:`chainmatch.store.Store` in a Neo4j 5 database (or anything speaking Bolt like it)."""
+    """A :class:`chainmatch.stores.base.Store` in a Neo4j 5 database (or anything speaking Bolt like it)."""
 
     kind = "neo4j"
 

@@ -17,7 +17,7 @@ Every method ranks every firm; firms a method does not score come after those it
 then by position. Methods, all on the same queries:
 
 ``chainmatch``
-    the production scorer, :func:`chainmatch.ranking.score_candidates`, in its own order (default weights,
+    the production scorer, :func:`chainmatch.matching.ranking.score_candidates`, in its own order (default weights,
     or the weights given: a trained model is evaluated beside the defaults).
 ``popularity``
     firms with the most known suppliers first (with no trades known: the most products).
@@ -53,9 +53,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chainmatch.errors import DataError
-from chainmatch.index import MatchIndex, build_index, code_prefixes
-from chainmatch.ranking import FEATURES, RankingModel, _default_vector, candidate_features, score_candidates
-from chainmatch.store import Store
+from chainmatch.matching.index import MatchIndex, build_index, code_prefixes
+from chainmatch.matching.ranking import (
+    FEATURES,
+    RankingModel,
+    _default_vector,
+    candidate_features,
+    score_candidates,
+)
+from chainmatch.stores.base import Store
 
 __all__ = [
     "Benchmark",
@@ -331,7 +337,7 @@ def _load_folder_index(folder: Path) -> MatchIndex:
     """Load a data folder into a throw-away embedded store with the production loader, and index it."""
     from chainmatch.cli import _default_classify
     from chainmatch.loader import load_folder
-    from chainmatch.sqlite_store import SQLiteStore
+    from chainmatch.stores.sqlite import SQLiteStore
 
     with tempfile.TemporaryDirectory(prefix="chainmatch-eval-") as tmp:
         store = SQLiteStore.open(Path(tmp) / "eval.db")
@@ -492,8 +498,8 @@ def ickg_index(path: Path) -> tuple[MatchIndex, list[tuple[int, int]], dict[int,
     each also classified into GB/T 4754 where the classifier is confident; ``upstream_of`` (train) gives
     industry → industry links; ``supplies`` (train) gives the known trades.
     """
-    from chainmatch.index import CLASSIFY_MIN_CONFIDENCE
     from chainmatch.knowledge.classify import classify_many
+    from chainmatch.matching.index import CLASSIFY_MIN_CONFIDENCE
 
     try:
         with path.open(encoding="utf-8", newline="") as fh:
@@ -630,10 +636,10 @@ class ClassificationReport:
 def classification_on_strings(path: Path) -> ClassificationReport:
     """Classify the strings of a hand-labelled file ``text,code[,note]`` (``code`` a 门类 letter, a GB/T code of
     any depth, or empty when the text names no industry). A prediction is right when it falls under the
-    label; one below :data:`chainmatch.index.CLASSIFY_MIN_CONFIDENCE` counts as an abstention."""
-    from chainmatch.index import CLASSIFY_MIN_CONFIDENCE
+    label; one below :data:`chainmatch.matching.index.CLASSIFY_MIN_CONFIDENCE` counts as an abstention."""
     from chainmatch.knowledge.classify import classify_many
     from chainmatch.knowledge.industries import load_industries
+    from chainmatch.matching.index import CLASSIFY_MIN_CONFIDENCE
 
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -660,7 +666,7 @@ def concordance_agreement(bench: Benchmark, sw_codes: dict[str, str]) -> tuple[i
     """(firms covered, firms with a code, firms whose main classified code's 大类 is one the concordance gives for
     their SW-2021 industry). ``sw_codes`` maps firm ids to SW-2021 L3 codes; the concordance is the shipped
     ``sw2021_gbt4754.csv``."""
-    with (Path(__file__).parent / "data" / "sw2021_gbt4754.csv").open(encoding="utf-8", newline="") as fh:
+    with (Path(__file__).parent.parent / "data" / "sw2021_gbt4754.csv").open(encoding="utf-8", newline="") as fh:
         concordance = {r["sw_code"]: {c[:2] for c in r["gbt_codes"].split(";") if c} for r in csv.DictReader(fh)}
     covered = coded = agree = 0
     for i, firm in enumerate(bench.index.ids):
@@ -677,7 +683,7 @@ def concordance_agreement(bench: Benchmark, sw_codes: dict[str, str]) -> tuple[i
 
 def train_on(bench: Benchmark, *, seed: int = 0) -> RankingModel:
     """Fit the ranking model on a benchmark's train pairs (their trades left out of the features: no leakage)."""
-    from chainmatch.outcomes import fit_on_pairs
+    from chainmatch.matching.outcomes import fit_on_pairs
 
     if not bench.train:
         raise DataError(f"{bench.name}: no train pairs to learn from (give pairs with split=train).")

@@ -16,9 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chainmatch.errors import DataError
-from chainmatch.index import MatchIndex
-from chainmatch.ranking import FEATURES, RankingModel, feature_matrix, save_model
-from chainmatch.store import Store
+from chainmatch.matching.index import MatchIndex
+from chainmatch.matching.ranking import FEATURES, RankingModel, feature_matrix, save_model
+from chainmatch.stores.base import Store
 
 __all__ = ["MIN_OUTCOMES", "MIN_PER_CLASS", "Outcomes", "TrainResult", "collect_outcomes", "fit_on_pairs", "train"]
 
@@ -128,7 +128,7 @@ def fit_on_pairs(
 
     ``index`` must not hold the pairs as trades (their trade features would be leakage).
     """
-    from chainmatch.ranking import score_candidates
+    from chainmatch.matching.ranking import score_candidates
 
     rng = np.random.default_rng(seed)
     by_source: dict[int, set[int]] = {}

@@ -4,7 +4,7 @@ Recommendations must answer in milliseconds for a million firms, which no per-ca
 query allows. The index holds what ranking needs, built in one pass over the store (a few scans,
 no per-firm query): industries (from GB/T codes and from classifying product names), products,
 zone, grid, scale, chain segments and leadership, party committees, known trades and open needs.
-Build it once (at start-up or in a batch job) and pass it to :func:`chainmatch.ranking.recommend`.
+Build it once (at start-up or in a batch job) and pass it to :func:`chainmatch.matching.ranking.recommend`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chainmatch.knowledge.text import TextMeasure
-from chainmatch.store import Store
+from chainmatch.stores.base import Store
 
 if TYPE_CHECKING:
     from chainmatch.knowledge.product_links import ProductLinks

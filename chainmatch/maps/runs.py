@@ -1,7 +1,7 @@
 """Map runs: chain investment maps computed in the background and kept as files, for the HTTP API.
 
-A run maps a zone (or every zone) with :func:`chainmatch.maps.zone_maps` and writes the files of
-:func:`chainmatch.map_render.write_maps` under ``root/<run id>/``. Runs execute one at a time, in order, on one
+A run maps a zone (or every zone) with :func:`chainmatch.maps.build.zone_maps` and writes the files of
+:func:`chainmatch.maps.render.write_maps` under ``root/<run id>/``. Runs execute one at a time, in order, on one
 worker thread; their state (queued, running, done, failed, with progress and the summary) is kept in memory, the
 files on disk. Maps show every firm of a zone, so grid chiefs may neither start runs nor read them; starting one
 needs the ``maps`` permission (staff, admin: not viewers), and a zone-limited token maps and sees only its zones.
@@ -19,14 +19,14 @@ from pathlib import Path
 
 from chainmatch.auth import Principal, authorize, require
 from chainmatch.errors import ChainmatchError, NotFound, PermissionDenied
-from chainmatch.index import MatchIndex
-from chainmatch.map_render import write_maps
-from chainmatch.maps import Thresholds, resolve_zones, zone_maps
-from chainmatch.store import Store
+from chainmatch.maps.build import Thresholds, resolve_zones, zone_maps
+from chainmatch.maps.render import write_maps
+from chainmatch.matching.index import MatchIndex
+from chainmatch.stores.base import Store
 
 __all__ = ["MapRun", "MapRuns"]
 
-_log = logging.getLogger("chainmatch.map_runs")
+_log = logging.getLogger("chainmatch.maps.runs")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Chain investment maps (产业链招商图谱): each chain's segments, local firms, strength, gaps and firms to recruit.
 
-A map is computed from a store and a :class:`~chainmatch.index.MatchIndex` (built once, passed in):
+A map is computed from a store and a :class:`~chainmatch.matching.index.MatchIndex` (built once, passed in):
 
 - the chain's segments from upstream to downstream, each with its categories (sub-segments) and industries;
 - the zone's firms in each category: those declared in the chain's segments, and the zone's other firms whose
@@ -17,7 +17,7 @@ A map is computed from a store and a :class:`~chainmatch.index.MatchIndex` (buil
 
 Whatever leaves a map short (no chains in a zone, segments without industries, an empty recruitment pool)
 is said in its ``notes``, never left as an empty map. Rendering (HTML/SVG, JSON, XLSX) is in
-:mod:`chainmatch.map_render`.
+:mod:`chainmatch.maps.render`.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chainmatch.errors import InvalidRequest, NotFound
-from chainmatch.index import MatchIndex, code_prefixes
-from chainmatch.store import Node, Store
+from chainmatch.matching.index import MatchIndex, code_prefixes
+from chainmatch.stores.base import Node, Store
 
 __all__ = [
     "REASON_TITLES",
@@ -463,7 +463,7 @@ def chain_map(store: Store, index: MatchIndex, chain_id: str, *, thresholds: Thr
     store : Store
         The graph (read through the store interface only: chain, segments, zone, leaders, party committees).
     index : MatchIndex
-        Every firm's industries, zone, grid, output, trades and needs (:func:`chainmatch.index.build_index`).
+        Every firm's industries, zone, grid, output, trades and needs (:func:`chainmatch.matching.index.build_index`).
     chain_id : str
         The chain's id.
     thresholds : Thresholds, optional
@@ -481,9 +481,9 @@ def chain_map(store: Store, index: MatchIndex, chain_id: str, *, thresholds: Thr
 
     Examples
     --------
-    >>> from chainmatch.index import build_index
+    >>> from chainmatch.matching.index import build_index
     >>> from chainmatch.loader import load_folder
-    >>> from chainmatch.sqlite_store import SQLiteStore
+    >>> from chainmatch.stores.sqlite import SQLiteStore
     >>> import tempfile, pathlib
     >>> files = {
     ...     "zones.csv": "id,name\\nZ,甲开发区",
@@ -820,7 +820,7 @@ def _gap(index: MatchIndex, work: _Chain, top: Node, cat: Category, codes: list[
     # Ranked by the ranking's one scorer: each pool firm as a supplier or a buyer of the chain's leaders (or, with none, its largest firms) and of the local firms it already trades with, the best.
     if scored:
         firms = np.array(sorted(f for _, f, _, _ in scored), dtype=np.int32)
-        from chainmatch.ranking import score_firms
+        from chainmatch.matching.ranking import score_firms
 
         strongest = np.full(len(firms), -np.inf)
         directions = ("suppliers", "buyers")  # logistics, energy and services serve a chain from either side

@@ -77,7 +77,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from chainmatch.errors import DataError, InvalidRequest, NotFound
-from chainmatch.index import FirmNeed, MatchIndex, code_prefixes
+from chainmatch.matching.index import FirmNeed, MatchIndex, code_prefixes
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -811,7 +811,7 @@ def need_source(
     """A 找供应 or 找买家 need as a ranking source: its product text (classified here unless ``codes`` are
     given), the poster's place in the zone when the poster is in the index (a need posted after the index
     was built is ranked all the same)."""
-    from chainmatch.index import CLASSIFY_MIN_CONFIDENCE
+    from chainmatch.matching.index import CLASSIFY_MIN_CONFIDENCE
 
     text = product or title
     if codes is None:

@@ -176,10 +176,10 @@ class Store(Protocol):
 def open_store(settings: Settings) -> Store:
     """Open the store the settings select: Neo4j when a URI is set, else the embedded file."""
     if settings.neo4j_uri:
-        from chainmatch.neo4j_store import Neo4jStore  # imported here: the driver is only needed then
+        from chainmatch.stores.neo4j import Neo4jStore  # imported here: the driver is only needed then
 
         return Neo4jStore.connect(settings)
-    from chainmatch.sqlite_store import SQLiteStore
+    from chainmatch.stores.sqlite import SQLiteStore
 
     return SQLiteStore.open(settings.db, busy_timeout=settings.store_busy_timeout)
 

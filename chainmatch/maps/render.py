@@ -7,7 +7,7 @@ Layout of ``out_dir`` (see :func:`write_maps`)::
     <zone>/index.html              the zone's chains, linking their pages
     <zone>/<chain>.html            the map (segments as columns, firms as nodes, known trades as arrows), strength,
                                    gaps with recruitment targets, open needs, party coverage
-    <zone>/<chain>.json            the whole :class:`~chainmatch.maps.ChainMap`
+    <zone>/<chain>.json            the whole :class:`~chainmatch.maps.build.ChainMap`
     <zone>/<chain>.xlsx            sheets 概览, 环节企业, 缺口, 招商目标, 需求, 党建
 
 Pages are self-contained (inline CSS and SVG, no script, no font or file fetched) and every text from the data
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chainmatch.maps import (
+from chainmatch.maps.build import (
     REASON_TITLES,
     STAGE_TITLES,
     Category,

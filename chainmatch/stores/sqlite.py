@@ -5,7 +5,7 @@ A committed write survives ``kill -9`` of the process: WAL with ``synchronous=FU
 log before ``COMMIT`` returns.
 
 >>> import tempfile, pathlib
->>> from chainmatch.store import GraphBatch, Node, Rel
+>>> from chainmatch.stores.base import GraphBatch, Node, Rel
 >>> with tempfile.TemporaryDirectory() as d:
 ...     store = SQLiteStore.open(pathlib.Path(d) / "g.db")
 ...     store.write(GraphBatch(nodes=[Node("Zone", "LH", {"id": "LH", "name": "漯河经开区"})]))
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from chainmatch.errors import Conflict, StoreError, StoreUnavailable
-from chainmatch.store import Counts, Direction, Edge, GraphBatch, Node, Rel
+from chainmatch.stores.base import Counts, Direction, Edge, GraphBatch, Node, Rel
 from graph_schema import Schema, load_schema
 
 __all__ = ["SQLiteStore"]
@@ -65,7 +65,7 @@ def _like(text: str) -> str:
 
 
 class SQLiteStore:
-    """A :class:`chainmatch.store.Store` in one SQLite database file.
+    """A :class:`chainmatch.stores.base.Store` in one SQLite database file.
 
     Open it with :meth:`open`; each thread gets its own connection (WAL lets readers run while a
     writer commits), and writes are serialised by SQLite's write lock.
