@@ -634,7 +634,18 @@ class _RowsReader(_Reader):
             for col in row:
                 if col not in allowed:
                     self.problem(name, line, col, col, f"a known column; the columns of {name} are {', '.join(allowed)}")
-            yield line, {k: v.strip() for k, v in row.items() if k in allowed}
+            cells = {}
+            for k, v in row.items():
+                if k not in allowed:
+                    continue
+                controls = [(i, c) for i, c in enumerate(v) if c in _CONTROLS]
+                if controls:  # as the data folder's lines are checked: located, then left out of the value
+                    i, c = controls[0]
+                    self.problem(name, line, k, f"U+{ord(c):04X} at character {i + 1} of the cell",
+                                 "text without control characters (NUL and the like are not allowed in a cell)")
+                    v = "".join(c for c in v if c not in _CONTROLS)
+                cells[k] = v.strip()
+            yield line, cells
 
     def _existing(self, label: str, ids: set[str]) -> set[str]:
         found = super()._existing(label, ids)

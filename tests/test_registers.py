@@ -288,6 +288,18 @@ def test_an_undecodable_byte_names_the_line_and_the_encodings_tried(zone: SQLite
         import_register(zone, path, encoding="utf-8")
 
 
+def test_control_characters_in_a_register_cell_are_located_and_nothing_is_written(zone: SQLiteStore,
+                                                                                   tmp_path: Path) -> None:
+    rows = firm_rows(0, 3)
+    rows[1][1] = "漯河市\x1b测试0001食品有限公司"  # an escape pasted from another program, in 企业名称
+    path = write_csv(tmp_path / "r.csv", rows, "utf-8")
+    report = _refused(zone, path, kind="enterprises")
+    bad = [p for p in report.errors if "U+001B" in p.value]
+    assert len(bad) == 1 and bad[0].header == "企业名称" and bad[0].row == 4  # title, header, then rows 3, 4
+    assert "控制字符" in bad[0].expected
+    assert not zone.counts().nodes.get("Enterprise")
+
+
 def test_an_empty_sheet_and_a_sheet_without_header(zone: SQLiteStore, tmp_path: Path) -> None:
     wb = Workbook()
     wb.active.title = "企业"  # type: ignore[union-attr]

@@ -831,6 +831,7 @@ _EXPECTED = [
     (re.compile(r"^empty: .*required$"), "必填的值（不能为空）"),
     (re.compile(r"^unique: "), "不重复的值"),
     (re.compile(r"^a new id"), "不重复的编号"),
+    (re.compile(r"^text without control characters"), "不含控制字符的文本（删去从别的程序粘贴来的不可见字符，如 U+001B）"),
 ]
 
 
