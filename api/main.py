@@ -31,6 +31,7 @@ from api.routes import (
     audit,
     chains,
     coverage,
+    docs,
     enterprises,
     grids,
     health,
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="开发区产业链供需撮合 API: enterprises, chain neighbours, partner recommendations, needs and projects.",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets instead (api/routes/docs.py): no CDN
+        redoc_url=None,
     )
 
     def current() -> Settings:
@@ -207,6 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "details": {},
         })
 
+    docs.install(app)
     app.include_router(health.router, responses={503: ERROR_RESPONSES[503]})
     for module in (enterprises, recommendations, grids, needs, resources, projects, coverage, chains, maps, tokens,
                    audit, registers):
