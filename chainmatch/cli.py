@@ -61,6 +61,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def cmd_load(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.knowledge.classify import ranked_candidates
     from chainmatch.loader import load_folder
 
     created = _new_store_file(settings)
@@ -68,7 +69,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     ok = False
     try:
         start = time.perf_counter()
-        summary = load_folder(store, Path(args.dir), classify=_default_classify())
+        summary = load_folder(store, Path(args.dir), classify=ranked_candidates)
         ok = True
         _say_changed(settings)
         took = time.perf_counter() - start
@@ -101,6 +102,7 @@ def _discard_store_file(settings: Settings) -> None:
 
 def cmd_import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from chainmatch.errors import RegisterError
+    from chainmatch.knowledge.classify import ranked_candidates
     from chainmatch.registers import ImportReport, format_report, import_register
 
     created = _new_store_file(settings)
@@ -110,7 +112,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         report = import_register(
             store, Path(args.file), dry_run=args.dry_run, kind=args.kind, sheet=args.sheet,
             mapping=Path(args.mapping) if args.mapping else None, encoding=args.encoding, zone=args.zone,
-            classify=_default_classify())
+            classify=ranked_candidates)
         written = report.written
         if written:
             _say_changed(settings)
@@ -169,27 +171,12 @@ def cmd_template(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
     return 0
 
 
-def _default_classify() -> Callable[[list[str]], list[tuple[str, float, str] | None]] | None:
-    """The product classifier as the loader's ``classify`` hook, when it is available."""
-    try:
-        from chainmatch.knowledge.classify import classify_many
-    except ImportError:  # the classifier ships with the chain knowledge
-        return None
-
-    def hook(texts: list[str]) -> list[tuple[str, float, str] | None]:
-        return [
-            (r.best.code, r.best.confidence, r.best.evidence) if r.best else None
-            for r in classify_many(texts, top=1)
-        ]
-
-    return hook
-
-
 def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import uvicorn
 
     from api.main import create_app
     from api.server import NoDelayHttpProtocol, run_workers
+    from chainmatch.knowledge.classify import ranked_candidates
     from chainmatch.loader import load_demo_once
 
     if settings.load_demo and not args.no_demo:
@@ -197,7 +184,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         try:
             marker = settings.db.with_name(settings.db.name + ".held-data") if settings.store_kind == "embedded" \
                 else None
-            summary, why = load_demo_once(store, settings.demo_dir, marker, classify=_default_classify())
+            summary, why = load_demo_once(store, settings.demo_dir, marker, classify=ranked_candidates)
             if summary is not None:
                 out.write(f"首次启动: loaded the demo data from {settings.demo_dir}: {summary.nodes} nodes and "
                           f"{summary.rels} relationships.\n")

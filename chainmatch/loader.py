@@ -39,9 +39,15 @@ __all__ = [
 LIST_SEPARATORS = (";", "；")
 MAX_PROBLEMS = 200
 
-Classify = Callable[[list[str]], "list[tuple[str, float, str] | None]"]
-"""Texts → for each, (GB/T 小类 code, confidence, basis) or None; fills in firms loaded without an industry code.
-Called once per load with every distinct text, so a vectorised classifier pays its cost once."""
+Candidate = tuple[str, float, str]
+"""A GB/T 4754 小类 code, the confidence that it is right, and the basis (what in the text matched)."""
+Classify = Callable[[list[str]], "list[list[Candidate]]"]
+"""Texts → for each, its ranked candidates (best first; empty when nothing matched); fills in firms loaded without
+an industry code. Called once per load with every distinct text, so a vectorised classifier pays its cost once."""
+VOTE_MIN_CONFIDENCE = 0.1
+"""Candidates less sure than this do not vote for a firm's main 大类."""
+NAME_VOTE_WEIGHT = 0.3
+"""The firm name's vote for its main 大类, against revenue shares (a product with all the revenue weighs 1)."""
 
 _CONTROLS = frozenset(chr(c) for c in [*range(0x20), 0x7F] if chr(c) not in "\t\r\n")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
@@ -479,11 +485,13 @@ def _check_shares(reader: _Reader) -> None:
 def _classify_missing(reader: _Reader, classify: Classify) -> int:
     """Give firms without an industry code the code of their main business.
 
-    Each product the classifier is confident about (:data:`chainmatch.matching.index.CLASSIFY_MIN_CONFIDENCE`) votes for
-    its 大类 with its revenue share (``product_shares``; without shares, earlier products weigh more) times the
-    confidence; the best-supported product of the winning 大类 gives the code. Without a confident product the
-    business scope, then the name, may give one; otherwise the firm stays without a code (better none than a
-    wrong one: the ranking still has its products' texts).
+    Every ranked candidate of every product (confidence at least :data:`VOTE_MIN_CONFIDENCE`) votes for its 大类
+    with the product's revenue share (``product_shares``; without shares, earlier products weigh more) times its
+    confidence; the firm's name votes too, with :data:`NAME_VOTE_WEIGHT` (a name such as 某某证券 or 某某煤业 names
+    the main business more often than a side product does). The winning 大类 must hold one confident candidate
+    (:data:`chainmatch.matching.index.CLASSIFY_MIN_CONFIDENCE`), else the firm stays without a code (better none
+    than a wrong one: the ranking still has its products' texts); its best-supported candidate gives the code.
+    Without products the business scope, then the name, may give one.
     """
     from chainmatch.matching.index import CLASSIFY_MIN_CONFIDENCE, code_prefixes
 
@@ -502,26 +510,30 @@ def _classify_missing(reader: _Reader, classify: Classify) -> int:
     found = dict(zip(distinct, classify(distinct))) if distinct else {}
     done = 0
     for id_, node, ps, rest in todo:
-        shares = _shares(node.props.get("product_shares"), len(ps))
+        weighted = list(zip(ps, _shares(node.props.get("product_shares"), len(ps))))
+        name = str(node.props.get("name") or "")
+        if ps and name:
+            weighted.append((name, NAME_VOTE_WEIGHT))
         votes: dict[str, float] = defaultdict(float)
-        best: dict[str, tuple[float, str, tuple[str, float, str]]] = {}
-        for text, share in zip(ps, shares):
-            hit = found.get(text)
-            if hit is None or hit[1] < CLASSIFY_MIN_CONFIDENCE or not code_prefixes(hit[0]):
-                continue
-            major, weight = code_prefixes(hit[0])[0], share * hit[1]
-            votes[major] += weight
-            if weight > best.get(major, (-1.0, "", hit))[0]:
-                best[major] = (weight, text, hit)
-        choice: tuple[str, tuple[str, float, str]] | None = None
+        best: dict[str, tuple[float, str, Candidate]] = {}
+        for text, share in weighted:
+            for hit in found.get(text, []):
+                if hit[1] < VOTE_MIN_CONFIDENCE or not code_prefixes(hit[0]):
+                    continue
+                major, weight = code_prefixes(hit[0])[0], share * hit[1]
+                votes[major] += weight
+                if hit[1] >= CLASSIFY_MIN_CONFIDENCE and weight > best.get(major, (-1.0, "", hit))[0]:
+                    best[major] = (weight, text, hit)
+        choice: tuple[str, Candidate] | None = None
         if votes:
             major = max(sorted(votes), key=votes.__getitem__)
-            choice = best[major][1], best[major][2]
-        else:
+            if major in best:
+                choice = best[major][1], best[major][2]
+        elif not ps:
             for text in rest:
-                hit = found.get(text)
-                if hit is not None and hit[1] >= CLASSIFY_MIN_CONFIDENCE:
-                    choice = text, hit
+                hits = found.get(text, [])
+                if hits and hits[0][1] >= CLASSIFY_MIN_CONFIDENCE:
+                    choice = text, hits[0]
                     break
         if choice is None:
             continue

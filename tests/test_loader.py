@@ -269,7 +269,7 @@ def test_product_shares_must_match_the_products(db: SQLiteStore, tmp_path: Path)
 
 def test_a_firm_is_classified_by_its_main_business(db: SQLiteStore, tmp_path: Path) -> None:
     """The product with the larger revenue share decides, not the one listed first."""
-    from chainmatch.cli import _default_classify
+    from chainmatch.knowledge.classify import ranked_candidates
 
     files = tiny_files()
     files["enterprises.csv"] = (
@@ -279,6 +279,6 @@ def test_a_firm_is_classified_by_its_main_business(db: SQLiteStore, tmp_path: Pa
         "E6,空白企业,其他业务,1"
     )
     folder = write_folder(tmp_path / "d", files)
-    load_folder(db, folder, classify=_default_classify())
+    load_folder(db, folder, classify=ranked_candidates)
     assert [e.node.id[:2] for e in db.edges("Enterprise", ["E5"], "IN_INDUSTRY")["E5"]] == ["15"]
     assert db.edges("Enterprise", ["E6"], "IN_INDUSTRY")["E6"] == []  # nothing confident: no code

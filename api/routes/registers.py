@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PrincipalDep, StoreDep, data_changed
 from api.models import Out
+from chainmatch.knowledge.classify import ranked_candidates
 from chainmatch.registers.export import EXPORTS, export_registers
 from chainmatch.registers.importing import import_records, import_upload
 
@@ -74,12 +75,6 @@ class ImportOut(Out):
     seconds: float
 
 
-def _classify(texts: list[str]) -> list[tuple[str, float, str] | None]:
-    from chainmatch.knowledge.classify import classify_many
-
-    return [(r.best.code, r.best.confidence, r.best.evidence) if r.best else None for r in classify_many(texts, top=1)]
-
-
 @router.post("/import", response_model=ImportOut)
 async def import_register(
     request: Request, store: StoreDep, who: PrincipalDep,
@@ -95,7 +90,7 @@ async def import_register(
     # The body limit of an upload (CHAINMATCH_MAX_UPLOAD_BYTES) is applied before this runs (api/limits.py).
     data = await request.body()
     report = await to_thread.run_sync(lambda: import_upload(
-        store, who, filename, data, dry_run=dry_run, kind=kind, sheet=sheet, zone=zone, classify=_classify))
+        store, who, filename, data, dry_run=dry_run, kind=kind, sheet=sheet, zone=zone, classify=ranked_candidates))
     if report.written:
         data_changed(request.app.state)
     return ImportOut.model_validate(report)
@@ -115,7 +110,7 @@ async def records(request: Request, kind: str, body: RecordsIn, store: StoreDep,
     """Create or update records (firms, needs …) through the register's checks: a record that matches a stored one
     (id, 统一社会信用代码 or name) updates the columns it names and keeps the others (admins and staff)."""
     report = await to_thread.run_sync(lambda: import_records(
-        store, who, kind, body.records, dry_run=body.dry_run, zone=body.zone, classify=_classify))
+        store, who, kind, body.records, dry_run=body.dry_run, zone=body.zone, classify=ranked_candidates))
     if report.written:
         data_changed(request.app.state)
     return ImportOut.model_validate(report)

@@ -29,6 +29,7 @@ __all__ = [
     "default_classifier",
     "knowledge_documents",
     "normalize_text",
+    "ranked_candidates",
     "read_synonyms",
 ]
 
@@ -464,3 +465,12 @@ def classify_many(
             reason = "未识别出产品或行业词 (no product or industry words recognised)"
         out.append(Classification(text, (), reason))
     return out
+
+
+def ranked_candidates(texts: list[str], *, top: int = 3) -> list[list[tuple[str, float, str]]]:
+    """For each text its ``(code, confidence, evidence)`` candidates, best first: the loader's ``classify`` hook.
+
+    >>> [c[0] for c in ranked_candidates(["液压油缸"])[0]][:1]
+    ['3444']
+    """
+    return [[(c.code, c.confidence, c.evidence) for c in r.candidates] for r in classify_many(texts, top=top)]

@@ -335,14 +335,14 @@ def evaluate_store(store: Store, *, hide: float = 0.2, seed: int = 0, bootstrap:
 
 def _load_folder_index(folder: Path) -> MatchIndex:
     """Load a data folder into a throw-away embedded store with the production loader, and index it."""
-    from chainmatch.cli import _default_classify
+    from chainmatch.knowledge.classify import ranked_candidates
     from chainmatch.loader import load_folder
     from chainmatch.stores.sqlite import SQLiteStore
 
     with tempfile.TemporaryDirectory(prefix="chainmatch-eval-") as tmp:
         store = SQLiteStore.open(Path(tmp) / "eval.db")
         try:
-            load_folder(store, folder, classify=_default_classify())
+            load_folder(store, folder, classify=ranked_candidates)
             return build_index(store)
         finally:
             store.close()

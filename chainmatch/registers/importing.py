@@ -772,7 +772,7 @@ def _place_in_chains(ctx: _Context, records: list[_Record], report: ImportReport
     texts = sorted({t for r in todo for t in _firm_texts(r)})
     guessed: dict[str, str] = {}
     if classify and texts:
-        guessed = {t: hit[0] for t, hit in zip(texts, classify(texts)) if hit}
+        guessed = {t: hits[0][0] for t, hits in zip(texts, classify(texts)) if hits}
     for rec in records:
         raw = rec.values.get("chain", "")
         if not raw:
