@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from tests.world import client_for
 
@@ -66,3 +69,28 @@ def test_resources(tmp_path: Path) -> None:
         assert c.get("/resources", params={"status": "withdrawn"}, headers=h["viewer"]).json()["items"][0]["id"] == rid
         assert c.get("/resources/R1", headers=chief).status_code == 403
         assert c.get("/resources/R1", headers=h["viewer"]).json()["kind"] == "buyers"
+
+
+def _eventually(probe: Callable[[], Any], seconds: float = 30.0) -> Any:
+    """The first truthy answer of ``probe`` (the match index is rebuilt in the background after a write)."""
+    deadline = time.monotonic() + seconds
+    while not (answer := probe()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return answer
+
+
+def test_an_open_need_becomes_a_reason_and_stops_being_one_when_closed_without_a_restart(tmp_path: Path) -> None:
+    with client_for(tmp_path) as (c, h):
+        def reasons() -> list[str]:
+            items = c.get("/enterprises/E1/recommendations", params={"direction": "buyers"},
+                          headers=h["staff"]).json()["items"]
+            return next(i["reasons"] for i in items if i["id"] == "E2")
+
+        assert not any(r.startswith("待对接需求") for r in reasons())
+        need = c.post("/needs", headers=h["admin"], json={"enterprise_id": "E2", "title": "采购杀菌釜",
+                                                          "kind": "supply", "product": "高压灭菌设备"}).json()
+        assert _eventually(lambda: "待对接需求: 采购杀菌釜" in reasons())
+        assert c.patch(f"/needs/{need['id']}", headers=h["admin"], json={"title": "采购高压杀菌釜"}).status_code == 200
+        assert _eventually(lambda: "待对接需求: 采购高压杀菌釜" in reasons())
+        assert c.post(f"/needs/{need['id']}/close", headers=h["admin"]).status_code == 200
+        assert _eventually(lambda: not any(r.startswith("待对接需求") for r in reasons()))

@@ -116,15 +116,20 @@ def get_need(store: StoreDep, who: PrincipalDep, need_id: str) -> NeedOut:
 
 
 @router.patch("/{need_id}", response_model=NeedOut)
-def update_need(store: StoreDep, who: PrincipalDep, need_id: str, body: NeedUpdate) -> NeedOut:
+def update_need(request: Request, store: StoreDep, who: PrincipalDep, need_id: str, body: NeedUpdate) -> NeedOut:
     """Change a need's title, kind, product, description or due date (fields sent as null are cleared)."""
-    return NeedOut.model_validate(needs.update_need(store, who, need_id, body.model_dump(exclude_unset=True)))
+    view = needs.update_need(store, who, need_id, body.model_dump(exclude_unset=True))
+    data_changed(request.app.state)  # open needs are evidence in the match index
+    return NeedOut.model_validate(view)
 
 
 @router.post("/{need_id}/close", response_model=NeedOut)
-def close_need(store: StoreDep, who: PrincipalDep, need_id: str, body: CloseBody | None = None) -> NeedOut:
-    """Close a need (办结) with an optional note."""
-    return NeedOut.model_validate(needs.close_need(store, who, need_id, note=body.note if body else None))
+def close_need(request: Request, store: StoreDep, who: PrincipalDep, need_id: str,
+               body: CloseBody | None = None) -> NeedOut:
+    """Close a need (办结) with an optional note; it stops being a reason in recommendations."""
+    view = needs.close_need(store, who, need_id, note=body.note if body else None)
+    data_changed(request.app.state)
+    return NeedOut.model_validate(view)
 
 
 @router.get("/{need_id}/candidates", response_model=CandidatesOut)
