@@ -14,7 +14,7 @@ from pathlib import Path
 
 def zone_db(n: int, folder: Path, *, seed: int = 0) -> Path:
     """The embedded store of the synthetic zone with ``n`` firms, built under ``folder`` if it is not there."""
-    from chainmatch.cli import _default_classify
+    from chainmatch.knowledge.classify import ranked_candidates
     from chainmatch.loader import install_industries, load_folder
     from chainmatch.stores.sqlite import SQLiteStore
     from chainmatch.synth import generate
@@ -30,7 +30,7 @@ def zone_db(n: int, folder: Path, *, seed: int = 0) -> Path:
     generate(work / "csv", enterprises=n, zones=max(1, n // 250_000), seed=seed)
     store = SQLiteStore.open(work / "zone.db")
     install_industries(store)
-    load_folder(store, work / "csv", classify=_default_classify())
+    load_folder(store, work / "csv", classify=ranked_candidates)
     store.close()
     (work / "zone.db").rename(db)  # only a complete store gets the final name
     shutil.rmtree(work, ignore_errors=True)

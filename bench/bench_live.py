@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from chainmatch.auth import create_token
-from chainmatch.cli import _default_classify
+from chainmatch.knowledge.classify import ranked_candidates
 from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR, Settings
 from chainmatch.stores.sqlite import SQLiteStore
@@ -51,7 +51,7 @@ def main() -> None:
             generate(folder, enterprises=n, seed=0)
         db = Path(tmp) / "live.db"
         store = SQLiteStore.open(db)
-        load_folder(store, folder, classify=_default_classify())
+        load_folder(store, folder, classify=ranked_candidates)
         zone = next(iter(store.scan("Zone"))).id
         secret = create_token(store, role="admin", name="bench").secret
         store.close()

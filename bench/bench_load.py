@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import machine, peak_mb
 
-from chainmatch.cli import _default_classify
+from chainmatch.knowledge.classify import ranked_candidates
 from chainmatch.loader import install_industries, load_folder
 from chainmatch.stores.sqlite import SQLiteStore
 from chainmatch.synth import generate
@@ -34,7 +34,7 @@ def main() -> None:
         gen = time.perf_counter() - t0
         store = SQLiteStore.open(Path(tmp) / "bench.db")
         install_industries(store)
-        classify = _default_classify()
+        classify = ranked_candidates
         if classify is not None:
             classify(["钢板"])  # fit the classifier before timing: it is paid once per process
         before = peak_mb()

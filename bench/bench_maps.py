@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import machine, peak_mb
 
-from chainmatch.cli import _default_classify
+from chainmatch.knowledge.classify import ranked_candidates
 from chainmatch.loader import install_industries, load_folder
 from chainmatch.maps.build import Thresholds, zone_maps
 from chainmatch.maps.render import write_maps
@@ -136,7 +136,7 @@ def prepare(workdir: Path, n: int, chains: int) -> Path:
         extend_chains(folder, "Z001", base, chains)
     store = SQLiteStore.open(workdir / "loading.db")
     install_industries(store)
-    load_folder(store, folder, classify=_default_classify())
+    load_folder(store, folder, classify=ranked_candidates)
     store.close()
     (workdir / "loading.db").rename(db)
     print(f"prepared {db} in {time.perf_counter() - t:.0f}s (generate + load, not part of the timing)")

@@ -27,7 +27,7 @@ import numpy as np
 from _machine import machine, peak_mb
 from _zone import zone_db
 
-from chainmatch.cli import _default_classify
+from chainmatch.knowledge.classify import ranked_candidates
 from chainmatch.loader import install_industries, load_folder
 from chainmatch.matching.index import build_index
 from chainmatch.matching.ranking import recommend, warm
@@ -57,7 +57,7 @@ def main() -> None:
             store = SQLiteStore.open(Path(tmp) / "bench.db")
             install_industries(store)
             t0 = time.perf_counter()
-            load_folder(store, folder, classify=_default_classify())
+            load_folder(store, folder, classify=ranked_candidates)
             load_s = time.perf_counter() - t0
         before = peak_mb()
         t1 = time.perf_counter()

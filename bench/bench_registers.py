@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import machine, peak_mb
 
-from chainmatch.cli import _default_classify
+from chainmatch.knowledge.classify import ranked_candidates
 from chainmatch.loader import load_folder, write_batch
 from chainmatch.registers import plan_import, read_sheets
 from chainmatch.registers.export import export_registers
@@ -61,7 +61,7 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     print(f"machine: {machine()}")
-    classify = _default_classify()
+    classify = ranked_candidates
     if classify is not None:
         classify(["钢板"])  # the classifier's fit is paid once per process, not per import
     with tempfile.TemporaryDirectory() as tmp:
