@@ -25,19 +25,15 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from chainmatch.auth import create_token
 from chainmatch.knowledge.classify import ranked_candidates
-from chainmatch.loader import load_folder
+from chainmatch.loader import load_folder, uscc_check_digit
 from chainmatch.settings import DEFAULT_DEMO_DIR, Settings
 from chainmatch.stores.sqlite import SQLiteStore
 from chainmatch.synth import generate
 
-_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
 
 def _uscc(n: int) -> str:
     body = f"91411100MB{n:07d}"
-    total = sum(_CHARS.index(c) * w for c, w in zip(body, _WEIGHTS))
-    return body + _CHARS[(31 - total % 31) % 31]
+    return body + uscc_check_digit(body)
 
 
 def main() -> None:

@@ -33,16 +33,13 @@ from _machine import machine
 from _zone import zone_db
 
 from chainmatch.auth import create_token
+from chainmatch.loader import uscc_check_digit
 from chainmatch.stores.sqlite import SQLiteStore
-
-_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def _uscc(n: int) -> str:
     body = f"91411100MC{n:07d}"
-    total = sum(_CHARS.index(c) * w for c, w in zip(body, _WEIGHTS))
-    return body + _CHARS[(31 - total % 31) % 31]
+    return body + uscc_check_digit(body)
 
 
 def _get(port: int, path: str, secret: str, conn: http.client.HTTPConnection | None = None) -> int:

@@ -33,6 +33,7 @@ __all__ = [
     "parse_value",
     "read_folder",
     "read_rows",
+    "uscc_check_digit",
     "write_batch",
 ]
 
@@ -66,6 +67,16 @@ class LoadSummary:
     products_created: int = 0
 
 
+def uscc_check_digit(first17: str) -> str:
+    """The check digit (GB 32100-2015) that completes the first 17 characters of a 统一社会信用代码.
+
+    >>> uscc_check_digit("91350100M000100Y4")
+    '3'
+    """
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
 def check_uscc(code: str) -> bool:
     """Whether ``code`` is a well-formed 统一社会信用代码 (GB 32100-2015: 18 characters, check digit).
 
@@ -76,8 +87,7 @@ def check_uscc(code: str) -> bool:
     """
     if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
         return False
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS))
-    return _USCC_CHARS[(31 - total % 31) % 31] == code[17]
+    return uscc_check_digit(code[:17]) == code[17]
 
 
 def parse_value(prop: Property, raw: str, schema: Schema) -> tuple[Any, str | None]:

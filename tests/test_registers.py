@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 from chainmatch.auth import Principal
 from chainmatch.cli import main
 from chainmatch.errors import RegisterError
-from chainmatch.loader import load_folder
+from chainmatch.loader import load_folder, uscc_check_digit
 from chainmatch.registers import ImportReport, format_report, import_register, plan_import
 from chainmatch.registers.export import export_registers
 from chainmatch.registers.template import write_template
@@ -24,8 +24,6 @@ from chainmatch.stores.base import Store
 from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_loader import write_folder
 
-_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 HEADERS = ["序号", "企业名称", "统一社会信用代码", "主营产品", "所属网格", "所属产业链", "规上/规下", "产值（万元）",
            "从业人数", "经营范围"]
 PRODUCTS = ["火腿肠", "冷鲜肉", "小麦粉", "食用植物油", "肉罐头"]
@@ -34,8 +32,7 @@ PRODUCTS = ["火腿肠", "冷鲜肉", "小麦粉", "食用植物油", "肉罐头
 def uscc(n: int) -> str:
     """A well-formed 统一社会信用代码 for test firm ``n``."""
     body = f"91411100MA{n:07d}"
-    total = sum(_CHARS.index(c) * w for c, w in zip(body, _WEIGHTS))
-    return body + _CHARS[(31 - total % 31) % 31]
+    return body + uscc_check_digit(body)
 
 
 def zone_files() -> dict[str, str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from chainmatch import audit
 from chainmatch.auth import Principal
 from chainmatch.errors import LoadError, PermissionDenied, Problem, RegisterError
-from chainmatch.loader import Classify, check_uscc, read_rows, write_batch
+from chainmatch.loader import Classify, check_uscc, read_rows, uscc_check_digit, write_batch
 from chainmatch.registers.headers import IGNORE, KINDS, HeaderDictionary, kind_label, read_mapping
 from chainmatch.registers.report import (
     ColumnMap,
@@ -856,7 +856,7 @@ def _translate(p: Problem, records: Sequence[_Record], label: Label, schema: Sch
         code = "".join(unicodedata.normalize("NFKC", p.value).split()).upper()
         chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
         if len(code) == 18 and all(c in chars for c in code[:17]):
-            right = next(c for c in chars if check_uscc(code[:17] + c))
+            right = uscc_check_digit(code[:17])
             fix = f"按前17位，校验位应为「{right}」而不是「{code[17]}」：核对营业执照上的代码。"
         elif len(code) == 18:
             fix = "代码中有不允许的字符（不用 I、O、S、V、Z）：核对营业执照上的代码。"
