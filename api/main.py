@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import web
 from api.deps import connect, stop_refresh
 from api.limits import (
     UPLOAD_PATHS,
@@ -43,6 +44,8 @@ from api.routes import (
     resources,
     tokens,
 )
+from api.web import error_response, is_page
+from api.web.session import error_page
 from chainmatch import __version__
 from chainmatch.auth import Unauthenticated
 from chainmatch.errors import (
@@ -149,11 +152,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         access.addFilter(RedactSecrets())
 
     @app.exception_handler(ChainmatchError)
-    async def chainmatch_error(request: Request, exc: ChainmatchError) -> JSONResponse:
+    async def chainmatch_error(request: Request, exc: ChainmatchError) -> Response:
         status = _status(exc)
         message = exc.message
         if status >= 500:
             _log.error("%s %s failed: %s", request.method, request.url.path, exc)
+        if is_page(request.url.path):  # a person in a browser: a Chinese page, never JSON
+            return error_response(request, exc)
             # Store trouble is logged with the file's path; the answer does not show where the file lives.
             db = current().db
             for path in {str(db.resolve()), str(db)}:
@@ -166,7 +171,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if is_page(request.url.path):
+            return error_response(request, InvalidRequest("the request's parameters are not valid"))
         details = _validation_details(exc)
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(x) for x in first["loc"])  # type: ignore[attr-defined]
@@ -178,6 +185,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_page(request.url.path) and exc.status_code in (404, 405):
+            return error_page(request, exc.status_code, "页面不存在" if exc.status_code == 404 else "不支持的操作",
+                              "没有这个页面，请从导航栏进入。" if exc.status_code == 404
+                              else "这个页面不接受这种请求，请从页面上的链接或表单进入。")
         if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI wraps what the body limit raised while reading
             status, raw, body = too_large(exc.__cause__.limit, exc.__cause__.size, request.url.path in UPLOAD_PATHS)
             return Response(body, status_code=status, headers={k.decode(): v.decode() for k, v in raw
@@ -202,15 +213,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                      "details": {}})
 
     @app.exception_handler(Exception)
-    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    async def internal_error(request: Request, exc: Exception) -> Response:
         # Never a stack trace to clients: log it here, answer with the one shape.
         _log.exception("%s %s failed", request.method, request.url.path)
+        if is_page(request.url.path):
+            return error_response(request, exc)
         return JSONResponse(status_code=500, content={
             "code": "internal_error", "message": "An internal error occurred; it was logged. Please report it.",
             "details": {},
         })
 
     docs.install(app)
+    web.install(app)
     app.include_router(health.router, responses={503: ERROR_RESPONSES[503]})
     for module in (enterprises, recommendations, grids, needs, resources, projects, coverage, chains, maps, tokens,
                    audit, registers):
