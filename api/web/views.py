@@ -7,6 +7,7 @@ of the session (the login form: of its own cookie) and answers with a redirect (
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -34,7 +35,7 @@ from chainmatch.enterprises import display_name, resolve
 from chainmatch.firms import MAX_QUERY, firm_profile, normalize_text, search
 from chainmatch.grids import get_grid
 from chainmatch.matching.neighbours import chain_neighbours, grid_firms
-from chainmatch.matching.ranking import recommend, recommend_for_text
+from chainmatch.matching.ranking import Filters, recommend, recommend_for_text
 from chainmatch.sessions import check_csrf, csrf_token, end_session, open_session, start_session
 from chainmatch.stores.base import Store
 
@@ -51,6 +52,7 @@ NOTICES = {  # fixed messages a redirect may name (never text from the query str
 }
 _DIRECTIONS = {"buyers": "买家（下游）", "suppliers": "供应商（上游）", "partners": "合作伙伴（同环节）"}
 _SCOPES = {"all": "区内外", "zone": "仅本开发区", "outside": "仅开发区外"}
+_TOPS = ("10", "20", "50")
 # Who is who in a project proposed from a recommendation: (the source firm's role, the candidate's role).
 _ROLES = {"buyers": ("supplier", "buyer"), "suppliers": ("buyer", "supplier"), "partners": ("partner", "partner")}
 _PAGE = 20
@@ -206,23 +208,27 @@ def recommend_page(request: Request, store: StoreDep, ranking: RankingDep, user:
     product = normalize_text(params.get("product", ""))
     direction = params.get("direction", "buyers")
     scope = params.get("scope", "all")
-    if direction not in _DIRECTIONS or scope not in _SCOPES:
-        return error_page(request, 422, "输入有误", "推荐方向或范围不是可选的值，请从页面上的选项中选择。")
+    chain = params.get("chain") or None
+    top = params.get("top", "10")
+    chains = {c.id: f"{display_name(c)}（{c.id}）" for c in store.find("Chain", limit=500)}
+    if direction not in _DIRECTIONS or scope not in _SCOPES or top not in _TOPS or (chain and chain not in chains):
+        return error_page(request, 422, "输入有误", "推荐方向、范围、产业链或数量不是可选的值，请从页面上的选项中选择。")
     if len(firm_q) > MAX_QUERY or len(product) > MAX_QUERY:
         return error_page(request, 422, "输入太长", f"企业名称和产品最多 {MAX_QUERY} 个字，请缩短后再试。")
     result = source = None
     if firm_q:
         source = resolve(store, firm_q).node
         require_firms(store, user.who, [source.id])
-        result = recommend(ranking.index, source.id, direction=direction, scope=scope, top=10,
-                           weights=ranking.weights, model_name=ranking.model)
+        result = recommend(ranking.index, source.id, direction=direction, scope=scope, top=int(top),
+                           filters=Filters(chain=chain), weights=ranking.weights, model_name=ranking.model)
     elif product:
-        result = recommend_for_text(ranking.index, product, direction=direction, scope=scope, top=10,
+        result = recommend_for_text(ranking.index, product, direction=direction, scope=scope, top=int(top),
                                     weights=ranking.weights, model_name=ranking.model)
     seen = visible_firms(store, user.who, [i.id for i in result.items]) if result else set()
     roles = _ROLES[direction]
     return render(request, "recommend.html", user=user, firm_q=firm_q, product=product, direction=direction,
-                  scope=scope, directions=_DIRECTIONS, scopes=_SCOPES, result=result, seen=seen,
+                  scope=scope, directions=_DIRECTIONS, scopes=_SCOPES, result=result, seen=seen, chains=chains,
+                  chain=chain or "", top=top, tops=_TOPS,
                   source=source, source_name=display_name(source) if source else "", roles=roles,
                   can_propose=user.who.can("projects:write") and source is not None)
 
@@ -249,9 +255,8 @@ def propose(request: Request, store: StoreDep, limits: LimitsDep, user: PageUser
     found = _existing(store, user.who, a, b)
     if found:
         return redirect(f"/pages/projects/{quote(found, safe='')}?msg=exists")
-    note = normalize_text(form.get("note", ""))[:2000] or None
     view = projects.create_project(store, user.who, parties=[(a, roles[0]), (b, roles[1])], origin="recommendation",
-                                   note=note, event=None, limits=limits)
+                                   note=_form_note(form), event=None, limits=limits)
     return redirect(f"/pages/projects/{quote(view.id, safe='')}?msg=created")
 
 
@@ -279,8 +284,12 @@ def project_page(request: Request, store: StoreDep, user: PageUserDep, project_i
                   can_write=user.who.can("projects:write"))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _form_note(form: dict[str, str]) -> str | None:
-    return normalize_text(form.get("note", ""))[:2000] or None
+    """A note as written (Chinese punctuation kept), without control characters, at most 2,000 characters."""
+    return _CONTROL.sub("", form.get("note", "")).strip()[:2000] or None
 
 
 @router.post("/pages/projects/{project_id}/claim")
