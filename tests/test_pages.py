@@ -259,3 +259,14 @@ def test_pages_carry_security_headers_and_load_only_local_assets(client: TestCli
     assert css.status_code == 200 and "@media (max-width: 480px)" in css.text and "url(" not in css.text
     # The pages are not operations of the API.
     assert not any(p in client.get("/openapi.json").json()["paths"] for p in ("/", "/login", "/pages/firms"))
+
+
+def test_a_non_editable_install_carries_the_templates_and_the_style_sheet() -> None:
+    import tomllib
+    from fnmatch import fnmatch
+
+    root = Path(__file__).resolve().parents[1]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["api"]
+    shipped = [p.relative_to(root / "api").as_posix() for d in ("templates", "static") for p in (root / "api" / d).iterdir()]
+    assert shipped and all(any(fnmatch(f, pat) for pat in patterns) for f in shipped), (shipped, patterns)
