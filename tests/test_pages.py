@@ -75,6 +75,14 @@ def test_pages_need_a_login_and_come_back_after_it(client: TestClient) -> None:
     assert "漯河利通液压科技股份有限公司" in profile.text and "网格长甲" in profile.text and "利通公司党支部" in profile.text
 
 
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+def test_the_login_sends_nobody_to_another_site(client: TestClient, target: str) -> None:
+    page = client.get("/login", params={"next": target})
+    r = client.post("/login", data={"username": "staff1", "password": PW, "csrf": csrf_of(page.text),
+                                    "next": target})
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
 def test_the_cookie_is_secure_over_https(tmp_path: Path) -> None:
     with open_world(tmp_path) as store:
         accounts.create_account(store, "staff1", PW, role="staff", name="招商")

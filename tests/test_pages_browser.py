@@ -193,6 +193,11 @@ def test_sterilizer_case_in_chinese_pages(service: tuple[str, Path], artefacts: 
         login(phone, "wanggezhang")
         fits(phone)
         phone.screenshot(path=str(artefacts / "05-chief-workbench.png"), full_page=True)
+        phone.goto(f"{base}/pages/firms/{buyer}")  # the chief's own firm: its profile, on a phone
+        assert chief_name in phone.inner_text("main")
+        fits(phone)
+        phone.screenshot(path=str(artefacts / "05b-chief-firm-profile.png"), full_page=True)
+        phone.goto(base + "/")
         phone.click(f"a[href='{project_url[len(base):]}'] >> nth=0")
         phone.wait_for_selector("button:has-text('认领该项目')")
         fits(phone)
