@@ -26,6 +26,7 @@ from chainmatch.errors import (
     PermissionDenied,
     StoreUnavailable,
 )
+from chainmatch.messages import chinese
 from chainmatch.sessions import Session, SessionExpired, check_csrf, csrf_token, open_session
 from chainmatch.settings import Settings
 from graph_schema import load_schema
@@ -244,14 +245,14 @@ def error_response(request: Request, exc: Exception) -> HTMLResponse:
         if "not claimed" in exc.message:
             return error_page(request, 409, "请先认领", "该项目还没有人认领；请先认领（首问负责），再跟进联系。")
         if "already claimed" in exc.message:
-            return error_page(request, 409, "已被他人认领", "该项目已由其他人认领，不能重复认领。", detail=exc.message)
+            return error_page(request, 409, "已被他人认领", "该项目已由其他人认领，不能重复认领。", detail=chinese(exc))
         if "changed by someone else" in exc.message:
             return error_page(request, 409, "已被他人修改", "在您操作期间，该项目已被其他人更新，这次操作没有生效。"
                               "请刷新页面查看最新状态后再试。")
         return error_page(request, 409, "与当前状态冲突", "这项操作与当前状态冲突，没有生效。请刷新页面后再试。",
-                          detail=exc.message)
+                          detail=chinese(exc))
     if isinstance(exc, (InvalidRequest, DataError)):
-        return error_page(request, 422, "输入有误", "提交的内容有误，请检查后重新填写。", detail=exc.message)
+        return error_page(request, 422, "输入有误", "提交的内容有误，请检查后重新填写。", detail=chinese(exc))
     if isinstance(exc, ChainmatchError):
         return error_page(request, 500, "出错了", "处理请求时出错，已记录。请稍后再试或联系管理员。")
     return error_page(request, 500, "服务器内部错误", "处理请求时发生内部错误，已记录。请稍后再试或联系管理员。")
