@@ -57,8 +57,9 @@ class BodyTooLarge(Exception):
 
 
 def _error(status: int, code: str, message: str, details: dict[str, Any] | None = None,
-           headers: dict[str, str] | None = None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    body = orjson.dumps({"code": code, "message": message, "details": details or {}})
+           headers: dict[str, str] | None = None, *, zh: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """An error answer: ``zh`` is the Chinese ``message``, ``message`` the English ``message_en``."""
+    body = orjson.dumps({"code": code, "message": zh, "message_en": message, "details": details or {}})
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     return status, raw, body
@@ -128,14 +129,17 @@ class Guard:
             await _send(send, _error(400, "secret_in_query", (
                 "A secret was sent in the query string, where proxies and logs keep it; it was refused and not "
                 "logged. Send the token as the header 'Authorization: Bearer <token>' instead, and if it was a real "
-                "token, have an admin revoke it and create another.")))
+                "token, have an admin revoke it and create another."),
+                zh="查询字符串中带有密钥（代理和日志会记下它），已拒绝且未记录。请改用请求头 "
+                   "'Authorization: Bearer <令牌>' 发送；如果这是真实令牌，请管理员吊销它并另建一个。"))
             return
         method = scope["method"]
         if method == "OPTIONS":
             allow = allowed_methods(scope.get("app"), scope)
             if not allow:
                 await _send(send, _error(404, "not_found", f"No such path: {scope['path']}. See /docs for the "
-                                                           "endpoints.", {"candidates": []}))
+                                                           "endpoints.", {"candidates": []},
+                                         zh=f"没有这个接口：{scope['path']}。可用的接口见 /docs。"))
                 return
             await send({"type": "http.response.start", "status": 204,
                         "headers": [(b"allow", ", ".join(allow).encode())]})
@@ -151,7 +155,8 @@ class Guard:
             except ValueError:
                 declared = -1
             if declared < 0:
-                await _send(send, _error(400, "invalid_request", "The Content-Length header is not a number."))
+                await _send(send, _error(400, "invalid_request", "The Content-Length header is not a number.",
+                                         zh="请求头 Content-Length 不是数字。"))
                 return
             if declared > limit:
                 await _send(send, too_large(limit, declared, upload))
@@ -167,7 +172,10 @@ class Guard:
                         429, "rate_limited",
                         f"Too many {kind} requests with this token; retry in {seconds} s. The limit is "
                         f"{self.rates().limits[kind]} a minute per token (CHAINMATCH_RATE_"
-                        f"{kind.upper()}_PER_MINUTE).", {"retry_after": seconds}, {"Retry-After": str(seconds)}))
+                        f"{kind.upper()}_PER_MINUTE).", {"retry_after": seconds}, {"Retry-After": str(seconds)},
+                        zh=f"这个令牌的{'推荐' if kind == 'recommendations' else '图谱'}请求太频繁，请 {seconds} 秒后再试"
+                           f"（每个令牌每分钟最多 {self.rates().limits[kind]} 次，设置 CHAINMATCH_RATE_"
+                           f"{kind.upper()}_PER_MINUTE）。"))
                     return
                 break
         received = 0
@@ -198,13 +206,16 @@ class Guard:
 def too_large(limit: int, size: int, upload: bool = False) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """The 413 answer: status, headers and body."""
     if upload:
+        zh = (f"上传的台账有 {size / 2**20:.1f} MB 或更大，上传最多 {limit / 2**20:.0f} MB（CHAINMATCH_MAX_UPLOAD_BYTES）。"
+              "请按工作表或网格拆成几个文件，或用命令行导入（chainmatch import，没有大小限制）。")
         message = (f"The uploaded register is {size / 2**20:.1f} MB or more; an upload may be at most "
                    f"{limit / 2**20:.0f} MB (CHAINMATCH_MAX_UPLOAD_BYTES). Split the register into several files (by "
                    "sheet or by grid), or import it with the command line (chainmatch import), which has no limit.")
     else:
+        zh = f"请求内容有 {size} 字节或更多，最多接受 {limit} 字节（CHAINMATCH_MAX_BODY_BYTES）；请减少内容，例如拆分过长的说明。"
         message = (f"The request body is {size} bytes or more; at most {limit} bytes are accepted "
                    "(CHAINMATCH_MAX_BODY_BYTES). Send less, e.g. split a long description.")
-    return _error(413, "payload_too_large", message, {"limit": limit}, {"Connection": "close"})
+    return _error(413, "payload_too_large", message, {"limit": limit}, {"Connection": "close"}, zh=zh)
 
 
 UPLOAD_PATHS = frozenset({"/registers/import"})

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import web
 from api.deps import connect, stop_refresh
 from api.limits import (
     UPLOAD_PATHS,
@@ -43,6 +44,8 @@ from api.routes import (
     resources,
     tokens,
 )
+from api.web import error_response, is_page
+from api.web.session import error_page
 from chainmatch import __version__
 from chainmatch.auth import Unauthenticated
 from chainmatch.errors import (
@@ -55,6 +58,7 @@ from chainmatch.errors import (
     PermissionDenied,
     StoreUnavailable,
 )
+from chainmatch.messages import chinese, field_value
 from chainmatch.settings import Settings, get_settings
 
 __all__ = ["STATUS", "app", "create_app"]
@@ -149,35 +153,52 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         access.addFilter(RedactSecrets())
 
     @app.exception_handler(ChainmatchError)
-    async def chainmatch_error(request: Request, exc: ChainmatchError) -> JSONResponse:
+    async def chainmatch_error(request: Request, exc: ChainmatchError) -> Response:
         status = _status(exc)
         message = exc.message
         if status >= 500:
             _log.error("%s %s failed: %s", request.method, request.url.path, exc)
+        if is_page(request.url.path):  # a person in a browser: a Chinese page, never JSON
+            return error_response(request, exc)
             # Store trouble is logged with the file's path; the answer does not show where the file lives.
             db = current().db
             for path in {str(db.resolve()), str(db)}:
                 message = message.replace(path, "the store file")
+        zh = chinese(exc)
+        if status >= 500:
+            db = current().db
+            for path in {str(db.resolve()), str(db)}:
+                zh = zh.replace(path, "数据文件")
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(
             status_code=status,
-            content={"code": exc.code, "message": message, "details": exc.details},
+            content={"code": exc.code, "message": zh, "message_en": message, "details": exc.details},
             headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if is_page(request.url.path):
+            return error_response(request, InvalidRequest("the request's parameters are not valid"))
         details = _validation_details(exc)
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(x) for x in first["loc"])  # type: ignore[attr-defined]
+        raw = exc.errors()
+        zh = field_value([str(x) for x in raw[0].get("loc", ())], str(raw[0].get("type", "")),
+                         str(raw[0].get("msg", "")), raw[0].get("ctx")) if raw else "请求有误"
         return JSONResponse(status_code=422, content={
             "code": "invalid_request",
-            "message": f"The request is not valid: {where}: {first['msg']}. See details.errors for every problem.",
+            "message": f"请求有误：{zh}。" + (f"共 {len(details)} 处问题，见 details.errors。" if len(details) > 1 else ""),
+            "message_en": f"The request is not valid: {where}: {first['msg']}. See details.errors for every problem.",
             "details": {"errors": details},
         })
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_page(request.url.path) and exc.status_code in (404, 405):
+            return error_page(request, exc.status_code, "页面不存在" if exc.status_code == 404 else "不支持的操作",
+                              "没有这个页面，请从导航栏进入。" if exc.status_code == 404
+                              else "这个页面不接受这种请求，请从页面上的链接或表单进入。")
         if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI wraps what the body limit raised while reading
             status, raw, body = too_large(exc.__cause__.limit, exc.__cause__.size, request.url.path in UPLOAD_PATHS)
             return Response(body, status_code=status, headers={k.decode(): v.decode() for k, v in raw
@@ -185,32 +206,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if exc.status_code == 400:  # the body could not be decoded: the one documented 422 for unreadable bodies
             return JSONResponse(status_code=422, content={
                 "code": "invalid_request",
-                "message": "The request body could not be read: send a JSON object encoded as UTF-8 with the header "
-                           "'Content-Type: application/json'.",
+                "message": "无法读取请求内容：请发送 UTF-8 编码的 JSON 对象，并带请求头 'Content-Type: application/json'。",
+                "message_en": "The request body could not be read: send a JSON object encoded as UTF-8 with the header "
+                              "'Content-Type: application/json'.",
                 "details": {"errors": [{"loc": ["body"], "msg": "unreadable body", "type": "body_unreadable"}]}})
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "permission_denied"}
         message = str(exc.detail)
+        zh = f"请求无法处理（HTTP {exc.status_code}）。"
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 404:
             message = f"No such path: {request.url.path}. See /docs for the endpoints."
+            zh = f"没有这个接口：{request.url.path}。可用的接口见 /docs。"
         if exc.status_code == 405:
             allow = allowed_methods(request.app, request.scope)
             headers["Allow"] = ", ".join(allow)
             message = f"{request.method} is not allowed on {request.url.path}; it takes {', '.join(allow)}."
+            zh = f"接口 {request.url.path} 不接受 {request.method} 请求，只接受 {', '.join(allow)}。"
         return JSONResponse(status_code=exc.status_code, headers=headers or None,
-                            content={"code": codes.get(exc.status_code, "http_error"), "message": message,
-                                     "details": {}})
+                            content={"code": codes.get(exc.status_code, "http_error"), "message": zh,
+                                     "message_en": message, "details": {}})
 
     @app.exception_handler(Exception)
-    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    async def internal_error(request: Request, exc: Exception) -> Response:
         # Never a stack trace to clients: log it here, answer with the one shape.
         _log.exception("%s %s failed", request.method, request.url.path)
+        if is_page(request.url.path):
+            return error_response(request, exc)
         return JSONResponse(status_code=500, content={
-            "code": "internal_error", "message": "An internal error occurred; it was logged. Please report it.",
+            "code": "internal_error", "message": "服务器内部错误，已记录；请稍后重试，并报告管理员。",
+            "message_en": "An internal error occurred; it was logged. Please report it.",
             "details": {},
         })
 
     docs.install(app)
+    web.install(app)
     app.include_router(health.router, responses={503: ERROR_RESPONSES[503]})
     for module in (enterprises, recommendations, grids, needs, resources, projects, coverage, chains, maps, tokens,
                    audit, registers):

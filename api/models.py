@@ -86,4 +86,7 @@ class Error(BaseModel):
 
     code: str
     message: str
+    """What went wrong and how to fix it, in Chinese (for people)."""
+    message_en: str = ""
+    """The same in English (for machines and logs)."""
     details: dict[str, Any] = {}

@@ -41,6 +41,7 @@ __all__ = [
     "Unauthenticated",
     "authenticate",
     "authorize",
+    "check_scope",
     "create_token",
     "expand_grids",
     "firm_grid",
@@ -48,6 +49,7 @@ __all__ = [
     "require",
     "require_firms",
     "revoke_token",
+    "scoped_principal",
     "visible_firms",
     "zone_grids",
 ]
@@ -153,28 +155,25 @@ def zone_grids(store: Store, zone_ids: Iterable[str]) -> frozenset[str]:
     return expand_grids(store, top)
 
 
-def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (), person_id: str | None = None,
-                 zones: Sequence[str] = (), who: Principal = SYSTEM, at: datetime | None = None) -> NewToken:
-    """Create a token; only its digest is stored. A grid chief's token needs at least one grid; a staff or viewer
-    token may be limited to zones (none: every zone); an admin token is always global."""
-    require(who, "tokens")
+def check_scope(store: Store, who: Principal, *, role: str, grids: Sequence[str] = (), zones: Sequence[str] = (),
+                person_id: str | None = None, what: str = "token") -> tuple[list[str], list[str]]:
+    """Check a role and its scope as tokens and accounts take them: a grid chief needs at least one grid, only
+    staff and viewers may be limited to zones, an admin is global; every grid, zone and person must exist.
+    Returns the grids and zones without repeats."""
     if role not in ROLES:
         raise InvalidRequest(f"role has value '{role}'. It must be one of {', '.join(ROLES)}.")
-    name = name.strip()
-    if not name:
-        raise InvalidRequest("name is empty. Give the token a name that says whose it is, e.g. 网格长甲.")
     grid_list = list(dict.fromkeys(grids))
     zone_list = list(dict.fromkeys(zones))
     if role == "grid_chief" and not grid_list:
-        raise InvalidRequest("A grid_chief token needs at least one grid: pass --grid GRID_ID (repeatable).")
+        raise InvalidRequest(f"A grid_chief {what} needs at least one grid: pass --grid GRID_ID (repeatable).")
     if role != "grid_chief" and grid_list:
-        raise InvalidRequest(f"Only grid_chief tokens are limited to grids; a '{role}' token takes no grids "
+        raise InvalidRequest(f"Only grid_chief {what}s are limited to grids; a '{role}' {what} takes no grids "
                              "(limit a staff or viewer token to zones with --zone instead).")
     if zone_list and role not in ("staff", "viewer"):
-        raise InvalidRequest(f"Only staff and viewer tokens are limited to zones; a '{role}' token takes no zones "
+        raise InvalidRequest(f"Only staff and viewer {what}s are limited to zones; a '{role}' {what} takes no zones "
                              "(an admin is global, a grid chief is limited by --grid).")
     if who.zones is not None and role == "admin":
-        raise PermissionDenied(f"Token '{who.id}' is limited to {who.scope}; it cannot create a global admin token.")
+        raise PermissionDenied(f"Token '{who.id}' is limited to {who.scope}; it cannot create a global admin {what}.")
     missing = [g for g in grid_list if g not in store.get("Grid", grid_list)]
     if missing:
         raise NotFound(f"No grid has the id '{missing[0]}'.")
@@ -183,6 +182,18 @@ def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (
         raise NotFound(f"No zone has the id '{missing[0]}'.", candidates=[n.id for n in store.find("Zone", limit=10)])
     if person_id and person_id not in store.get("Person", [person_id]):
         raise NotFound(f"No person has the id '{person_id}'.")
+    return grid_list, zone_list
+
+
+def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (), person_id: str | None = None,
+                 zones: Sequence[str] = (), who: Principal = SYSTEM, at: datetime | None = None) -> NewToken:
+    """Create a token; only its digest is stored. A grid chief's token needs at least one grid; a staff or viewer
+    token may be limited to zones (none: every zone); an admin token is always global."""
+    require(who, "tokens")
+    name = name.strip()
+    if role in ROLES and not name:
+        raise InvalidRequest("name is empty. Give the token a name that says whose it is, e.g. 网格长甲.")
+    grid_list, zone_list = check_scope(store, who, role=role, grids=grids, zones=zones, person_id=person_id)
     when = at or audit.now_cst()
     token_id = "T" + uuid.uuid4().hex[:10]
     secret = f"{_PREFIX}{token_id}.{secrets.token_urlsafe(32)}"
@@ -250,14 +261,25 @@ def authenticate(store: Store, secret: str | None, *,
             if len(links) >= _MAX_KNOWN_TOKENS:
                 links.clear()
             links[token_id] = known
-    role = str(node.props.get("role"))
-    grids = zones = None
+    return scoped_principal(store, token_id, str(node.props.get("name", token_id)), str(node.props.get("role")),
+                            grids=known.grids, zones=known.zones, person_id=known.person_id,
+                            grids_below=grids_below, zone_grid_ids=known.zone_grids)
+
+
+def scoped_principal(store: Store, principal_id: str, name: str, role: str, *, grids: Sequence[str] = (),
+                     zones: Sequence[str] = (), person_id: str | None = None,
+                     grids_below: Callable[[Iterable[str]], frozenset[str]] | None = None,
+                     zone_grid_ids: frozenset[str] | None = None) -> Principal:
+    """The principal of a token or an account with its own ``grids`` (a grid chief: expanded to the grids below
+    them) or ``zones`` (staff and viewers: every grid of the zones); an admin is always global."""
+    reach: frozenset[str] | None = None
+    zone_set: frozenset[str] | None = None
     if role == "grid_chief":
-        grids = grids_below(known.grids) if grids_below is not None else expand_grids(store, known.grids)
-    elif known.zones and role != "admin":
-        zones = frozenset(known.zones)
-        grids = known.zone_grids
-    return Principal(token_id, str(node.props.get("name", token_id)), role, grids, known.person_id, zones)
+        reach = grids_below(grids) if grids_below is not None else expand_grids(store, grids)
+    elif zones and role != "admin":
+        zone_set = frozenset(zones)
+        reach = zone_grid_ids if zone_grid_ids is not None else zone_grids(store, zones)
+    return Principal(principal_id, name, role, reach, person_id, zone_set)
 
 
 def list_tokens(store: Store, who: Principal, *, role: str | None = None, limit: int = 50,

@@ -494,6 +494,64 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings, out: TextIO) 
     return 0
 
 
+def _read_password(confirm: bool) -> str:
+    """A password from the terminal (asked twice, not echoed) or, when stdin is not a terminal, its first line;
+    never from an argument, where it would stay in the shell's history and the process list."""
+    import getpass
+
+    if sys.stdin is None:
+        raise InvalidRequest("没有可读的标准输入：请在终端中运行，或把密码从标准输入送入（例如 "
+                             "printf '%s\\n' \"$PW\" | chainmatch account add ...）。")
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.removesuffix("\n")
+    first = getpass.getpass("密码 / password: ")
+    if confirm and getpass.getpass("再输入一次 / again: ") != first:
+        raise InvalidRequest("两次输入的密码不一致，什么也没有改变；请重新运行命令。")
+    return first
+
+
+def _account_line(a: Any) -> str:
+    scope = (f" 网格 {','.join(a.grids)}" if a.grids else "") + (f" 开发区 {','.join(a.zones)}" if a.zones else "")
+    state = "已停用" if a.disabled else (f"锁定至 {a.locked_until}" if a.locked_until else "可用")
+    person = f" 人员 {a.person_id}" if a.person_id else ""
+    return f"{a.id}\t{a.name}\t{a.role}{scope}{person}\t{state}\n"
+
+
+def cmd_account(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch import accounts
+
+    store = _open(settings)
+    try:
+        action = args.account_command
+        if action == "add":
+            password = _read_password(confirm=True)
+            view = accounts.create_account(store, args.username, password, role=args.role, name=args.name,
+                                           grids=args.grid or [], zones=args.zone or [], person_id=args.person)
+            done = "已创建账户 / account created"
+        elif action == "passwd":
+            password = _read_password(confirm=True)
+            view = accounts.reset_password(store, args.username, password)
+            done = "已重设密码并解除锁定，原有登录已失效 / password reset, account unlocked, sessions ended"
+        elif action in ("disable", "enable"):
+            view = accounts.set_disabled(store, args.username, action == "disable")
+            done = "已停用账户，原有登录已失效 / account disabled" if action == "disable" else "已启用账户 / account enabled"
+        else:
+            views = accounts.list_accounts(store)
+            if args.json:
+                _json([dataclasses.asdict(v) for v in views], out)
+            else:
+                out.write("".join(_account_line(v) for v in views) or "还没有账户 / no account yet\n")
+            return 0
+    finally:
+        store.close()
+    if args.json:
+        _json(dataclasses.asdict(view), out)
+    else:
+        out.write(f"{done}: {_account_line(view)}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from chainmatch.transfer import export_neo4j_admin
 
@@ -700,6 +758,31 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--zone", action="append", metavar="ZONE_ID",
                     help="limit a staff or viewer token to a zone (repeatable; none: every zone)")
     sp.add_argument("--person", metavar="PERSON_ID", help="the person the token acts as (for claims)")
+    sp.add_argument("--json", action="store_true")
+    ap = sub.add_parser("account", help="manage the accounts people log in to the pages with",
+                        description="manage the accounts people log in to the pages with (the password is read "
+                        "from the terminal, or from the first line of stdin; never from an argument)")
+    asub = ap.add_subparsers(dest="account_command", required=True, metavar="ACTION")
+    sp = asub.add_parser("add", help="create an account (asks for its password)",
+                         description="create an account; the password is asked twice, or read from stdin")
+    sp.set_defaults(fn=cmd_account)
+    sp.add_argument("username", help="the user name, e.g. zhang.wei (lower-case letters, digits, . _ -)")
+    sp.add_argument("--role", required=True, choices=["admin", "staff", "grid_chief", "viewer"])
+    sp.add_argument("--name", required=True, help="the person's name as pages show it, e.g. 张伟")
+    sp.add_argument("--grid", action="append", metavar="GRID_ID", help="a grid chief's grid (repeatable)")
+    sp.add_argument("--zone", action="append", metavar="ZONE_ID",
+                    help="limit a staff or viewer account to a zone (repeatable; none: every zone)")
+    sp.add_argument("--person", metavar="PERSON_ID", help="the person the account acts as (for claims)")
+    sp.add_argument("--json", action="store_true")
+    for action, text in [("passwd", ("set a new password (asks for it); also unlocks the account and ends its "
+                          "sessions")), ("disable", "disable an account; its sessions end at once"),
+                         ("enable", "enable a disabled account again")]:
+        sp = asub.add_parser(action, help=text, description=text)
+        sp.set_defaults(fn=cmd_account)
+        sp.add_argument("username")
+        sp.add_argument("--json", action="store_true")
+    sp = asub.add_parser("list", help="list the accounts (never their passwords)")
+    sp.set_defaults(fn=cmd_account)
     sp.add_argument("--json", action="store_true")
     sp = add("export", cmd_export, "write the store as CSV files for `neo4j-admin database import`, or "
              "(--format xlsx) the registers staff report upward as one Excel workbook")

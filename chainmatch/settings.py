@@ -78,6 +78,18 @@ class Settings(BaseSettings):
     deadline_feedback_days: int = Field(default=5, ge=1)
     """Time limit for feedback (buyers and supply matching, each project step): the "5" of "135"."""
 
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    """Hours a page login lasts (its session then expires and the person logs in again)."""
+    cookie_secure: bool | None = None
+    """Whether the session cookie is marked Secure (sent over HTTPS only). Default: when the request came over
+    HTTPS (directly, or through a proxy that says so in X-Forwarded-Proto and that uvicorn trusts)."""
+    login_slow_after: int = Field(default=3, ge=1, le=100)
+    """Failed logins in a row after which each further try of that account must wait (1 s, doubling, ≤ 30 s)."""
+    login_lock_after: int = Field(default=10, ge=1, le=1000)
+    """Failed logins in a row that lock the account for ``login_lock_minutes``."""
+    login_lock_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)
+    """Minutes a locked account stays locked (an admin's ``chainmatch account passwd`` unlocks it at once)."""
+
     @property
     def store_kind(self) -> str:
         return "neo4j" if self.neo4j_uri else "embedded"

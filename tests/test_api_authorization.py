@@ -205,7 +205,7 @@ def test_write_is_allowed_only_within_the_callers_scope(
     wanted = expect[role][0 if side == "own" else 1]
     assert response.status_code == wanted, (role, side, method, path, response.text)
     if wanted == 403:
-        assert response.json()["code"] == "permission_denied" and response.json()["message"]
+        assert response.json()["code"] == "permission_denied" and response.json()["message_en"]
 
 
 def test_issue_reproductions_are_refused_and_change_nothing(
@@ -215,13 +215,13 @@ def test_issue_reproductions_are_refused_and_change_nothing(
     # 1. another grid's need: 403 and the need stays open, with no project written.
     before = store.counts().nodes.get("Project", 0)
     r = client.post("/projects", headers=h["chief"], json={"need_id": "N2", "parties": [{"enterprise_id": "E1"}]})
-    assert r.status_code == 403 and "N2" in r.json()["message"] and "G3" in r.json()["message"]
+    assert r.status_code == 403 and "N2" in r.json()["message_en"] and "G3" in r.json()["message_en"]
     assert store.counts().nodes.get("Project", 0) == before
     assert store.get("Need", ["N2"])["N2"].props["status"] == "open"
     # ... and an own need with another grid's resource (R1 is 亿家馨's, grid G4).
     own = _need(store, "E1")
     r = client.post("/projects", headers=h["chief"], json={"need_id": own, "resource_id": "R1"})
-    assert r.status_code == 403 and "R1" in r.json()["message"]
+    assert r.status_code == 403 and "R1" in r.json()["message_en"]
     # A department's resource of the chief's zone is open to link (区金融办's loans), ...
     assert client.post("/projects", headers=h["chief"], json={
         "need_id": own, "resource_id": "R2", "parties": [{"enterprise_id": "E3"}]}).status_code == 201
@@ -230,7 +230,7 @@ def test_issue_reproductions_are_refused_and_change_nothing(
     # 2. claims for people outside the caller's scope or the project's zone.
     pid = _project(store, "own")
     r = client.post(f"/projects/{pid}/claim", headers=h["staff"], json={"person_id": "QP1"})
-    assert r.status_code == 403 and "QZ" in r.json()["message"]
+    assert r.status_code == 403 and "QZ" in r.json()["message_en"]
     assert client.post(f"/projects/{pid}/claim", headers=h["chief"], json={"person_id": "P9"}).status_code == 403
     assert client.post(f"/projects/{pid}/claim", headers=h["chief"], json={}).json()["owner"]["id"] == "P1"
     # A viewer reads only.
@@ -248,6 +248,6 @@ def test_zone_limited_tokens_read_only_their_zone(world: tuple[TestClient, Store
     listed = client.get("/needs", headers=h["staff_qz"]).json()
     assert listed["items"] == []
     r = client.post("/tokens", headers=h["admin"], json={"role": "admin", "name": "x", "zone_ids": ["LH"]})
-    assert r.status_code == 422 and "admin is global" in r.json()["message"]
+    assert r.status_code == 422 and "admin is global" in r.json()["message_en"]
     r = client.post("/tokens", headers=h["admin"], json={"role": "staff", "name": "x", "zone_ids": ["ZZ"]})
-    assert r.status_code == 404 and "ZZ" in r.json()["message"]
+    assert r.status_code == 404 and "ZZ" in r.json()["message_en"]

@@ -46,5 +46,5 @@ def test_a_neo4j_server_that_is_down_gives_503_not_a_dead_service(tmp_path: Path
     with TestClient(create_app(settings)) as client:  # starts although the store is down
         r = client.get("/health")
         assert r.status_code == 503 and r.json()["code"] == "store_unavailable"
-        assert f"127.0.0.1:{port}" in r.json()["message"]
+        assert f"127.0.0.1:{port}" in r.json()["message_en"]
         assert client.get("/enterprises", headers={"Authorization": "Bearer x"}).status_code == 503

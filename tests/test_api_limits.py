@@ -25,7 +25,7 @@ def test_a_large_body_is_refused_before_it_is_read_and_before_the_token(tmp_path
         big = b"x" * (1_048_576 + 1)
         r = c.post("/needs", content=big)  # no token at all: still 413, not 401
         assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
-        assert "1048576" in r.json()["message"] and "CHAINMATCH_MAX_BODY_BYTES" in r.json()["message"]
+        assert "1048576" in r.json()["message_en"] and "CHAINMATCH_MAX_BODY_BYTES" in r.json()["message_en"]
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: cut off while it is read
             for _ in range(200):
@@ -60,9 +60,9 @@ def test_options_answer_with_allow_and_unreadable_bodies_are_the_documented_422(
         assert c.options("/no/such/path").status_code == 404
         r = c.delete("/needs", headers=h["admin"])
         assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST, OPTIONS"
-        assert "GET, HEAD, POST" in r.json()["message"]
+        assert "GET, HEAD, POST" in r.json()["message_en"]
         r = c.post("/needs", headers={**h["admin"], "content-type": "application/json"}, content=b'"\xff"')
-        assert r.status_code == 422 and r.json()["code"] == "invalid_request" and "UTF-8" in r.json()["message"]
+        assert r.status_code == 422 and r.json()["code"] == "invalid_request" and "UTF-8" in r.json()["message_en"]
 
 
 def test_recommendations_and_maps_are_rate_limited_per_token(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_recommendations_and_maps_are_rate_limited_per_token(tmp_path: Path) -> 
         assert answers == [200, 200, 429]
         r = c.get(url, headers=one)
         assert r.status_code == 429 and r.json()["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
-        assert "CHAINMATCH_RATE_RECOMMENDATIONS_PER_MINUTE" in r.json()["message"]
+        assert "CHAINMATCH_RATE_RECOMMENDATIONS_PER_MINUTE" in r.json()["message_en"]
         assert c.get(url, headers=two).status_code == 200  # per token
         assert c.get("/enterprises/E1", headers=one).status_code == 200  # other routes are not limited
         assert c.post("/maps/runs", headers=one, json={"zone_id": "LH"}).status_code == 202

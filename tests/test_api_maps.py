@@ -44,7 +44,7 @@ def test_start_follow_and_fetch_a_map_run(tmp_path: Path) -> None:
 def test_bad_input_unknown_ids_and_roles(tmp_path: Path) -> None:
     with client_for(tmp_path) as (client, h):
         r = client.post("/maps/runs", json={"zone_id": "XX"}, headers=h["staff"])
-        assert r.status_code == 404 and "Closest matches: LH, QZ" in r.json()["message"]
+        assert r.status_code == 404 and "Closest matches: LH, QZ" in r.json()["message_en"]
         assert client.post("/maps/runs", json={"zone_id": "LH", "min_share": 2}, headers=h["staff"]).status_code == 422
         assert client.post("/maps/runs", json={"zone_id": "LH"}, headers=h["grid_chief"]).status_code == 403
         assert client.post("/maps/runs", json={"zone_id": "LH"}).status_code == 401

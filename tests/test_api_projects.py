@@ -26,12 +26,12 @@ def test_sterilizer_project_lifecycle(tmp_path: Path) -> None:
         assert p["next_statuses"] == ["contacted", "declined", "dropped"] and p["due_on"]
 
         early = c.post(f"/projects/{pid}/status", headers=staff, json={"status": "contacted"})
-        assert early.status_code == 409 and "claim it" in early.json()["message"]
+        assert early.status_code == 409 and "claim it" in early.json()["message_en"]
 
         claimed = c.post(f"/projects/{pid}/claim", headers=chief, json={"note": "首问负责"}).json()
         assert claimed["owner"]["id"] == "P1"  # the grid chief's token acts as 网格长甲
         other = c.post(f"/projects/{pid}/claim", headers=staff, json={})
-        assert other.status_code == 409 and "already claimed" in other.json()["message"]
+        assert other.status_code == 409 and "already claimed" in other.json()["message_en"]
 
         skip = c.post(f"/projects/{pid}/status", headers=chief, json={"status": "signed"})
         assert skip.status_code == 409 and skip.json()["details"]["allowed"] == ["contacted", "declined", "dropped"]
@@ -45,7 +45,7 @@ def test_sterilizer_project_lifecycle(tmp_path: Path) -> None:
             ("status", "negotiating"), ("status", "signed")]
         assert all(s["by"] and s["at"] for s in done["steps"])
         again = c.post(f"/projects/{pid}/status", headers=chief, json={"status": "dropped"})
-        assert again.status_code == 409 and "finished" in again.json()["message"]
+        assert again.status_code == 409 and "finished" in again.json()["message_en"]
         assert c.get("/needs/N1", headers=staff).json()["status"] == "matched"
 
         listed = c.get("/projects", params={"status": "signed", "enterprise_id": "E2"}, headers=staff).json()

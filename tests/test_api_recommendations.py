@@ -100,7 +100,7 @@ def test_recommendations_for_a_product_text_and_for_a_need(demo: tuple[TestClien
     land = c.get("/needs", params={"kind": "land", "status": "open", "limit": 1}, headers=h["staff"]).json()["items"]
     if land:  # land needs are answered by resources, and the answer says so
         refused = c.get(f"/needs/{land[0]['id']}/recommendations", headers=h["staff"])
-        assert refused.status_code == 422 and "resources" in refused.json()["message"]
+        assert refused.status_code == 422 and "resources" in refused.json()["message_en"]
     assert c.get("/needs/NOPE/recommendations", headers=h["staff"]).status_code == 404
 
 

@@ -69,7 +69,7 @@ def test_a_bad_upload_is_422_with_the_report_and_an_upload_over_the_limit_is_ref
         assert {(p["row"], p["header"]) for p in problems} >= {(3, "所属网格"), (3, "统一社会信用代码")}
         huge = c.post("/registers/import", params={"filename": "r.xlsx"}, content=b"0" * (MAX_UPLOAD_BYTES + 1),
                       headers=h["staff"])
-        assert huge.status_code == 413 and "20 MB" in huge.json()["message"]  # before the body is read
+        assert huge.status_code == 413 and "20 MB" in huge.json()["message_en"]  # before the body is read
 
 
 def test_a_register_imported_by_the_command_line_reaches_a_running_service(tmp_path: Path) -> None:

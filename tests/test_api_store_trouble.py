@@ -35,7 +35,7 @@ def test_another_process_holding_the_write_lock_is_a_fast_503_without_the_path(t
             other.execute("BEGIN EXCLUSIVE")
             r = client.post("/needs", headers=chief, json=NEED)
             assert r.status_code == 503 and r.json()["code"] == "store_unavailable"
-            assert "write lock" in r.json()["message"] and "world.db" not in r.text and str(tmp_path) not in r.text
+            assert "write lock" in r.json()["message_en"] and "world.db" not in r.text and str(tmp_path) not in r.text
             health = client.get("/health")
             assert health.status_code == 200 and health.json()["status"] in ("ok", "degraded")
             assert client.get("/needs/N1", headers=chief).status_code == 200  # reads go on (WAL)
@@ -53,7 +53,7 @@ def test_a_removed_database_file_refuses_writes_and_health_says_degraded(tmp_pat
             (tmp_path / f"world.db{suffix}").unlink(missing_ok=True)
         r = client.post("/needs", headers=chief, json=NEED)
         assert r.status_code == 503 and r.json()["details"]["reason"] == "file_removed"
-        assert "removed" in r.json()["message"] and str(tmp_path) not in r.text
+        assert "removed" in r.json()["message_en"] and str(tmp_path) not in r.text
         health = client.get("/health").json()
         assert health["status"] == "degraded" and "removed" in health["problem"]
 

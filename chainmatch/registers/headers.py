@@ -46,7 +46,8 @@ __all__ = [
 IGNORE = "-"
 """The field of a column the import reads past (序号, 备注)."""
 
-_INTERNAL = ("industries.csv", "products.csv", "project_steps.csv", "api_tokens.csv", "audit_log.csv")
+_INTERNAL = ("industries.csv", "products.csv", "project_steps.csv", "api_tokens.csv", "audit_log.csv",
+             "accounts.csv", "page_sessions.csv")
 KINDS: tuple[str, ...] = tuple(
     lab.file.removesuffix(".csv") for lab in load_schema().labels.values() if lab.file not in _INTERNAL
 )

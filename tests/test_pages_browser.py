@@ -1,0 +1,246 @@
+"""The sterilizer case end to end in Chinese pages, in Debian's headless Chromium (driven by Playwright) against the
+real service (uvicorn) on a real store holding the demo data.
+
+Staff log in, find 利通 (the demo's 高压灭菌设备 maker; the demo is loaded without its projects, as the zone was
+before its matchmaking event), ask for its buyers along the zone's 食品 chain and propose a
+撮合项目 with one of those food firms; that firm's grid chief (an account made with ``chainmatch account add`` for the
+person the store names as chief of the firm's grid) logs in on a 360 px wide screen, claims the project and moves
+it to 已签约. On the way: a form posted without its CSRF token is refused and changes nothing; the chief is refused a
+firm page of another grid; no page logs a console message; no page is wider than the screen. Screenshots go to
+``test-artifacts/pages/`` (ignored by git), or to ``$CHAINMATCH_SCREENSHOTS`` when set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chainmatch.auth import expand_grids
+from chainmatch.enterprises import resolve
+from chainmatch.loader import load_folder
+from chainmatch.settings import DEFAULT_DEMO_DIR
+from chainmatch.stores.sqlite import SQLiteStore
+from tests.conftest import missing_tool
+from tests.test_maps_browser import _chromium
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+PW = "正确的马 battery 7"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+FOOD = ("13", "14", "15")  # GB/T 4754 大类 of food: what a 食品专用设备 (3531) maker's buyers make
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _cli(db: Path, *args: str, password: str | None = None) -> str:
+    done = subprocess.run([sys.executable, "-m", "chainmatch.cli", "--db", str(db), *args], cwd=ROOT,
+                          input=None if password is None else password + "\n", capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def artefacts() -> Path:
+    folder = Path(os.environ.get("CHAINMATCH_SCREENSHOTS") or ROOT / "test-artifacts" / "pages")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """uvicorn serving the app on a demo store in a temporary folder; yields its base URL and the store file."""
+    tmp = tmp_path_factory.mktemp("pages_browser")
+    db = tmp / "demo.db"
+    # The zone before its matchmaking event: the demo without its projects (it holds the event's 81 projects of
+    # 利通 with food firms, signed or followed; the pages would rightly open those instead of proposing new ones).
+    before = shutil.copytree(DEFAULT_DEMO_DIR, tmp / "demo", ignore=shutil.ignore_patterns("project*.csv"))
+    store = SQLiteStore.open(db)
+    try:
+        load_folder(store, before)
+    finally:
+        store.close()
+    _cli(db, "account", "add", "zhaoshang", "--role", "staff", "--name", "招商员测试", "--zone", "LH",
+         password=PW)
+    port = _free_port()
+    env = {"CHAINMATCH_DB": str(db), "CHAINMATCH_MODEL_PATH": str(tmp / "m.json"), "PATH": "/usr/bin:/bin"}
+    with (tmp / "uvicorn.log").open("w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+                                   "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (tmp / "uvicorn.log").read_text()
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", db
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _chief_of_both(store: SQLiteStore, firm: str, other: str) -> str | None:
+    """A person who is grid chief of ``firm``'s grid and whose grids also reach ``other``'s grid."""
+    grid = store.edges("Enterprise", [firm], "IN_GRID")[firm]
+    other_grid = store.edges("Enterprise", [other], "IN_GRID")[other]
+    if not grid or not other_grid:
+        return None
+    for e in store.edges("Grid", [grid[0].node.id], "CHIEF_OF", "in")[grid[0].node.id]:
+        own = [g.node.id for g in store.edges("Person", [e.node.id], "CHIEF_OF")[e.node.id]]
+        if other_grid[0].node.id in expand_grids(store, own):
+            return e.node.id
+    return None
+
+
+def test_sterilizer_case_in_chinese_pages(service: tuple[str, Path], artefacts: Path) -> None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_tool("playwright is not installed: run `make install` (it is in the dev extras)")
+    chromium = _chromium()
+    base, db = service
+    store = SQLiteStore.open(db)
+    litong = resolve(store, "利通").node
+    food_chain = next(e.node for s in store.edges("Enterprise", [litong.id], "IN_SEGMENT")[litong.id]
+                      for e in store.edges("Segment", [s.node.id], "SEGMENT_OF")[s.node.id]
+                      if "食品" in str(e.node.props.get("name")))
+    console: list[str] = []
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
+
+        def new_page(width: int) -> object:
+            page = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN").new_page()
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text} ({page.url})"))
+            page.on("pageerror", lambda e: console.append(f"pageerror: {e} ({page.url})"))
+            return page
+
+        def fits(page: object) -> None:
+            width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+            assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"  # type: ignore[attr-defined]
+
+        def login(page: object, user: str) -> None:
+            page.goto(base + "/")  # type: ignore[attr-defined]
+            assert page.url.startswith(base + "/login")  # type: ignore[attr-defined]
+            page.fill("input[name=username]", user)  # type: ignore[attr-defined]
+            page.fill("input[name=password]", PW)  # type: ignore[attr-defined]
+            page.click("button:has-text('登录')")  # type: ignore[attr-defined]
+            page.wait_for_selector("h1:has-text('工作台')")  # type: ignore[attr-defined]
+
+        # -- staff: 利通's buyers along the 食品 chain → a project with one of those food firms
+        staff = new_page(1280)
+        login(staff, "zhaoshang")
+        staff.screenshot(path=str(artefacts / "01-staff-workbench.png"), full_page=True)
+        staff.click("nav >> text=企业检索")
+        staff.fill("input[name=q]", "利通")
+        staff.click("button:has-text('检索')")
+        staff.click(f"a:has-text('{litong.props['name']}')")
+        staff.wait_for_selector(f"h1:has-text('{litong.props['name']}')")
+        grid_chiefs = [e.node.props["name"] for g in store.edges("Enterprise", [litong.id], "IN_GRID")[litong.id]
+                       for e in store.edges("Grid", [g.node.id], "CHIEF_OF", "in")[g.node.id]]
+        assert grid_chiefs and all(name in staff.inner_text("main") for name in grid_chiefs)
+        staff.screenshot(path=str(artefacts / "02-litong-profile.png"), full_page=True)
+        staff.click("a:has-text('找买家')")
+        staff.select_option("select[name=chain]", food_chain.id)
+        staff.select_option("select[name=scope]", "zone")
+        staff.select_option("select[name=top]", "50")
+        staff.click("button:has-text('推荐')")
+        staff.wait_for_selector("ol.recs > li[data-firm]")
+        staff.screenshot(path=str(artefacts / "03-litong-buyers.png"), full_page=True)
+        buyers = [li.get_attribute("data-firm") or "" for li in staff.query_selector_all("ol.recs > li[data-firm]")]
+        industries = store.edges("Enterprise", buyers, "IN_INDUSTRY")
+        food = [b for b in buyers if any(e.node.id.startswith(FOOD) for e in industries[b])]
+        assert len(food) >= len(buyers) // 2, f"利通's buyers are not food firms: {buyers}"
+        chosen = next(((b, chief) for b in food if (chief := _chief_of_both(store, b, litong.id))), None)
+        assert chosen, f"no food buyer of 利通 shares a grid chief with it: {food}"
+        buyer, chief = chosen
+        buyer_node = store.get("Enterprise", [buyer])[buyer]
+        buyer_name = str(buyer_node.props.get("short_name") or buyer_node.props["name"])
+        item = staff.locator(f"ol.recs > li[data-firm='{buyer}']")
+        assert "→" in item.inner_text() and "理由" not in item.inner_text()  # a path, and reasons in plain words
+        item.locator("button:has-text('发起撮合项目')").click()
+        staff.wait_for_selector("text=已发起撮合项目")
+        project_url = staff.url.split("?")[0]
+        assert "已推荐" in staff.inner_text("main") and buyer_name in staff.inner_text("main")
+        staff.screenshot(path=str(artefacts / "04-project-proposed.png"), full_page=True)
+
+        # -- the food firm's grid chief, on a phone
+        chief_grids = [e.node.id for e in store.edges("Person", [chief], "CHIEF_OF")[chief]]
+        chief_name = str(store.get("Person", [chief])[chief].props["name"])
+        grid_args = [a for g in chief_grids for a in ("--grid", g)]
+        _cli(db, "account", "add", "wanggezhang", "--role", "grid_chief", "--name", chief_name, "--person", chief,
+             *grid_args, password=PW)
+        phone = new_page(360)
+        login(phone, "wanggezhang")
+        fits(phone)
+        phone.screenshot(path=str(artefacts / "05-chief-workbench.png"), full_page=True)
+        phone.goto(f"{base}/pages/firms/{buyer}")  # the chief's own firm: its profile, on a phone
+        assert chief_name in phone.inner_text("main")
+        fits(phone)
+        phone.screenshot(path=str(artefacts / "05b-chief-firm-profile.png"), full_page=True)
+        phone.goto(base + "/")
+        phone.click(f"a[href='{project_url[len(base):]}'] >> nth=0")
+        phone.wait_for_selector("button:has-text('认领该项目')")
+        fits(phone)
+        phone.click("button:has-text('认领该项目')")
+        phone.wait_for_selector("text=已认领该项目")
+        assert chief_name in phone.inner_text("main")
+
+        # A form without its CSRF token is refused, and nothing changes.
+        phone.evaluate("document.querySelector('form[action$=\"/status\"] input[name=csrf]').remove()")
+        phone.select_option("select[name=status]", "contacted")
+        with phone.expect_response(lambda r: r.url.endswith("/status")) as refused:
+            phone.click("button:has-text('更新状态')")
+        assert refused.value.status == 403
+        phone.wait_for_selector("h1:has-text('表单已失效')")
+        assert "安全令牌" in phone.inner_text("main")
+        phone.screenshot(path=str(artefacts / "06-form-without-csrf.png"), full_page=True)
+        phone.goto(project_url)
+        assert "已联系" not in phone.inner_text("section.card >> nth=0")
+
+        for status, label in [("contacted", "已联系"), ("negotiating", "洽谈中"), ("signed", "已签约")]:
+            phone.select_option("select[name=status]", status)
+            phone.fill("textarea[name=note]", f"{label}：与{buyer_name}采购负责人沟通")
+            phone.click("button:has-text('更新状态')")
+            phone.wait_for_selector("text=项目状态已更新")
+            assert label in phone.inner_text("section.card >> nth=0")
+        fits(phone)
+        assert "已签约：与" in phone.inner_text("ol.steps")
+        phone.screenshot(path=str(artefacts / "07-project-signed.png"), full_page=True)
+
+        # Another grid's firm: a Chinese 403 page.
+        reach = expand_grids(store, chief_grids)
+        zone_firms = [e.node.id for e in store.edges("Zone", ["LH"], "IN_ZONE", "in", limit=100_000)["LH"]
+                      if e.node.label == "Enterprise"]
+        firm_grids = store.edges("Enterprise", zone_firms, "IN_GRID")
+        outside = next(f for f in zone_firms if firm_grids[f] and firm_grids[f][0].node.id not in reach)
+        response = phone.goto(f"{base}/pages/firms/{outside}")
+        assert response is not None and response.status == 403
+        assert "无权访问" in phone.inner_text("main") and "不在您负责的范围内" in phone.inner_text("main")
+        phone.screenshot(path=str(artefacts / "08-other-grid-refused.png"), full_page=True)
+        browser.close()
+    store.close()
+
+    # The refusals above are pages the test asked for; Chromium names each failed load once. Nothing else.
+    expected = ("the server responded with a status of 403",)
+    assert [m for m in console if not any(x in m for x in expected)] == []
+    assert len(console) <= 2, console
