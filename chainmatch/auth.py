@@ -7,6 +7,8 @@ Roles:
 ``grid_chief``  reads and writes only within their grids and the grids below them; other firms appear
                 at most by id and name;
 ``viewer``      reads only.
+``department``  a department (职能部门) that problems are dispatched to: reads like a viewer of its department's
+                zone, acknowledges (报到) and closes the problems dispatched to it, sees only those problems.
 
 A staff or viewer token may be limited to zones (``--zone``): it then reads and writes like a grid chief of
 every grid of those zones (and the zones' firms without a grid). A token with no grids and no zones is global.
@@ -52,13 +54,14 @@ __all__ = [
     "zone_grids",
 ]
 
-ROLES = ("admin", "staff", "grid_chief", "viewer")
+ROLES = ("admin", "staff", "grid_chief", "viewer", "department")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"read", "needs:write", "resources:write", "projects:write", "maps", "tokens", "audit",
-                        "model"}),
-    "staff": frozenset({"read", "projects:write", "maps"}),
-    "grid_chief": frozenset({"read", "needs:write", "resources:write", "projects:write"}),
+                        "model", "problems:write", "problems:handle", "events:write"}),
+    "staff": frozenset({"read", "projects:write", "maps", "problems:write", "events:write"}),
+    "grid_chief": frozenset({"read", "needs:write", "resources:write", "projects:write", "problems:write"}),
     "viewer": frozenset({"read"}),
+    "department": frozenset({"read", "problems:handle"}),
 }
 _PREFIX = "cm_"
 _MAX_GRID_DEPTH = 5  # grids nest three levels; a little slack, and a stop on cycles
@@ -78,6 +81,7 @@ class Principal:
 
     ``grids`` is the set of grids the token may reach (None: no limit): a grid chief's grids and those below
     them, or every grid of the ``zones`` a staff or viewer token is limited to (None: no zone limit).
+    ``department_id`` is the department a ``department`` token stands for (its zone is then its only zone).
     """
 
     id: str
@@ -86,6 +90,7 @@ class Principal:
     grids: frozenset[str] | None = None
     person_id: str | None = None
     zones: frozenset[str] | None = None
+    department_id: str | None = None
 
     @property
     def scope(self) -> str:
@@ -154,9 +159,11 @@ def zone_grids(store: Store, zone_ids: Iterable[str]) -> frozenset[str]:
 
 
 def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (), person_id: str | None = None,
-                 zones: Sequence[str] = (), who: Principal = SYSTEM, at: datetime | None = None) -> NewToken:
+                 zones: Sequence[str] = (), department_id: str | None = None, who: Principal = SYSTEM,
+                 at: datetime | None = None) -> NewToken:
     """Create a token; only its digest is stored. A grid chief's token needs at least one grid; a staff or viewer
-    token may be limited to zones (none: every zone); an admin token is always global."""
+    token may be limited to zones (none: every zone); a department token names its department (and reaches the
+    department's zone); an admin token is always global."""
     require(who, "tokens")
     if role not in ROLES:
         raise InvalidRequest(f"role has value '{role}'. It must be one of {', '.join(ROLES)}.")
@@ -173,6 +180,19 @@ def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (
     if zone_list and role not in ("staff", "viewer"):
         raise InvalidRequest(f"Only staff and viewer tokens are limited to zones; a '{role}' token takes no zones "
                              "(an admin is global, a grid chief is limited by --grid).")
+    if role == "department" and not department_id:
+        raise InvalidRequest("部门令牌须指明所属部门：--department DEPARTMENT_ID（API: department_id）。"
+                             "A department token needs its department.")
+    if role != "department" and department_id:
+        raise InvalidRequest(f"只有 department 角色的令牌对应部门；'{role}' 令牌不带 department_id。")
+    if department_id:
+        if department_id not in store.get("Department", [department_id]):
+            raise NotFound(f"没有编号为 '{department_id}' 的部门。",
+                           candidates=[n.id for n in store.find("Department", text=department_id, limit=8)])
+        dept_zone = _zone_of(store, "Department", department_id)
+        if who.zones is not None and dept_zone not in who.zones:
+            raise PermissionDenied(f"Token '{who.id}' is limited to {who.scope}; department '{department_id}' "
+                                   f"is in zone {dept_zone}.")
     if who.zones is not None and role == "admin":
         raise PermissionDenied(f"Token '{who.id}' is limited to {who.scope}; it cannot create a global admin token.")
     missing = [g for g in grid_list if g not in store.get("Grid", grid_list)]
@@ -195,6 +215,8 @@ def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (
     batch.rels += [Rel("TOKEN_ZONE", "ApiToken", token_id, "Zone", z) for z in zone_list]
     if person_id:
         batch.rels.append(Rel("ACTS_AS", "ApiToken", token_id, "Person", person_id))
+    if department_id:
+        batch.rels.append(Rel("TOKEN_DEPARTMENT", "ApiToken", token_id, "Department", department_id))
     scope = f" zones {','.join(zone_list)}" if zone_list else ""
     batch.nodes.append(audit.entry(who.actor, "token.create", "ApiToken", token_id, f"{role} {name}{scope}", at=when))
     store.write(batch)
@@ -209,14 +231,19 @@ class _Links:
     person_id: str | None
     zones: tuple[str, ...]
     zone_grids: frozenset[str]
+    department_id: str | None = None
 
 
 def _links(store: Store, token_id: str) -> _Links:
     own = tuple(e.node.id for e in store.edges("ApiToken", [token_id], "TOKEN_GRID")[token_id])
     person = store.edges("ApiToken", [token_id], "ACTS_AS")[token_id]
     zones = tuple(e.node.id for e in store.edges("ApiToken", [token_id], "TOKEN_ZONE")[token_id])
+    dept = store.edges("ApiToken", [token_id], "TOKEN_DEPARTMENT")[token_id]
+    if dept:  # a department's token reaches its department's zone, like a viewer limited to that zone
+        zone = _zone_of(store, "Department", dept[0].node.id)
+        zones = (zone,) if zone else ("(无开发区)",)
     return _Links(own, person[0].node.id if person else None, zones,
-                  zone_grids(store, zones) if zones else frozenset())
+                  zone_grids(store, zones) if zones else frozenset(), dept[0].node.id if dept else None)
 
 
 def authenticate(store: Store, secret: str | None, *,
@@ -257,7 +284,8 @@ def authenticate(store: Store, secret: str | None, *,
     elif known.zones and role != "admin":
         zones = frozenset(known.zones)
         grids = known.zone_grids
-    return Principal(token_id, str(node.props.get("name", token_id)), role, grids, known.person_id, zones)
+    return Principal(token_id, str(node.props.get("name", token_id)), role, grids, known.person_id, zones,
+                     known.department_id if role == "department" else None)
 
 
 def list_tokens(store: Store, who: Principal, *, role: str | None = None, limit: int = 50,

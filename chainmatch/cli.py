@@ -481,7 +481,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings, out: TextIO) 
     store = _open(settings)
     try:
         new = create_token(store, role=args.role, name=args.name or f"{args.role} token", grids=args.grid or [],
-                           person_id=args.person, zones=args.zone or [])
+                           person_id=args.person, zones=args.zone or [], department_id=args.department)
     finally:
         store.close()
     if args.json:
@@ -694,12 +694,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = tsub.add_parser("create", help="create an API token and print its secret once",
                          description="create an API token and print its secret once")
     sp.set_defaults(fn=cmd_token_create)
-    sp.add_argument("--role", required=True, choices=["admin", "staff", "grid_chief", "viewer"])
+    sp.add_argument("--role", required=True, choices=["admin", "staff", "grid_chief", "viewer", "department"])
     sp.add_argument("--grid", action="append", metavar="GRID_ID", help="a grid chief's grid (repeatable)")
     sp.add_argument("--name", help="whose token it is, e.g. 网格长甲")
     sp.add_argument("--zone", action="append", metavar="ZONE_ID",
                     help="limit a staff or viewer token to a zone (repeatable; none: every zone)")
     sp.add_argument("--person", metavar="PERSON_ID", help="the person the token acts as (for claims)")
+    sp.add_argument("--department", metavar="DEPARTMENT_ID",
+                    help="a department token's department (职能部门): it sees and handles the problems dispatched to it")
     sp.add_argument("--json", action="store_true")
     sp = add("export", cmd_export, "write the store as CSV files for `neo4j-admin database import`, or "
              "(--format xlsx) the registers staff report upward as one Excel workbook")
