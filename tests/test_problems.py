@@ -277,3 +277,49 @@ def test_a_catalogue_file_replaces_the_shipped_example(tmp_path: Path) -> None:
     path.write_text("code,title\nbus,公交线路\n", encoding="utf-8")
     with pytest.raises(DataError, match="缺少列 name, limit"):
         problems.load_catalogue(path)
+
+
+def test_the_command_line_lists_and_sweeps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    import json
+
+    from chainmatch.cli import main
+
+    store = open_liuzhi(tmp_path)
+    at = datetime(2024, 5, 1, 9, tzinfo=audit.CHINA)
+    pid = problems.raise_problem(store, SYSTEM, enterprise_id="LZ-E1", title="货运铁路专线", category="transport",
+                                 at=at).id
+    problems.dispatch(store, SYSTEM, pid, ["LZ-D-jt", "LZ-D-gx"], at=at)
+    store.close()
+    db = str(tmp_path / "lz.db")
+    out = io.StringIO()
+    assert main(["--db", db, "problems", "sweep", "--today", "2024-05-10", "--dry-run"], out=out) == 0
+    assert "将提级 1 条" in out.getvalue() and pid in out.getvalue()
+    out = io.StringIO()
+    assert main(["--db", db, "problems", "sweep", "--today", "2024-05-10", "--json"], out=out) == 0
+    assert json.loads(out.getvalue())["escalated"] == [pid]
+    out = io.StringIO()
+    assert main(["--db", db, "problems", "list", "--department", "LZ-D-jt"], out=out) == 0
+    assert "园区/综合党委" in out.getvalue() and "工业和信息化局、交通运输局" in out.getvalue()
+    assert main(["--db", db, "problems", "sweep", "--today", "2024-5-1x"], out=io.StringIO()) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_department_tokens_name_their_department(tmp_path: Path) -> None:
+    from chainmatch.errors import InvalidRequest, NotFound
+
+    store = open_liuzhi(tmp_path)
+    try:
+        with pytest.raises(InvalidRequest, match="部门令牌须指明所属部门"):
+            create_token(store, role="department", name="工信")
+        with pytest.raises(InvalidRequest, match="只有 department 角色"):
+            create_token(store, role="viewer", name="x", department_id="LZ-D-gx")
+        with pytest.raises(NotFound, match="LZ-D-zz"):
+            create_token(store, role="department", name="x", department_id="LZ-D-zz")
+        from chainmatch.auth import authenticate
+
+        who = authenticate(store, create_token(store, role="department", name="工信", department_id="LZ-D-gx").secret)
+        assert (who.department_id, who.zones, who.can("problems:handle"), who.can("problems:write")) == (
+            "LZ-D-gx", frozenset({"LZ"}), True, False)
+    finally:
+        store.close()
