@@ -676,6 +676,41 @@ def cmd_problems_sweep(args: argparse.Namespace, settings: Settings, out: TextIO
     return 0
 
 
+def cmd_problems_assess(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.assessment import assess
+    from chainmatch.auth import SYSTEM
+    from chainmatch.registers.export import export_assessment
+
+    start, end = _day(args.start, "--from"), _day(args.end, "--to")
+    if settings.store_kind == "embedded" and not settings.db.exists():
+        raise InvalidRequest(f"The store {settings.db} does not exist: give it with --db PATH or CHAINMATCH_DB.")
+    store = _open(settings)
+    try:
+        result = assess(store, SYSTEM, start=start, end=end, zone_id=args.zone)
+    finally:
+        store.close()
+    if args.xlsx:
+        export_assessment(result, Path(args.xlsx), scope=args.zone or "全部开发区")
+    if args.json:
+        _json(result, out)
+        return 0
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x:.0%}"
+
+    out.write(f"考核 / assessment: 上报日期 {result.start} 至 {result.end}（{args.zone or '全部开发区'}，截至 {result.today}）\n")
+    for title, rows in (("合计", [result.total]), ("部门", result.departments), ("网格", result.grids),
+                        ("网格长", result.chiefs)):
+        out.write(f"{title}:\n")
+        out.writelines(
+            f"  {f.name}（{f.id or '—'}）受理 {f.received}，办结 {f.closed}，按期 {pct(f.on_time_rate)}，逾期 {f.overdue}，"
+            f"反馈 {pct(f.feedback_rate)}，满意 {pct(f.satisfaction_rate)}，提级 {f.escalated}，"
+            f"平均办结 {'—' if f.avg_days_to_close is None else f'{f.avg_days_to_close:g}'} 天\n" for f in rows)
+    if args.xlsx:
+        out.write(f"已写入 / written: {args.xlsx}\n")
+    return 0
+
+
 def cmd_problems_categories(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     limits, catalogue = _limits_and_catalogue(settings)
     if args.json:
@@ -796,6 +831,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--zone", help="only this zone id")
     sp.add_argument("--today", metavar="YYYY-MM-DD", help="the day to judge overdue by (default: today, CST)")
     sp.add_argument("--dry-run", action="store_true", help="say what would be escalated; write nothing")
+    sp.add_argument("--json", action="store_true")
+    sp = psub.add_parser("assess", help="the assessment (考核) per department, grid and grid chief over a period",
+                         description="the assessment (考核) of the problems raised in a period, per department, grid "
+                         "and grid chief")
+    sp.set_defaults(fn=cmd_problems_assess)
+    sp.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD", help="first day raised")
+    sp.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD", help="last day raised")
+    sp.add_argument("--zone", help="only this zone id")
+    sp.add_argument("--xlsx", metavar="FILE", help="also write the workbook (考核汇总, 部门考核, 网格考核, 网格长考核)")
     sp.add_argument("--json", action="store_true")
     sp = psub.add_parser("categories", help="the problem category catalogue in use and its time limits",
                          description="the problem category catalogue in use (CHAINMATCH_PROBLEM_CATEGORIES)")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import LimitsDep, PagingDep, PrincipalDep, SettingsDep, StoreDep
 from api.models import VISIBLE, FirmOut, Out, PageOut, RefOut, page_out
-from chainmatch import problems
+from chainmatch import assessment, audit, problems
 from chainmatch.problems import Catalogue
+from chainmatch.registers.export import export_assessment
 
 __all__ = ["CatalogueDep", "router"]
 
@@ -193,6 +197,75 @@ def sweep(store: StoreDep, who: PrincipalDep, limits: LimitsDep, catalogue: Cata
     body = body or SweepBody()
     return SweepOut.model_validate(problems.sweep(store, who=who, zone_id=body.zone_id, catalogue=catalogue,
                                                   limits=limits, dry_run=body.dry_run))
+
+
+class FiguresOut(Out):
+    id: str
+    name: str
+    received: int
+    closed: int
+    on_time: int
+    open: int
+    overdue: int
+    feedback_owed: int
+    feedback_given: int
+    satisfied: int
+    unsatisfied: int
+    escalated: int
+    escalations: int
+    avg_days_to_close: float | None
+    on_time_rate: float | None
+    feedback_rate: float | None
+    satisfaction_rate: float | None
+
+
+class AssessmentOut(Out):
+    start: str
+    end: str
+    zone_id: str | None
+    today: str
+    total: FiguresOut
+    departments: list[FiguresOut]
+    grids: list[FiguresOut]
+    chiefs: list[FiguresOut]
+
+
+def _period(start: date | None, end: date | None) -> tuple[date, date]:
+    today = audit.now_cst().date()
+    return start or today.replace(month=1, day=1), end or today
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+StartQ = Annotated[date | None, Query(description="first day raised (default: 1 January of this year)")]
+EndQ = Annotated[date | None, Query(description="last day raised (default: today)")]
+ZoneQ = Annotated[str | None, Query(max_length=100)]
+
+
+@router.get("/assessment", response_model=AssessmentOut)
+def get_assessment(store: StoreDep, who: PrincipalDep, start: StartQ = None, end: EndQ = None,
+                   zone_id: ZoneQ = None) -> AssessmentOut:
+    """Assessment (考核) of the problems raised in a period, per department, grid and grid chief."""
+    first, last = _period(start, end)
+    return AssessmentOut.model_validate(assessment.assess(store, who, start=first, end=last, zone_id=zone_id))
+
+
+@router.get("/assessment.xlsx", response_class=Response, responses={200: {"content": {_XLSX: {}},
+                                                                          "description": "the workbook"}})
+async def get_assessment_xlsx(store: StoreDep, who: PrincipalDep, start: StartQ = None, end: EndQ = None,
+                              zone_id: ZoneQ = None) -> Response:
+    """The assessment as an Excel workbook: 考核汇总, 部门考核, 网格考核, 网格长考核."""
+    first, last = _period(start, end)
+    buffer = io.BytesIO()
+
+    def work() -> None:
+        result = assessment.assess(store, who, start=first, end=last, zone_id=zone_id)
+        scope = (zone_id or "全部开发区") + (f"（{who.name}）" if who.grids is not None else "")
+        export_assessment(result, buffer, scope=scope)
+
+    await to_thread.run_sync(work)
+    name = f"assessment-{zone_id or 'all'}-{first.isoformat()}-{last.isoformat()}.xlsx"
+    return Response(buffer.getvalue(), media_type=_XLSX,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
 @router.get("/{problem_id}", response_model=ProblemOut)
