@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chainmatch import auth, needs, problems, projects, resources
+from chainmatch import auth, events, needs, problems, projects, resources
 from chainmatch.settings import Settings
 from chainmatch.stores.base import GraphBatch, Node, Rel, Store
 from tests.world import open_world
@@ -174,6 +174,53 @@ def _evaluate_problem(store: Store, side: str) -> Request:
 @entry("post", "/problems/sweep", {r: ((200, 200) if r in ("admin", "staff") else (403, 403)) for r in ROLES})
 def _sweep_problems(store: Store, side: str) -> Request:
     return "POST", "/problems/sweep", {}
+
+
+EVENT_WRITE = {"admin": (200, 200), "staff": (200, 200), "staff_lh": (200, 403), "staff_qz": (403, 200),
+               "chief": (403, 403), "viewer": (403, 403)}
+
+
+def _match_event(store: Store, side: str, invitee: bool = False) -> tuple[str, str]:
+    """A fresh event of 利通 (own, zone LH) or 特步 (other, zone QZ), and the firm invited to it when asked (亿家馨,
+    or a second QZ firm made here)."""
+    host = "E1" if side == "own" else "Q9"
+    eid = events.create_event(store, auth.SYSTEM, title="对接会", host_id=host, product="高压灭菌设备").id
+    firm = "E2" if side == "own" else "Q8"
+    if invitee:
+        store.write(GraphBatch(nodes=[Node("Enterprise", "Q8", {"id": "Q8", "name": "泉州某食品有限公司"})],
+                               rels=[Rel("IN_ZONE", "Enterprise", "Q8", "Zone", "QZ"),
+                                     Rel("IN_GRID", "Enterprise", "Q8", "Grid", "Q1"),
+                                     Rel("INVITED", "Enterprise", firm, "MatchEvent", eid, {"origin": "manual"})]))
+    return eid, firm
+
+
+@entry("post", "/events", {r: (201 if a == 200 else a, 201 if b == 200 else b) for r, (a, b) in EVENT_WRITE.items()})
+def _post_event(store: Store, side: str) -> Request:
+    return "POST", "/events", {"title": "对接会", "host_id": "E1" if side == "own" else "Q9", "product": "高压灭菌设备"}
+
+
+@entry("post", "/events/{event_id}/invitees", EVENT_WRITE)
+def _invite(store: Store, side: str) -> Request:
+    eid, _ = _match_event(store, side)
+    return "POST", f"/events/{eid}/invitees", {"enterprise_ids": ["E2" if side == "own" else "E9"]}
+
+
+@entry("delete", "/events/{event_id}/invitees/{enterprise_id}", EVENT_WRITE)
+def _uninvite(store: Store, side: str) -> Request:
+    eid, firm = _match_event(store, side, invitee=True)
+    return "DELETE", f"/events/{eid}/invitees/{firm}", None
+
+
+@entry("post", "/events/{event_id}/attendance", EVENT_WRITE)
+def _attendance(store: Store, side: str) -> Request:
+    eid, firm = _match_event(store, side, invitee=True)
+    return "POST", f"/events/{eid}/attendance", {"enterprise_ids": [firm]}
+
+
+@entry("post", "/events/{event_id}/outcomes", EVENT_WRITE)
+def _outcome(store: Store, side: str) -> Request:
+    eid, firm = _match_event(store, side, invitee=True)
+    return "POST", f"/events/{eid}/outcomes", {"enterprise_id": firm, "status": "declined"}
 
 
 @entry("post", "/maps/runs", {"admin": (202, 202), "staff": (202, 202), "staff_lh": (202, 403),
