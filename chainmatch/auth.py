@@ -7,6 +7,8 @@ Roles:
 ``grid_chief``  reads and writes only within their grids and the grids below them; other firms appear
                 at most by id and name;
 ``viewer``      reads only.
+``department``  a department (职能部门) that problems are dispatched to: reads like a viewer of its department's
+                zone, acknowledges (报到) and closes the problems dispatched to it, sees only those problems.
 
 A staff or viewer token may be limited to zones (``--zone``): it then reads and writes like a grid chief of
 every grid of those zones (and the zones' firms without a grid). A token with no grids and no zones is global.
@@ -54,13 +56,14 @@ __all__ = [
     "zone_grids",
 ]
 
-ROLES = ("admin", "staff", "grid_chief", "viewer")
+ROLES = ("admin", "staff", "grid_chief", "viewer", "department")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"read", "needs:write", "resources:write", "projects:write", "maps", "tokens", "audit",
-                        "model"}),
-    "staff": frozenset({"read", "projects:write", "maps"}),
-    "grid_chief": frozenset({"read", "needs:write", "resources:write", "projects:write"}),
+                        "model", "problems:write", "problems:handle", "events:write"}),
+    "staff": frozenset({"read", "projects:write", "maps", "problems:write", "events:write"}),
+    "grid_chief": frozenset({"read", "needs:write", "resources:write", "projects:write", "problems:write"}),
     "viewer": frozenset({"read"}),
+    "department": frozenset({"read", "problems:handle"}),
 }
 _PREFIX = "cm_"
 _MAX_GRID_DEPTH = 5  # grids nest three levels; a little slack, and a stop on cycles
@@ -80,6 +83,7 @@ class Principal:
 
     ``grids`` is the set of grids the token may reach (None: no limit): a grid chief's grids and those below
     them, or every grid of the ``zones`` a staff or viewer token is limited to (None: no zone limit).
+    ``department_id`` is the department a ``department`` token stands for (its zone is then its only zone).
     """
 
     id: str
@@ -88,6 +92,7 @@ class Principal:
     grids: frozenset[str] | None = None
     person_id: str | None = None
     zones: frozenset[str] | None = None
+    department_id: str | None = None
 
     @property
     def scope(self) -> str:
@@ -156,10 +161,11 @@ def zone_grids(store: Store, zone_ids: Iterable[str]) -> frozenset[str]:
 
 
 def check_scope(store: Store, who: Principal, *, role: str, grids: Sequence[str] = (), zones: Sequence[str] = (),
-                person_id: str | None = None, what: str = "token") -> tuple[list[str], list[str]]:
+                person_id: str | None = None, department_id: str | None = None,
+                what: str = "token") -> tuple[list[str], list[str]]:
     """Check a role and its scope as tokens and accounts take them: a grid chief needs at least one grid, only
-    staff and viewers may be limited to zones, an admin is global; every grid, zone and person must exist.
-    Returns the grids and zones without repeats."""
+    staff and viewers may be limited to zones, a department role names its department, an admin is global; every
+    grid, zone, person and department must exist. Returns the grids and zones without repeats."""
     if role not in ROLES:
         raise InvalidRequest(f"role has value '{role}'. It must be one of {', '.join(ROLES)}.")
     grid_list = list(dict.fromkeys(grids))
@@ -172,6 +178,19 @@ def check_scope(store: Store, who: Principal, *, role: str, grids: Sequence[str]
     if zone_list and role not in ("staff", "viewer"):
         raise InvalidRequest(f"Only staff and viewer {what}s are limited to zones; a '{role}' {what} takes no zones "
                              "(an admin is global, a grid chief is limited by --grid).")
+    if role == "department" and not department_id:
+        raise InvalidRequest("部门角色须指明所属部门：--department DEPARTMENT_ID（API: department_id）。"
+                             f"A department {what} needs its department.")
+    if role != "department" and department_id:
+        raise InvalidRequest(f"只有 department 角色对应部门；'{role}' 角色不带 department_id。")
+    if department_id:
+        if department_id not in store.get("Department", [department_id]):
+            raise NotFound(f"没有编号为 '{department_id}' 的部门。",
+                           candidates=[n.id for n in store.find("Department", text=department_id, limit=8)])
+        dept_zone = _zone_of(store, "Department", department_id)
+        if who.zones is not None and dept_zone not in who.zones:
+            raise PermissionDenied(f"Token '{who.id}' is limited to {who.scope}; department '{department_id}' "
+                                   f"is in zone {dept_zone}.")
     if who.zones is not None and role == "admin":
         raise PermissionDenied(f"Token '{who.id}' is limited to {who.scope}; it cannot create a global admin {what}.")
     missing = [g for g in grid_list if g not in store.get("Grid", grid_list)]
@@ -186,14 +205,17 @@ def check_scope(store: Store, who: Principal, *, role: str, grids: Sequence[str]
 
 
 def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (), person_id: str | None = None,
-                 zones: Sequence[str] = (), who: Principal = SYSTEM, at: datetime | None = None) -> NewToken:
+                 zones: Sequence[str] = (), department_id: str | None = None, who: Principal = SYSTEM,
+                 at: datetime | None = None) -> NewToken:
     """Create a token; only its digest is stored. A grid chief's token needs at least one grid; a staff or viewer
-    token may be limited to zones (none: every zone); an admin token is always global."""
+    token may be limited to zones (none: every zone); a department token names its department (and reaches the
+    department's zone); an admin token is always global."""
     require(who, "tokens")
     name = name.strip()
     if role in ROLES and not name:
         raise InvalidRequest("name is empty. Give the token a name that says whose it is, e.g. 网格长甲.")
-    grid_list, zone_list = check_scope(store, who, role=role, grids=grids, zones=zones, person_id=person_id)
+    grid_list, zone_list = check_scope(store, who, role=role, grids=grids, zones=zones, person_id=person_id,
+                                       department_id=department_id)
     when = at or audit.now_cst()
     token_id = "T" + uuid.uuid4().hex[:10]
     secret = f"{_PREFIX}{token_id}.{secrets.token_urlsafe(32)}"
@@ -206,6 +228,8 @@ def create_token(store: Store, *, role: str, name: str, grids: Sequence[str] = (
     batch.rels += [Rel("TOKEN_ZONE", "ApiToken", token_id, "Zone", z) for z in zone_list]
     if person_id:
         batch.rels.append(Rel("ACTS_AS", "ApiToken", token_id, "Person", person_id))
+    if department_id:
+        batch.rels.append(Rel("TOKEN_DEPARTMENT", "ApiToken", token_id, "Department", department_id))
     scope = f" zones {','.join(zone_list)}" if zone_list else ""
     batch.nodes.append(audit.entry(who.actor, "token.create", "ApiToken", token_id, f"{role} {name}{scope}", at=when))
     store.write(batch)
@@ -220,14 +244,19 @@ class _Links:
     person_id: str | None
     zones: tuple[str, ...]
     zone_grids: frozenset[str]
+    department_id: str | None = None
 
 
 def _links(store: Store, token_id: str) -> _Links:
     own = tuple(e.node.id for e in store.edges("ApiToken", [token_id], "TOKEN_GRID")[token_id])
     person = store.edges("ApiToken", [token_id], "ACTS_AS")[token_id]
     zones = tuple(e.node.id for e in store.edges("ApiToken", [token_id], "TOKEN_ZONE")[token_id])
+    dept = store.edges("ApiToken", [token_id], "TOKEN_DEPARTMENT")[token_id]
+    if dept:  # a department's token reaches its department's zone, like a viewer limited to that zone
+        zone = _zone_of(store, "Department", dept[0].node.id)
+        zones = (zone,) if zone else ("(无开发区)",)
     return _Links(own, person[0].node.id if person else None, zones,
-                  zone_grids(store, zones) if zones else frozenset())
+                  zone_grids(store, zones) if zones else frozenset(), dept[0].node.id if dept else None)
 
 
 def authenticate(store: Store, secret: str | None, *,
@@ -263,13 +292,14 @@ def authenticate(store: Store, secret: str | None, *,
             links[token_id] = known
     return scoped_principal(store, token_id, str(node.props.get("name", token_id)), str(node.props.get("role")),
                             grids=known.grids, zones=known.zones, person_id=known.person_id,
-                            grids_below=grids_below, zone_grid_ids=known.zone_grids)
+                            grids_below=grids_below, zone_grid_ids=known.zone_grids,
+                            department_id=known.department_id)
 
 
 def scoped_principal(store: Store, principal_id: str, name: str, role: str, *, grids: Sequence[str] = (),
                      zones: Sequence[str] = (), person_id: str | None = None,
                      grids_below: Callable[[Iterable[str]], frozenset[str]] | None = None,
-                     zone_grid_ids: frozenset[str] | None = None) -> Principal:
+                     zone_grid_ids: frozenset[str] | None = None, department_id: str | None = None) -> Principal:
     """The principal of a token or an account with its own ``grids`` (a grid chief: expanded to the grids below
     them) or ``zones`` (staff and viewers: every grid of the zones); an admin is always global."""
     reach: frozenset[str] | None = None
@@ -279,7 +309,8 @@ def scoped_principal(store: Store, principal_id: str, name: str, role: str, *, g
     elif zones and role != "admin":
         zone_set = frozenset(zones)
         reach = zone_grid_ids if zone_grid_ids is not None else zone_grids(store, zones)
-    return Principal(principal_id, name, role, reach, person_id, zone_set)
+    return Principal(principal_id, name, role, reach, person_id, zone_set,
+                     department_id if role == "department" else None)
 
 
 def list_tokens(store: Store, who: Principal, *, role: str | None = None, limit: int = 50,

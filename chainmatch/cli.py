@@ -481,7 +481,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings, out: TextIO) 
     store = _open(settings)
     try:
         new = create_token(store, role=args.role, name=args.name or f"{args.role} token", grids=args.grid or [],
-                           person_id=args.person, zones=args.zone or [])
+                           person_id=args.person, zones=args.zone or [], department_id=args.department)
     finally:
         store.close()
     if args.json:
@@ -669,6 +669,117 @@ def cmd_maps(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return 0
 
 
+def _limits_and_catalogue(settings: Settings) -> tuple[Any, Any]:
+    from chainmatch.deadlines import Limits
+    from chainmatch.problems import load_catalogue
+
+    return Limits.from_settings(settings), load_catalogue(settings.problem_categories)
+
+
+def _day(text: str | None, what: str) -> Any:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(f"{what} 的值 '{text}' 不是日期；请写成 YYYY-MM-DD，例如 2024-05-01。") from None
+
+
+def cmd_problems_list(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.auth import SYSTEM
+    from chainmatch.problems import list_problems
+
+    _, catalogue = _limits_and_catalogue(settings)
+    store = _open(settings)
+    try:
+        page = list_problems(store, SYSTEM, zone_id=args.zone, status=args.status, department_id=args.department,
+                             overdue=True if args.overdue else None, catalogue=catalogue, limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        _json(page.items, out)
+        return 0
+    for p in page.items:
+        late = " 逾期" if p.overdue else ""
+        depts = "、".join(d.name for d in p.departments) or "未分流"
+        firm = p.enterprise.name if p.enterprise else "—"
+        out.write(f"{p.id}  {p.status_name}  {p.level_name}  {p.category_name}  {firm}：{p.title}  "
+                  f"期限 {p.due_on or '—'}{late}  部门 {depts}\n")
+    out.write(f"共 {len(page.items)} 条{'（还有更多，用 --limit 调大）' if page.has_more else ''}\n")
+    return 0
+
+
+def cmd_problems_sweep(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.problems import sweep
+
+    limits, catalogue = _limits_and_catalogue(settings)
+    today = _day(args.today, "--today")
+    store = _open(settings)
+    try:
+        result = sweep(store, today=today, zone_id=args.zone, catalogue=catalogue,
+                       limits=limits, dry_run=args.dry_run)
+    finally:
+        store.close()
+    if args.json:
+        _json(result, out)
+        return 0
+    verb = "将提级" if args.dry_run else "已提级"
+    out.write(f"{result.today}：检查未办结诉求 {result.checked} 条，逾期{verb} {len(result.escalated)} 条，"
+              f"已在区级统筹仍逾期 {len(result.at_top)} 条" + (f"，他人同时修改而跳过 {len(result.skipped)} 条"
+                                                           if result.skipped else "") + "。\n")
+    out.writelines(f"  {verb} {pid}\n" for pid in result.escalated)
+    out.writelines(f"  区级统筹逾期 {pid}\n" for pid in result.at_top)
+    return 0
+
+
+def cmd_problems_assess(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.assessment import assess
+    from chainmatch.auth import SYSTEM
+    from chainmatch.registers.export import export_assessment
+
+    start, end = _day(args.start, "--from"), _day(args.end, "--to")
+    if settings.store_kind == "embedded" and not settings.db.exists():
+        raise InvalidRequest(f"The store {settings.db} does not exist: give it with --db PATH or CHAINMATCH_DB.")
+    store = _open(settings)
+    try:
+        result = assess(store, SYSTEM, start=start, end=end, zone_id=args.zone)
+    finally:
+        store.close()
+    if args.xlsx:
+        export_assessment(result, Path(args.xlsx), scope=args.zone or "全部开发区")
+    if args.json:
+        _json(result, out)
+        return 0
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x:.0%}"
+
+    out.write(f"考核 / assessment: 上报日期 {result.start} 至 {result.end}（{args.zone or '全部开发区'}，截至 {result.today}）\n")
+    for title, rows in (("合计", [result.total]), ("部门", result.departments), ("网格", result.grids),
+                        ("网格长", result.chiefs)):
+        out.write(f"{title}:\n")
+        out.writelines(
+            f"  {f.name}（{f.id or '—'}）受理 {f.received}，办结 {f.closed}，按期 {pct(f.on_time_rate)}，逾期 {f.overdue}，"
+            f"反馈 {pct(f.feedback_rate)}，满意 {pct(f.satisfaction_rate)}，提级 {f.escalated}，"
+            f"平均办结 {'—' if f.avg_days_to_close is None else f'{f.avg_days_to_close:g}'} 天\n" for f in rows)
+    if args.xlsx:
+        out.write(f"已写入 / written: {args.xlsx}\n")
+    return 0
+
+
+def cmd_problems_categories(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    limits, catalogue = _limits_and_catalogue(settings)
+    if args.json:
+        _json({"source": catalogue.source, "categories": [{**dataclasses.asdict(c), "days": c.days(limits)}
+                                                          for c in catalogue.categories.values()]}, out)
+        return 0
+    out.write(f"诉求类别目录 / problem categories: {catalogue.source}\n")
+    out.writelines(f"  {c.code:<12} {c.name}  {c.days(limits)} 天  {'、'.join(c.departments)}\n" for c in catalogue.categories.values())
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------
 
 
@@ -752,12 +863,45 @@ def build_parser() -> argparse.ArgumentParser:
     sp = tsub.add_parser("create", help="create an API token and print its secret once",
                          description="create an API token and print its secret once")
     sp.set_defaults(fn=cmd_token_create)
-    sp.add_argument("--role", required=True, choices=["admin", "staff", "grid_chief", "viewer"])
+    sp.add_argument("--role", required=True, choices=["admin", "staff", "grid_chief", "viewer", "department"])
     sp.add_argument("--grid", action="append", metavar="GRID_ID", help="a grid chief's grid (repeatable)")
     sp.add_argument("--name", help="whose token it is, e.g. 网格长甲")
     sp.add_argument("--zone", action="append", metavar="ZONE_ID",
                     help="limit a staff or viewer token to a zone (repeatable; none: every zone)")
     sp.add_argument("--person", metavar="PERSON_ID", help="the person the token acts as (for claims)")
+    sp.add_argument("--department", metavar="DEPARTMENT_ID",
+                    help="a department token's department (职能部门): it sees and handles the problems dispatched to it")
+    sp.add_argument("--json", action="store_true")
+    pp = sub.add_parser("problems", help="enterprise problems (企业诉求): list, the overdue sweep, categories",
+                        description="enterprise problems (企业诉求): list, the overdue sweep, categories")
+    psub = pp.add_subparsers(dest="problems_command", required=True, metavar="ACTION")
+    sp = psub.add_parser("list", help="list problems (newest ids last)", description="list problems")
+    sp.set_defaults(fn=cmd_problems_list)
+    sp.add_argument("--zone", help="only this zone id")
+    sp.add_argument("--status", help="raised, dispatched, handling, closed, evaluated or reopened")
+    sp.add_argument("--department", metavar="DEPARTMENT_ID", help="only problems dispatched to this department")
+    sp.add_argument("--overdue", action="store_true", help="only open problems past their due date")
+    sp.add_argument("--limit", type=int, default=200, help="at most this many (1 to 200)")
+    sp.add_argument("--json", action="store_true")
+    sp = psub.add_parser("sweep", help="escalate every overdue open problem one level (run once a day)",
+                         description="escalate every overdue open problem one level (自动提级); run once a day")
+    sp.set_defaults(fn=cmd_problems_sweep)
+    sp.add_argument("--zone", help="only this zone id")
+    sp.add_argument("--today", metavar="YYYY-MM-DD", help="the day to judge overdue by (default: today, CST)")
+    sp.add_argument("--dry-run", action="store_true", help="say what would be escalated; write nothing")
+    sp.add_argument("--json", action="store_true")
+    sp = psub.add_parser("assess", help="the assessment (考核) per department, grid and grid chief over a period",
+                         description="the assessment (考核) of the problems raised in a period, per department, grid "
+                         "and grid chief")
+    sp.set_defaults(fn=cmd_problems_assess)
+    sp.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD", help="first day raised")
+    sp.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD", help="last day raised")
+    sp.add_argument("--zone", help="only this zone id")
+    sp.add_argument("--xlsx", metavar="FILE", help="also write the workbook (考核汇总, 部门考核, 网格考核, 网格长考核)")
+    sp.add_argument("--json", action="store_true")
+    sp = psub.add_parser("categories", help="the problem category catalogue in use and its time limits",
+                         description="the problem category catalogue in use (CHAINMATCH_PROBLEM_CATEGORIES)")
+    sp.set_defaults(fn=cmd_problems_categories)
     sp.add_argument("--json", action="store_true")
     ap = sub.add_parser("account", help="manage the accounts people log in to the pages with",
                         description="manage the accounts people log in to the pages with (the password is read "

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     """Time limit for problems (land, workers, finance, technology, other): the "3" of "135"."""
     deadline_feedback_days: int = Field(default=5, ge=1)
     """Time limit for feedback (buyers and supply matching, each project step): the "5" of "135"."""
+    problem_categories: Path | None = None
+    """The problem category catalogue (a CSV file, see README "Problem categories"); default: the example shipped in
+    ``chainmatch/data/problem_categories.csv``."""
 
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     """Hours a page login lasts (its session then expires and the person logs in again)."""

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chainmatch import auth, needs, projects, resources
+from chainmatch import auth, events, needs, problems, projects, resources
 from chainmatch.settings import Settings
 from chainmatch.stores.base import GraphBatch, Node, Rel, Store
 from tests.world import open_world
@@ -120,6 +120,107 @@ def _claim_project(store: Store, side: str) -> Request:
 @entry("post", "/projects/{project_id}/status", PROJECT_WRITE)
 def _advance_project(store: Store, side: str) -> Request:
     return "POST", f"/projects/{_project(store, side)}/status", {"status": "dropped"}
+
+
+PROBLEM_WRITE = PROJECT_WRITE
+PROBLEM_CREATE = {r: (201 if a == 200 else a, 201 if b == 200 else b) for r, (a, b) in PROBLEM_WRITE.items()}
+
+
+def _problem(store: Store, side: str, upto: str = "raised") -> str:
+    """A fresh problem of 利通 (own) or 双汇 (other), taken to ``upto`` by the system."""
+    pid = problems.raise_problem(store, auth.SYSTEM, enterprise_id=_firm(side), title="用地报批", category="land").id
+    if upto in ("dispatched", "handling", "closed"):
+        problems.dispatch(store, auth.SYSTEM, pid, ["D1"])
+    if upto in ("handling", "closed"):
+        problems.acknowledge(store, auth.SYSTEM, pid, department_id="D1")
+    if upto == "closed":
+        problems.close_problem(store, auth.SYSTEM, pid, note="已办结")
+    return pid
+
+
+@entry("post", "/problems", PROBLEM_CREATE)
+def _post_problem(store: Store, side: str) -> Request:
+    return "POST", "/problems", {"enterprise_id": _firm(side), "title": "用地报批", "category": "land"}
+
+
+@entry("post", "/problems/{problem_id}/dispatch", PROBLEM_WRITE)
+def _dispatch_problem(store: Store, side: str) -> Request:
+    return "POST", f"/problems/{_problem(store, side)}/dispatch", {"department_ids": ["D1"]}
+
+
+@entry("post", "/problems/{problem_id}/acknowledge", ADMIN_ONLY)
+def _acknowledge_problem(store: Store, side: str) -> Request:
+    return "POST", f"/problems/{_problem(store, side, 'dispatched')}/acknowledge", {"department_id": "D1"}
+
+
+@entry("post", "/problems/{problem_id}/escalate", PROBLEM_WRITE)
+def _escalate_problem(store: Store, side: str) -> Request:
+    return "POST", f"/problems/{_problem(store, side)}/escalate", {}
+
+
+@entry("post", "/problems/{problem_id}/close", PROBLEM_WRITE)
+def _close_problem(store: Store, side: str) -> Request:
+    return "POST", f"/problems/{_problem(store, side, 'handling')}/close", {"note": "已办结"}
+
+
+@entry("post", "/problems/{problem_id}/evaluate", PROBLEM_WRITE)
+def _evaluate_problem(store: Store, side: str) -> Request:
+    contact = "P1" if side == "own" else "P9"  # made the firm's contact here (the world has no posts)
+    store.write(GraphBatch(rels=[Rel("WORKS_FOR", "Person", contact, "Enterprise", _firm(side))]))
+    return "POST", f"/problems/{_problem(store, side, 'closed')}/evaluate", {"evaluation": "satisfied",
+                                                                            "contact_id": contact}
+
+
+@entry("post", "/problems/sweep", {r: ((200, 200) if r in ("admin", "staff") else (403, 403)) for r in ROLES})
+def _sweep_problems(store: Store, side: str) -> Request:
+    return "POST", "/problems/sweep", {}
+
+
+EVENT_WRITE = {"admin": (200, 200), "staff": (200, 200), "staff_lh": (200, 403), "staff_qz": (403, 200),
+               "chief": (403, 403), "viewer": (403, 403)}
+
+
+def _match_event(store: Store, side: str, invitee: bool = False) -> tuple[str, str]:
+    """A fresh event of 利通 (own, zone LH) or 特步 (other, zone QZ), and the firm invited to it when asked (亿家馨,
+    or a second QZ firm made here)."""
+    host = "E1" if side == "own" else "Q9"
+    eid = events.create_event(store, auth.SYSTEM, title="对接会", host_id=host, product="高压灭菌设备").id
+    firm = "E2" if side == "own" else "Q8"
+    if invitee:
+        store.write(GraphBatch(nodes=[Node("Enterprise", "Q8", {"id": "Q8", "name": "泉州某食品有限公司"})],
+                               rels=[Rel("IN_ZONE", "Enterprise", "Q8", "Zone", "QZ"),
+                                     Rel("IN_GRID", "Enterprise", "Q8", "Grid", "Q1"),
+                                     Rel("INVITED", "Enterprise", firm, "MatchEvent", eid, {"origin": "manual"})]))
+    return eid, firm
+
+
+@entry("post", "/events", {r: (201 if a == 200 else a, 201 if b == 200 else b) for r, (a, b) in EVENT_WRITE.items()})
+def _post_event(store: Store, side: str) -> Request:
+    return "POST", "/events", {"title": "对接会", "host_id": "E1" if side == "own" else "Q9", "product": "高压灭菌设备"}
+
+
+@entry("post", "/events/{event_id}/invitees", EVENT_WRITE)
+def _invite(store: Store, side: str) -> Request:
+    eid, _ = _match_event(store, side)
+    return "POST", f"/events/{eid}/invitees", {"enterprise_ids": ["E2" if side == "own" else "E9"]}
+
+
+@entry("delete", "/events/{event_id}/invitees/{enterprise_id}", EVENT_WRITE)
+def _uninvite(store: Store, side: str) -> Request:
+    eid, firm = _match_event(store, side, invitee=True)
+    return "DELETE", f"/events/{eid}/invitees/{firm}", None
+
+
+@entry("post", "/events/{event_id}/attendance", EVENT_WRITE)
+def _attendance(store: Store, side: str) -> Request:
+    eid, firm = _match_event(store, side, invitee=True)
+    return "POST", f"/events/{eid}/attendance", {"enterprise_ids": [firm]}
+
+
+@entry("post", "/events/{event_id}/outcomes", EVENT_WRITE)
+def _outcome(store: Store, side: str) -> Request:
+    eid, firm = _match_event(store, side, invitee=True)
+    return "POST", f"/events/{eid}/outcomes", {"enterprise_id": firm, "status": "declined"}
 
 
 @entry("post", "/maps/runs", {"admin": (202, 202), "staff": (202, 202), "staff_lh": (202, 403),

@@ -48,6 +48,8 @@ def _pools(store: Store, run_id: str, files: list[str], spare_tokens: list[str])
         "grid_id": ids("Grid"), "grid_ids": ids("Grid"), "zone_id": ids("Zone"), "zone_ids": ids("Zone"),
         "chain_id": ids("Chain"), "person_id": ids("Person"), "owner_id": ids("Person"),
         "run_id": [run_id], "path": files, "token_id": spare_tokens,
+        "department_id": ids("Department"), "department_ids": ids("Department"), "problem_id": ids("Problem"),
+        "event_id": ids("MatchEvent"), "host_id": firms, "contact_id": ids("Person"), "reporter_id": ids("Person"),
     }
 
 

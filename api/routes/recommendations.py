@@ -24,7 +24,7 @@ from chainmatch.matching.ranking import (
 )
 from chainmatch.stores.base import Store
 
-__all__ = ["router"]
+__all__ = ["RecommendationsOut", "recommendations_response", "router"]
 
 router = APIRouter(tags=["recommendations"])
 
@@ -85,12 +85,12 @@ async def get_recommendations(
         require_firms(store, who, [firm])
         result = recommend(ranking.index, firm, direction=direction, scope=scope, top=top, filters=filters,
                            weights=ranking.weights, model_name=ranking.model)
-        return _out(store, who, result)
+        return recommendations_response(store, who, result)
 
     return await offload(request, work)
 
 
-def _out(store: Store, who: Principal, result: Recommendations) -> Response:
+def recommendations_response(store: Store, who: Principal, result: Recommendations) -> Response:
     """The result as the caller may see it (``RecommendationsOut``): firms outside a grid chief's grids by id
     and name only."""
     seen = visible_firms(store, who, [item.id for item in result.items])
@@ -115,7 +115,7 @@ def get_product_recommendations(
     require(who, "read")
     result = recommend_for_text(ranking.index, product, direction=direction, zone_id=zone_id, scope=scope, top=top,
                                 weights=ranking.weights, model_name=ranking.model)
-    return _out(store, who, result)
+    return recommendations_response(store, who, result)
 
 
 @router.get("/needs/{need_id}/recommendations", response_model=RecommendationsOut)
@@ -130,7 +130,7 @@ def get_need_recommendations(
     require_firms(store, who, [e.node.id for e in posted], "the needs of firms")
     result = recommend_for_need(ranking.index, need_id, scope=scope, top=top, weights=ranking.weights,
                                 model_name=ranking.model)
-    return _out(store, who, result)
+    return recommendations_response(store, who, result)
 
 
 _jobs: list[CapacityLimiter] = []  # one long job at a time, beside (not instead of) the request threads

@@ -16,7 +16,7 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
-Role = Literal["admin", "staff", "grid_chief", "viewer"]
+Role = Literal["admin", "staff", "grid_chief", "viewer", "department"]
 
 
 class TokenOut(BaseModel):
@@ -39,6 +39,8 @@ class TokenCreate(BaseModel):
     zone_ids: list[str] = Field(default=[], max_length=100,
                                 description="the zones a staff or viewer token is limited to (none: every zone)")
     person_id: str | None = Field(default=None, max_length=100, description="the person the token acts as")
+    department_id: str | None = Field(default=None, max_length=100,
+                                      description="a department token's department (职能部门)")
 
 
 class MeOut(Out):
@@ -48,6 +50,7 @@ class MeOut(Out):
     person_id: str | None
     grids: list[str] | None
     zones: list[str] | None
+    department_id: str | None = None
 
 
 def _out(node: Node) -> TokenOut:
@@ -61,14 +64,15 @@ def me(who: PrincipalDep) -> MeOut:
     """The caller's token: its role, person and the grids it reaches."""
     return MeOut(id=who.id, name=who.name, role=who.role, person_id=who.person_id,
                  grids=sorted(who.grids) if who.grids is not None else None,
-                 zones=sorted(who.zones) if who.zones is not None else None)
+                 zones=sorted(who.zones) if who.zones is not None else None, department_id=who.department_id)
 
 
 @router.post("", response_model=TokenCreated, status_code=201)
 def create_token(store: StoreDep, who: PrincipalDep, body: TokenCreate) -> TokenCreated:
     """Create a token (admins only); the response holds the secret, which is stored only as a digest."""
     new = auth.create_token(store, role=body.role, name=body.name, grids=body.grid_ids,
-                            person_id=body.person_id, zones=body.zone_ids, who=who)
+                            person_id=body.person_id, zones=body.zone_ids,
+                            department_id=body.department_id, who=who)
     return TokenCreated(**_out(new.node).model_dump(), secret=new.secret)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from chainmatch import audit
 from chainmatch.auth import SYSTEM, Principal, require
@@ -25,7 +25,10 @@ from chainmatch.registers.template import register_fields
 from chainmatch.stores.base import Node, Store
 from graph_schema import Schema, load_schema
 
-__all__ = ["EXPORTS", "RegisterExport", "export_registers"]
+if TYPE_CHECKING:
+    from chainmatch.assessment import Assessment
+
+__all__ = ["ASSESSMENT_HEADERS", "EXPORTS", "RegisterExport", "export_assessment", "export_registers"]
 
 EXPORTS = {"enterprises": "企业名录", "needs": "需求清单", "projects": "撮合项目", "overdue": "逾期事项",
            "coverage": "网格覆盖"}
@@ -352,3 +355,33 @@ def _coverage(store: Store, who: Principal, names: _Names, schema: Schema, d: He
                      c.open_needs, c.overdue_needs, "；".join(g.name for g in c.grids_without_party_organization) or None,
                      "；".join(g.name for g in c.grids_without_chief) or None])
     return headers, rows, {3: "0.0%", 5: "0.0%"}
+
+
+ASSESSMENT_HEADERS = ["编号", "名称", "受理诉求", "已办结", "按期办结", "按期办结率", "未办结", "逾期未办结", "应反馈",
+                      "已反馈", "反馈率", "满意", "不满意", "满意率", "提级诉求", "提级次数", "平均办结天数"]
+"""Columns of the assessment sheets (考核), one per field of ``chainmatch.assessment.Figures``."""
+
+
+def export_assessment(assessment: Assessment, out: Path | IO[bytes], *, scope: str,
+                      now: datetime | None = None) -> RegisterExport:
+    """Write an assessment (:func:`chainmatch.assessment.assess`) as a workbook: 考核汇总, 部门考核, 网格考核 and
+    网格长考核, one row per unit, rates as percentages."""
+    from openpyxl import Workbook
+
+    stamp = now or audit.now_cst()
+    result = RegisterExport(out if isinstance(out, Path) else None, assessment.zone_id,
+                            stamp.isoformat(timespec="minutes"))
+    wb = Workbook(write_only=True)
+    formats = {5: "0.0%", 10: "0.0%", 13: "0.0%", 16: "0.0"}
+    for name, rows in (("考核汇总", [assessment.total]), ("部门考核", assessment.departments),
+                       ("网格考核", assessment.grids), ("网格长考核", assessment.chiefs)):
+        cells = [[f.id, f.name, f.received, f.closed, f.on_time, f.on_time_rate, f.open, f.overdue, f.feedback_owed,
+                  f.feedback_given, f.feedback_rate, f.satisfied, f.unsatisfied, f.satisfaction_rate, f.escalated,
+                  f.escalations, f.avg_days_to_close] for f in rows]
+        title = (f"{name} · {scope} · 上报日期 {assessment.start} 至 {assessment.end} · 导出时间 "
+                 f"{stamp.strftime('%Y-%m-%d %H:%M')}（北京时间）")
+        result.sheets[name] = _sheet(wb, name, title, ASSESSMENT_HEADERS, cells, formats)
+    if isinstance(out, Path):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return result
