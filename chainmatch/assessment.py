@@ -157,7 +157,7 @@ def assess(store: Store, who: Principal, *, start: date, end: date, zone_id: str
     if end < start:
         raise InvalidRequest(f"考核期间有误：结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}。")
     if zone_id is not None and not store.get("Zone", [zone_id]):
-        raise NotFound(f"没有编号为 '{zone_id}' 的开发区。", candidates=[z.id for z in store.find("Zone", limit=10)])
+        raise NotFound(f"No zone has the id '{zone_id}'.", candidates=[z.id for z in store.find("Zone", limit=10)])
     day = today or audit.now_cst().date()
     first, last = start.isoformat(), end.isoformat()
     nodes = {n.id: n for n in store.scan("Problem") if first <= str(n.props.get("raised_on", "")) <= last}

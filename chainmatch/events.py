@@ -178,7 +178,7 @@ def _view(store: Store, who: Principal, node: Node, *, invitees: bool = True) ->
 def _load(store: Store, who: Principal, event_id: str) -> Node:
     node = store.get("MatchEvent", [event_id]).get(event_id)
     if node is None:
-        raise NotFound(f"没有编号为 '{event_id}' 的对接活动。")
+        raise NotFound(f"No match event has the id '{event_id}'.")
     if who.zones is not None:
         zone = _first(store.edges("MatchEvent", [event_id], "IN_ZONE"), event_id)
         if zone is None or zone.id not in who.zones:
@@ -246,7 +246,7 @@ def create_event(store: Store, who: Principal, *, title: str, need_id: str | Non
     if need_id:
         need = store.get("Need", [need_id]).get(need_id)
         if need is None:
-            raise NotFound(f"没有编号为 '{need_id}' 的需求。")
+            raise NotFound(f"No need has the id '{need_id}'.")
         kind = str(need.props.get("kind"))
         if kind not in ("buyers", "supply"):
             raise InvalidRequest(f"需求 '{need_id}' 的类别是 {kind}：对接活动只为找买家（buyers）或找供应（supply）的需求举办。")
@@ -263,7 +263,7 @@ def create_event(store: Store, who: Principal, *, title: str, need_id: str | Non
         raise InvalidRequest("请指明发起企业 host_id（产品的生产企业）：每位受邀企业的结果都成为它与发起企业的撮合项目。")
     host = store.get("Enterprise", [host_id]).get(host_id)
     if host is None:
-        raise NotFound(f"没有编号为 '{host_id}' 的企业（发起企业 host_id）。")
+        raise NotFound(f"No enterprise has the id '{host_id}' (host_id).")
     direction = direction or "buyers"
     if direction not in _DIRECTIONS:
         raise InvalidRequest(f"direction 的值 '{direction}' 无效；应为 buyers（下游买家）、suppliers（上游供应商）或 "
@@ -271,7 +271,7 @@ def create_event(store: Store, who: Principal, *, title: str, need_id: str | Non
     zone = _first(store.edges("Enterprise", [host_id], "IN_ZONE"), host_id)
     if chain_id:
         if not store.get("Chain", [chain_id]):
-            raise NotFound(f"没有编号为 '{chain_id}' 的产业链。")
+            raise NotFound(f"No chain has the id '{chain_id}'.")
     else:
         chain_id = _chain_of_firm(store, host_id)
     authorize(store, who, "events:write", firms=[host_id], needs=[need_id] if need_id else [])
@@ -354,7 +354,7 @@ def invite(store: Store, index: MatchIndex, who: Principal, event_id: str, *, en
     found = store.get("Enterprise", named)
     missing = [f for f in named if f not in found]
     if missing:
-        raise NotFound(f"没有编号为 '{missing[0]}' 的企业。",
+        raise NotFound(f"No enterprise has the id '{missing[0]}'.",
                        candidates=[n.id for n in store.find("Enterprise", text=missing[0], limit=5)])
     recs = suggestions(store, index, who, event_id, top=_POOL, scope=scope, weights=weights, model_name=model_name)
     by_id = {r.id: r for r in recs.items}
@@ -444,7 +444,7 @@ def record_outcome(store: Store, who: Principal, event_id: str, enterprise_id: s
     if needs_claim and not claimant:
         raise InvalidRequest(f"令牌 '{who.id}' 未对应任何人员：请用 person_id 指明谁认领并跟进该企业的对接（首问负责）。")
     if needs_claim and claimant and not store.get("Person", [claimant]):
-        raise NotFound(f"没有编号为 '{claimant}' 的人员（认领人 person_id）。")
+        raise NotFound(f"No person has the id '{claimant}' (person_id).")
     host = _first(store.edges("MatchEvent", [event_id], "HOSTS", "in"), event_id)
     need = _first(store.edges("MatchEvent", [event_id], "EVENT_FOR_NEED"), event_id)
     if host is None:

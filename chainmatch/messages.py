@@ -37,7 +37,7 @@ LABEL_NAMES = {
     "enterprise": "企业", "grid": "网格", "zone": "开发区", "person": "人员", "need": "需求", "open need": "待对接需求",
     "project": "撮合项目", "resource": "资源", "chain": "产业链", "segment": "环节", "department": "职能部门",
     "api token": "接口令牌", "map run": "图谱任务", "enterprise or department": "企业或部门",
-    "party organization": "党组织", "industry": "行业",
+    "party organization": "党组织", "industry": "行业", "problem": "诉求", "match event": "对接活动",
 }
 _CAPITALISED = {"Enterprise": "企业", "Need": "需求", "Resource": "资源", "Person": "人员", "Zone": "开发区",
                 "Department": "职能部门", "Grid": "网格", "Project": "撮合项目", "ApiToken": "接口令牌"}

@@ -314,7 +314,7 @@ def _dispatched(store: Store, problem_id: str) -> dict[str, Any]:
 def _load(store: Store, who: Principal, problem_id: str) -> Node:
     node = store.get("Problem", [problem_id]).get(problem_id)
     if node is None:
-        raise NotFound(f"没有编号为 '{problem_id}' 的诉求。请检查编号（GET /problems 列出可见的诉求）。")
+        raise NotFound(f"No problem has the id '{problem_id}' (GET /problems lists the problems you can see).")
     if who.department_id is not None:
         if who.department_id not in _dispatched(store, problem_id):
             raise PermissionDenied(f"诉求 '{problem_id}' 没有分流给部门 {who.department_id}；部门令牌只能查看和办理"
@@ -481,7 +481,7 @@ def raise_problem(store: Store, who: Principal, *, enterprise_id: str, title: st
         raise InvalidRequest("title（诉求标题）为空：请用一句话说明企业的问题，例如「园区公交专线开通」。")
     firm = store.get("Enterprise", [enterprise_id]).get(enterprise_id)
     if firm is None:
-        raise NotFound(f"没有编号为 '{enterprise_id}' 的企业。",
+        raise NotFound(f"No enterprise has the id '{enterprise_id}'.",
                        candidates=[n.id for n in store.find("Enterprise", text=enterprise_id, limit=5)])
     _in_scope(store, who, enterprise_id, display_name(firm))
     authorize(store, who, "problems:write", firms=[enterprise_id])
@@ -491,7 +491,7 @@ def raise_problem(store: Store, who: Principal, *, enterprise_id: str, title: st
     if reporter_id:
         reporter = store.get("Person", [reporter_id]).get(reporter_id)
         if reporter is None:
-            raise NotFound(f"没有编号为 '{reporter_id}' 的人员（上报人 reporter_id）。")
+            raise NotFound(f"No person has the id '{reporter_id}' (reporter_id).")
         _check_reporter(store, reporter, enterprise_id, grid.id if grid else None)
     elif who.person_id:  # the token's person reported it when they are of the firm's grid or its liaison
         own = store.get("Person", [who.person_id]).get(who.person_id)

@@ -310,7 +310,7 @@ def test_department_tokens_name_their_department(tmp_path: Path) -> None:
 
     store = open_liuzhi(tmp_path)
     try:
-        with pytest.raises(InvalidRequest, match="部门令牌须指明所属部门"):
+        with pytest.raises(InvalidRequest, match="须指明所属部门"):
             create_token(store, role="department", name="工信")
         with pytest.raises(InvalidRequest, match="只有 department 角色"):
             create_token(store, role="viewer", name="x", department_id="LZ-D-gx")
