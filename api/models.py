@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 import orjson
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from chainmatch.pages import Page
+from graph_schema import load_schema
 
-__all__ = ["Error", "FirmOut", "Out", "PageOut", "RefOut", "json_response", "page_json", "page_out"]
+__all__ = ["LABELS", "Error", "FirmOut", "Out", "PageOut", "RefOut", "coded", "json_response", "label_of", "page_json", "page_out"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -20,6 +22,65 @@ VISIBLE = (r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u1
 invisible format character (zero-width spaces and joiners, direction marks and overrides, variation selectors,
 Hangul fillers). Written as ranges, not ``\\p{C}``, so that every regex engine (pydantic's, Python's, schemathesis')
 reads it the same."""
+
+
+_ENUMS = load_schema().enums
+LABELS: dict[str, Mapping[str, str]] = {
+    **_ENUMS,
+    "direction": {"buyers": "买家", "suppliers": "供应商", "partners": "合作伙伴"},
+    "scope": {"zone": "本开发区", "outside": "区外", "all": "区内外"},
+    "relation": {"upstream": "上游", "downstream": "下游", "same_segment": "同环节", "same_grid": "同网格"},
+    "origin": {"recommendation": "推荐", "need": "需求", "manual": "手工"},
+}
+"""The Chinese label of each code, per enumeration (the schema's, and the API's own choices)."""
+
+
+def coded(enum: str) -> Any:
+    """A parameter type that takes an enumeration's code or its Chinese label (``signed`` or ``已签约``) and hands
+    the route the code; the OpenAPI description lists both.
+
+    >>> from pydantic import TypeAdapter
+    >>> TypeAdapter(coded("project_status")).validate_python("已签约")
+    'signed'
+    """
+    labels = LABELS[enum]
+    codes = tuple(labels)
+    names = tuple(v for v in labels.values() if v not in labels)
+    to_code = {v: k for k, v in labels.items()}
+    return Annotated[Literal[codes + names], AfterValidator(lambda v: to_code.get(v, v))]
+
+
+def label_of(enum: str, code: str | None) -> str | None:
+    """The Chinese label of ``code`` (None for None; the code itself when it has no label)."""
+    return None if code is None else LABELS[enum].get(code, code)
+
+
+if TYPE_CHECKING:  # the checker sees the codes' type; at run time the aliases also take the labels
+    NeedKind = str
+    NeedStatus = str
+    ProjectStatus = str
+    PartyRole = str
+    Direction = str
+    Scope = str
+    Scale = str
+    Relation = str
+    Origin = str
+    GridKind = str
+    ResourceStatus = str
+    Role = str
+else:
+    NeedKind = coded("need_kind")
+    NeedStatus = coded("need_status")
+    ProjectStatus = coded("project_status")
+    PartyRole = coded("party_role")
+    Direction = coded("direction")
+    Scope = coded("scope")
+    Scale = coded("scale")
+    Relation = coded("relation")
+    Origin = coded("origin")
+    GridKind = coded("grid_kind")
+    ResourceStatus = coded("resource_status")
+    Role = coded("api_role")
 
 
 class Out(BaseModel):

@@ -72,3 +72,39 @@ def test_every_read_route_answers_unknown_ids_in_chinese(tmp_path: Path) -> None
                     _checked(r)
                     seen += 1
         assert seen > 30  # every path without a token (401), and the unknown ids
+
+
+def test_enumerations_take_codes_or_chinese_labels_and_answers_carry_both(tmp_path: Path) -> None:
+    with client_for(tmp_path) as (client, headers):
+        admin = headers["admin"]
+        need = client.post("/needs", headers=admin, json={"enterprise_id": "E2", "title": "找设备", "kind": "找供应",
+                                                          "product": "灭菌设备"})
+        assert need.status_code == 201, need.text
+        assert (need.json()["kind"], need.json()["kind_label"], need.json()["status_label"]) == ("supply", "找供应",
+                                                                                                 "待对接")
+        listed = client.get("/needs", headers=admin, params={"kind": "找买家", "status": "待对接"}).json()["items"]
+        assert [n["id"] for n in listed] == ["N1"]
+        assert [n["id"] for n in client.get("/needs", headers=admin, params={"kind": "buyers"}).json()["items"]] \
+            == ["N1"]
+        made = client.post("/projects", headers=admin, json={"origin": "推荐", "parties": [
+            {"enterprise_id": "E1", "role": "供方"}, {"enterprise_id": "E2", "role": "需方"}]})
+        assert made.status_code == 201, made.text
+        body = made.json()
+        assert body["origin"] == "recommendation" and body["status_label"] == "已推荐"
+        assert sorted((p["role"], p["role_label"]) for p in body["parties"]) == [("buyer", "需方"),
+                                                                                 ("supplier", "供方")]
+        assert body["next_status_labels"] == ["已联系", "已拒绝", "已放弃"]
+        dropped = client.post(f"/projects/{body['id']}/status", headers=admin, json={"status": "已放弃"})
+        assert dropped.status_code == 200 and dropped.json()["status"] == "dropped"
+        assert dropped.json()["steps"][-1]["status_label"] == "已放弃"
+        assert client.get("/projects", headers=admin, params={"status": "已放弃"}).json()["items"][0]["id"] \
+            == body["id"]
+        recs = client.get("/enterprises/E1/recommendations", headers=admin, params={"direction": "买家",
+                                                                                    "scope": "本开发区"})
+        assert recs.status_code == 200 and recs.json()["direction"] == "buyers" and recs.json()["scope"] == "zone"
+        r = client.get("/needs", headers=admin, params={"kind": "找朋友"})
+        assert r.status_code == 422 and "找买家" in r.json()["message"]
+        # The OpenAPI description lists both, so that clients know the labels are taken.
+        spec = client.get("/openapi.json").json()
+        kinds = str(spec["components"]["schemas"]["NeedCreate"]["properties"]["kind"])
+        assert "supply" in kinds and "找供应" in kinds

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, StoreDep
-from api.models import Out, RefOut
+from api.models import GridKind, Out, RefOut
 from chainmatch.coverage import zone_coverage
 
 __all__ = ["router"]
@@ -33,7 +33,7 @@ class CoverageOut(Out):
 @router.get("/{zone_id}/coverage", response_model=CoverageOut)
 def coverage(
     store: StoreDep, who: PrincipalDep, zone_id: str,
-    kind: Literal["exclusive", "general"] | None = None,
+    kind: GridKind | None = None,
     list_limit: Annotated[int, Query(ge=0, le=1000, description="grids listed per gap list")] = 50,
 ) -> CoverageOut:
     """Party-organization and grid-chief coverage of a zone's grids, with the gaps and the open and overdue needs."""

@@ -6,12 +6,12 @@ it belongs in this router's URL space and reuses ``PrincipalDep`` and ``firm_pro
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep, offload
-from api.models import FirmOut, Out, PageOut, RefOut, page_json
+from api.models import FirmOut, Out, PageOut, RefOut, Relation, Scale, page_json
 from chainmatch.firms import firm_profile, search
 from chainmatch.matching.neighbours import MAX_DEPTH, RELATIONS, chain_neighbours
 
@@ -19,7 +19,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 
-Relation = Literal["upstream", "downstream", "same_segment", "same_grid"]
 
 
 class ProfileOut(Out):
@@ -56,7 +55,7 @@ async def search_enterprises(
     q: Annotated[str | None, Query(max_length=100, description="name, short name, alias, 统一社会信用代码 or product")] = None,
     zone_id: Annotated[str | None, Query(max_length=100)] = None,
     grid_id: Annotated[str | None, Query(max_length=100, description="this grid and the grids below it")] = None,
-    scale: Literal["above", "below"] | None = None,
+    scale: Scale | None = None,
 ) -> Response:
     """Search firms by name, short name, alias, 统一社会信用代码 or product, filtered by zone, grid and scale."""
     page = await offload(request, search, store, who, q, zone_id=zone_id, grid_id=grid_id, scale=scale,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep, offload
-from api.models import FirmOut, Out, PageOut, RefOut, page_json, page_out
+from api.models import FirmOut, GridKind, Out, PageOut, RefOut, page_json, page_out
 from chainmatch.grids import get_grid, list_grids
 from chainmatch.matching.neighbours import grid_firms
 
@@ -35,7 +35,7 @@ def grids(
     store: StoreDep, who: PrincipalDep, paging: PagingDep,
     zone_id: Annotated[str | None, Query(max_length=100)] = None,
     level: Literal["1", "2", "3"] | None = None,
-    kind: Literal["exclusive", "general"] | None = None,
+    kind: GridKind | None = None,
     q: Annotated[str | None, Query(max_length=100, description="part of the grid's name or id")] = None,
 ) -> PageOut[GridOut]:
     """Grids (a grid chief: their own and those below), filtered by zone, level, kind and name."""

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep, data_changed
-from api.models import VISIBLE, FirmOut, Out, PageOut, page_out
+from api.models import VISIBLE, FirmOut, NeedKind, NeedStatus, Out, PageOut, label_of, page_out
 from chainmatch import needs
 from chainmatch.deadlines import EARLIEST, LATEST
 
-__all__ = ["NeedKind", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/needs", tags=["needs"])
 
-NeedKind = Literal["buyers", "supply", "land", "workers", "finance", "technology", "approval", "other"]
-NeedStatus = Literal["open", "matched", "closed"]
 
 
 class NeedOut(Out):
@@ -33,6 +31,18 @@ class NeedOut(Out):
     description: str | None
     enterprise: FirmOut | None
     zone_id: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def kind_label(self) -> str | None:
+        """the kind in Chinese (找买家 …)"""
+        return label_of("need_kind", self.kind)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str | None:
+        """the status in Chinese (待对接 …)"""
+        return label_of("need_status", self.status)
 
 
 class NeedCreate(BaseModel):

@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from api.deps import LimitsDep, PagingDep, PrincipalDep, StoreDep
-from api.models import VISIBLE, FirmOut, Out, PageOut, RefOut, page_out
+from api.models import (
+    VISIBLE,
+    FirmOut,
+    Origin,
+    Out,
+    PageOut,
+    PartyRole,
+    ProjectStatus,
+    RefOut,
+    label_of,
+    page_out,
+)
 from chainmatch import projects
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
-ProjectStatus = Literal["proposed", "contacted", "negotiating", "signed", "declined", "dropped"]
-PartyRole = Literal["supplier", "buyer", "partner"]
-
 
 class PartyOut(Out):
     firm: FirmOut
     role: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def role_label(self) -> str | None:
+        """the role in Chinese (供方, 需方, 合作方)"""
+        return label_of("party_role", self.role)
 
 
 class StepOut(Out):
@@ -31,6 +45,12 @@ class StepOut(Out):
     at: str
     by: str | None
     note: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str | None:
+        """the status in Chinese"""
+        return label_of("project_status", self.status)
 
 
 class ProjectOut(Out):
@@ -50,6 +70,18 @@ class ProjectOut(Out):
     steps: list[StepOut]
     next_statuses: list[str]
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str | None:
+        """the status in Chinese (已推荐 …)"""
+        return label_of("project_status", self.status)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def next_status_labels(self) -> list[str | None]:
+        """the next statuses in Chinese"""
+        return [label_of("project_status", s) for s in self.next_statuses]
+
 
 class PartyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -66,7 +98,7 @@ class ProjectCreate(BaseModel):
     resource_id: str | None = Field(default=None, max_length=100)
     title: str | None = Field(default=None, max_length=200, pattern=VISIBLE)
     event: str | None = Field(default=None, max_length=200, description="the matchmaking event, if any")
-    origin: Literal["recommendation", "need", "manual"] | None = None
+    origin: Origin | None = None
     note: str | None = Field(default=None, max_length=2000)
 
 

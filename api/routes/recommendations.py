@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
 from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking, offload, settle
-from api.models import Out, json_response
+from api.models import Direction, Out, Scale, Scope, json_response
 from chainmatch.auth import Principal, require, require_firms, visible_firms
 from chainmatch.enterprises import resolve
 from chainmatch.matching.index import build_index
@@ -67,13 +67,13 @@ class TrainOut(Out):
 @router.get("/enterprises/{enterprise}/recommendations", response_model=RecommendationsOut)
 async def get_recommendations(
     request: Request, store: StoreDep, who: PrincipalDep, ranking: RankingDep, enterprise: str,
-    direction: Literal["buyers", "suppliers", "partners"] = "buyers",
-    scope: Literal["zone", "outside", "all"] = "all",
+    direction: Direction = "buyers",
+    scope: Scope = "all",
     top: Annotated[int, Query(ge=1, le=200)] = 10,
     zone_id: Annotated[str | None, Query(max_length=100)] = None,
     grid_id: Annotated[str | None, Query(max_length=100)] = None,
     chain_id: Annotated[str | None, Query(max_length=100)] = None,
-    scale: Literal["above", "below"] | None = None,
+    scale: Scale | None = None,
     has_party: bool | None = None,
 ) -> Response:
     """Ranked buyers (下游), suppliers (上游) or partners (同环节) for a firm, each with its path and reasons."""
@@ -106,9 +106,9 @@ def recommendations_response(store: Store, who: Principal, result: Recommendatio
 def get_product_recommendations(
     store: StoreDep, who: PrincipalDep, ranking: RankingDep,
     product: Annotated[str, Query(min_length=1, max_length=100, description="a product name, e.g. 高压灭菌设备")],
-    direction: Literal["buyers", "suppliers", "partners"] = "buyers",
+    direction: Direction = "buyers",
     zone_id: Annotated[str | None, Query(max_length=100, description="where the product is made")] = None,
-    scope: Literal["zone", "outside", "all"] = "all",
+    scope: Scope = "all",
     top: Annotated[int, Query(ge=1, le=200)] = 10,
 ) -> Response:
     """Ranked buyers, suppliers or partners for a product text rather than a firm (e.g. a product to place)."""
@@ -121,7 +121,7 @@ def get_product_recommendations(
 @router.get("/needs/{need_id}/recommendations", response_model=RecommendationsOut)
 def get_need_recommendations(
     store: StoreDep, who: PrincipalDep, ranking: RankingDep, need_id: str,
-    scope: Literal["zone", "outside", "all"] = "all",
+    scope: Scope = "all",
     top: Annotated[int, Query(ge=1, le=200)] = 10,
 ) -> Response:
     """Firms that could answer an open 找供应 (suppliers) or 找买家 (buyers) need, with their reasons."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from api.deps import PagingDep, PrincipalDep, StoreDep
-from api.models import VISIBLE, Out, PageOut, page_out
-from api.routes.needs import NeedKind
+from api.models import VISIBLE, NeedKind, Out, PageOut, ResourceStatus, label_of, page_out
 from chainmatch import resources
 
 __all__ = ["router"]
@@ -28,6 +27,18 @@ class ResourceOut(Out):
     provider_name: str | None
     provider_label: str | None
     zone_id: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def kind_label(self) -> str | None:
+        """the kind in Chinese"""
+        return label_of("need_kind", self.kind)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str | None:
+        """the status in Chinese (可提供, 已撤回)"""
+        return label_of("resource_status", self.status)
 
 
 class ResourceCreate(BaseModel):
@@ -57,7 +68,7 @@ def list_resources(
     store: StoreDep, who: PrincipalDep, paging: PagingDep,
     zone_id: Annotated[str | None, Query(max_length=100)] = None,
     provider_id: Annotated[str | None, Query(max_length=100)] = None,
-    kind: NeedKind | None = None, status: Literal["available", "withdrawn"] | None = None,
+    kind: NeedKind | None = None, status: ResourceStatus | None = None,
     q: Annotated[str | None, Query(max_length=100, description="part of the title")] = None,
 ) -> PageOut[ResourceOut]:
     """Resources, filtered by zone, provider, kind, status and title."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PagingDep, PrincipalDep, StoreDep
-from api.models import VISIBLE, Out, PageOut
+from api.models import VISIBLE, Out, PageOut, Role
 from chainmatch import auth
 from chainmatch.stores.base import Node
 
@@ -16,7 +14,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
-Role = Literal["admin", "staff", "grid_chief", "viewer", "department"]
 
 
 class TokenOut(BaseModel):

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import LimitsDep, RankingDep, SettingsDep, StoreDep
+from api.deps import LimitsDep, RankingDep, SettingsDep, StoreDep, offload
 from api.web.session import (
     COOKIE,
     LOGIN_COOKIE,
@@ -116,15 +116,15 @@ async def login_submit(request: Request, store: StoreDep, settings: SettingsDep)
     policy = accounts.LoginPolicy.from_settings(settings)
     ranking = getattr(request.app.state, "ranking", None)
     try:
-        node, who = accounts.login(store, username, form.get("password", ""), policy=policy,
-                                   grids_below=ranking.index.grids_below if ranking is not None else None)
+        node, who = await offload(request, accounts.login, store, username, form.get("password", ""), policy=policy,
+                                  grids_below=ranking.index.grids_below if ranking is not None else None)
     except accounts.LoginRefused as e:
         refused = _login_page(request, settings, message=e.message, status=429 if e.retry_after else 401,
                                username=username)
         if e.retry_after:
             refused.headers["Retry-After"] = str(e.retry_after)
         return refused
-    session = start_session(store, node, who, hours=settings.session_hours)
+    session = await offload(request, start_session, store, node, who, hours=settings.session_hours)
     response = redirect(_safe_next(form.get("next")))
     response.set_cookie(COOKIE, session.secret, max_age=int(settings.session_hours * 3600), httponly=True,
                         samesite="lax", path="/", secure=cookie_secure(request, settings))
