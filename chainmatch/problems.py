@@ -509,7 +509,9 @@ def raise_problem(store: Store, who: Principal, *, enterprise_id: str, title: st
     props: dict[str, Any] = {"id": pid, "title": title, "category": kind.code, "status": "raised", "level": LEVELS[0],
                              "raised_on": day.isoformat(),
                              "due_on": (day + timedelta(days=kind.days(limits))).isoformat(),
-                             "escalations": 0, "reopened": 0, "steps": 1}
+                             "escalations": 0, "reopened": 0, "steps": 1, "departments": []}
+    if grid:
+        props["grid"] = grid.id
     if description and description.strip():
         props["description"] = description.strip()
     node = Node("Problem", pid, props)
@@ -581,7 +583,7 @@ def dispatch(store: Store, who: Principal, problem_id: str, department_ids: Sequ
                        details={"department_id": twice[0]})
     when = at or audit.now_cst()
     status = "dispatched" if node.props.get("status") == "raised" else str(node.props.get("status"))
-    props = {**node.props, "status": status}
+    props = {**node.props, "status": status, "departments": [*already, *wanted]}
     names = "、".join(display_name(found[d]) for d in wanted)
     batch = GraphBatch(rels=[Rel("DISPATCHED_TO", "Problem", problem_id, "Department", d,
                                  {"on": when.date().isoformat()}) for d in wanted])
@@ -767,12 +769,15 @@ def sweep(store: Store, *, today: date | None = None, who: Principal = SYSTEM, z
                if zone_id else None)
     result = SweepResult(day.isoformat())
     late: list[Node] = []
+    cutoff, top = day.isoformat(), LEVELS[-1]
     for n in store.scan("Problem"):
-        if n.props.get("status") not in OPEN or (in_zone is not None and n.id not in in_zone):
+        p = n.props
+        if p.get("status") not in OPEN or (in_zone is not None and n.id not in in_zone):
             continue
         result.checked += 1
-        if is_overdue(n.props.get("due_on"), day):
-            if str(n.props.get("level", LEVELS[0])) == LEVELS[-1]:
+        due = p.get("due_on")
+        if due and str(due) < cutoff:  # ISO dates order as the days do
+            if str(p.get("level", LEVELS[0])) == top:
                 result.at_top.append(n.id)
             else:
                 late.append(n)

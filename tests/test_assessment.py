@@ -33,6 +33,7 @@ from chainmatch.assessment import Figures, assess
 from chainmatch.auth import SYSTEM, create_token
 from chainmatch.settings import Settings
 from chainmatch.stores.base import Store
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_problems import open_liuzhi
 
 MAY, JUNE = 5, 6
@@ -156,3 +157,29 @@ def test_the_command_line_prints_and_writes_the_assessment(tmp_path: Path) -> No
                  "--zone", "LZ", "--xlsx", str(book)], out=out) == 0
     assert "自然资源局（LZ-D-zr）受理 2，办结 2，按期 50%" in out.getvalue()
     assert load_workbook(book)["网格考核"].cell(3, 1).value == "LZ-G2"
+
+
+def test_problems_loaded_from_a_data_folder_are_assessed_through_their_relationships(tmp_path: Path) -> None:
+    from chainmatch.loader import load_folder
+    from tests.test_loader import write_folder
+    from tests.test_problems import liuzhi_files
+
+    files = liuzhi_files()
+    files["problems.csv"] = ("id,title,category,status,level,raised_on,due_on,closed_on,on_time,reopened,"
+                             "enterprise_id,grid_id,zone_id,handler_id\n"
+                             "LZ-PB-1,园区公交专线,transport,evaluated,2,2024-03-01,2024-03-04,2024-03-03,true,0,"
+                             "LZ-E1,LZ-G2,LZ,LZ-D-jt\n"
+                             "LZ-PB-2,货运道路拓宽至20米,transport,handling,3,2024-03-05,2024-03-08,,,0,"
+                             "LZ-E2,LZ-G3,LZ,LZ-D-jt")
+    files["problem_departments.csv"] = "from_id,to_id,on\nLZ-PB-1,LZ-D-jt,2024-03-01\nLZ-PB-2,LZ-D-jt,2024-03-05\n" \
+                                       "LZ-PB-2,LZ-D-zr,2024-03-05"
+    store = SQLiteStore.open(tmp_path / "f.db")
+    try:
+        load_folder(store, write_folder(tmp_path / "f", files))
+        a = assess(store, SYSTEM, start=date(2024, 3, 1), end=date(2024, 3, 31), zone_id="LZ",
+                   today=date(2024, 4, 1))
+    finally:
+        store.close()
+    assert [(f.id, f.received, f.closed, f.overdue) for f in a.departments] == [("LZ-D-jt", 2, 1, 1),
+                                                                                ("LZ-D-zr", 1, 0, 1)]
+    assert [(f.id, f.received, f.avg_days_to_close) for f in a.grids] == [("LZ-G2", 1, 2.0), ("LZ-G3", 1, None)]
