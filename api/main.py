@@ -43,6 +43,7 @@ from api.routes import (
     projects,
     recommendations,
     registers,
+    reminders,
     resources,
     tokens,
 )
@@ -243,8 +244,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     docs.install(app)
     web.install(app)
     app.include_router(health.router, responses={503: ERROR_RESPONSES[503]})
-    for module in (enterprises, recommendations, grids, needs, resources, projects, problems, events, coverage, chains,
-                   maps, tokens, audit, registers):
+    for module in (enterprises, recommendations, grids, needs, resources, projects, problems, events, reminders,
+                   coverage, chains, maps, tokens, audit, registers):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app
 

@@ -11,24 +11,28 @@ For the problems raised from ``start`` to ``end`` (inclusive) that the caller ma
 - ``escalated``: problems raised a level at least once, ``escalations``: levels raised in all;
 - ``avg_days_to_close``: calendar days from raising to the (last) closing, over the closed problems.
 
-Rates are None when their denominator is 0. Everything is read from the Problem nodes and four relationship
-scans, so a zone's year is assessed in one pass.
+Rates are None when their denominator is 0. Everything is read from the Problem nodes (which keep a copy of their
+grid and departments), so a zone's year is assessed in one pass.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
 
 from chainmatch import audit
 from chainmatch.auth import Principal, require
-from chainmatch.deadlines import check_date, is_overdue
+from chainmatch.deadlines import check_date
 from chainmatch.enterprises import display_name
 from chainmatch.errors import InvalidRequest, NotFound
 from chainmatch.problems import OPEN
-from chainmatch.stores.base import Node, Store
+from chainmatch.stores.base import Store
 
 __all__ = ["Assessment", "Figures", "assess"]
 
@@ -68,79 +72,43 @@ class Assessment:
     chiefs: list[Figures]
 
 
-@dataclass
-class _Tally:
-    received: int = 0
-    closed: int = 0
-    on_time: int = 0
-    open: int = 0
-    overdue: int = 0
-    feedback_owed: int = 0
-    feedback_given: int = 0
-    satisfied: int = 0
-    unsatisfied: int = 0
-    escalated: int = 0
-    escalations: int = 0
-    days: int = 0
-    seen: set[str] = field(default_factory=set)
-
-    def add(self, pid: str, f: _One) -> None:
-        if pid in self.seen:  # a chief of two grids, a problem of both: counted once
-            return
-        self.seen.add(pid)
-        self.received += 1
-        self.closed += f.closed
-        self.on_time += f.on_time
-        self.open += f.open
-        self.overdue += f.overdue
-        self.feedback_owed += f.closings
-        self.feedback_given += f.evaluations
-        self.satisfied += f.satisfied
-        self.unsatisfied += f.reopened
-        self.escalated += f.escalations > 0
-        self.escalations += f.escalations
-        self.days += f.days
-
-    def figures(self, id_: str, name: str) -> Figures:
-        def rate(a: int, b: int) -> float | None:
-            return round(a / b, 4) if b else None
-
-        return Figures(
-            id_, name, self.received, self.closed, self.on_time, self.open, self.overdue, self.feedback_owed,
-            self.feedback_given, self.satisfied, self.unsatisfied, self.escalated, self.escalations,
-            round(self.days / self.closed, 2) if self.closed else None, rate(self.on_time, self.closed),
-            rate(self.feedback_given, self.feedback_owed), rate(self.satisfied, self.feedback_given))
+_COLUMNS = ("received", "closed", "on_time", "open", "overdue", "feedback_owed", "feedback_given", "satisfied",
+            "unsatisfied", "escalated", "escalations", "days")
 
 
-@dataclass(frozen=True)
-class _One:
-    """What one problem adds to a row."""
+def _figures(id_: str, name: str, sums: Sequence[int]) -> Figures:
+    """A row from the column sums of its problems (in the order of ``_COLUMNS``)."""
+    v = dict(zip(_COLUMNS, (int(x) for x in sums), strict=True))
 
-    closed: int
-    on_time: int
-    open: int
-    overdue: int
-    closings: int
-    evaluations: int
-    satisfied: int
-    reopened: int
-    escalations: int
-    days: int
+    def rate(a: int, b: int) -> float | None:
+        return round(a / b, 4) if b else None
+
+    return Figures(
+        id_, name, v["received"], v["closed"], v["on_time"], v["open"], v["overdue"], v["feedback_owed"],
+        v["feedback_given"], v["satisfied"], v["unsatisfied"], v["escalated"], v["escalations"],
+        round(v["days"] / v["closed"], 2) if v["closed"] else None, rate(v["on_time"], v["closed"]),
+        rate(v["feedback_given"], v["feedback_owed"]), rate(v["satisfied"], v["feedback_given"]))
 
 
-def _one(node: Node, today: date) -> _One:
-    p = node.props
+def _one(p: Mapping[str, Any], today: str, day: Callable[[str], int]) -> tuple[int, ...]:
+    """What one problem (its properties) adds to each column of ``_COLUMNS``."""
     status = p.get("status")
-    closed = status in ("closed", "evaluated")
+    closed = status == "closed" or status == "evaluated"
     reopened = int(p.get("reopened") or 0)
     evaluated = status == "evaluated"
     days = 0
     if closed and p.get("closed_on") and p.get("raised_on"):
-        days = (date.fromisoformat(str(p["closed_on"])) - date.fromisoformat(str(p["raised_on"]))).days
+        days = day(str(p["closed_on"])) - day(str(p["raised_on"]))
     is_open = status in OPEN
-    return _One(int(closed), int(closed and bool(p.get("on_time"))), int(is_open),
-                int(is_open and is_overdue(p.get("due_on"), today)), reopened + int(closed), reopened + int(evaluated),
-                int(evaluated and p.get("evaluation") == "satisfied"), reopened, int(p.get("escalations") or 0), days)
+    due = p.get("due_on")
+    escalations = int(p.get("escalations") or 0)
+    return (1, int(closed), int(closed and bool(p.get("on_time"))), int(is_open),
+            int(is_open and bool(due) and str(due) < today), reopened + int(closed), reopened + int(evaluated),
+            int(evaluated and p.get("evaluation") == "satisfied"), reopened, int(escalations > 0), escalations, days)
+
+
+def _chunks(ids: list[str], size: int = 5_000) -> Iterable[list[str]]:
+    return (ids[i:i + size] for i in range(0, len(ids), size))
 
 
 def _names(store: Store, label: str, ids: Iterable[str]) -> dict[str, str]:
@@ -160,16 +128,45 @@ def assess(store: Store, who: Principal, *, start: date, end: date, zone_id: str
         raise NotFound(f"No zone has the id '{zone_id}'.", candidates=[z.id for z in store.find("Zone", limit=10)])
     day = today or audit.now_cst().date()
     first, last = start.isoformat(), end.isoformat()
-    nodes = {n.id: n for n in store.scan("Problem") if first <= str(n.props.get("raised_on", "")) <= last}
-    dispatched: dict[str, list[str]] = defaultdict(list)
-    for r in store.scan_rels("DISPATCHED_TO"):
-        if r.src in nodes:
-            dispatched[r.src].append(r.dst)
-    grid_of = {r.src: r.dst for r in store.scan_rels("RAISED_IN") if r.src in nodes}
+    # The service keeps a copy of each problem's grid and departments on the node (one read for a zone's year);
+    # problems loaded from a data folder without them are looked up through their relationships.
+    nodes: dict[str, Mapping[str, Any]] = {}
+    dispatched: dict[str, list[str]] = {}
+    grid_of: dict[str, str] = {}
+    unknown_depts, unknown_grid = [], []
+    for n in store.scan("Problem"):
+        p = n.props
+        if not first <= str(p.get("raised_on", "")) <= last:
+            continue
+        pid = n.id
+        nodes[pid] = p
+        kept = p.get("departments")
+        if kept is None:
+            unknown_depts.append(pid)
+        else:
+            dispatched[pid] = kept
+        grid = p.get("grid")
+        if grid:
+            grid_of[pid] = grid
+        elif kept is None:
+            unknown_grid.append(pid)
+    for chunk in _chunks(unknown_depts):
+        for pid, es in store.edges("Problem", chunk, "DISPATCHED_TO").items():
+            dispatched[pid] = [e.node.id for e in es]
+    for chunk in _chunks(unknown_grid):
+        for pid, es in store.edges("Problem", chunk, "RAISED_IN").items():
+            if es:
+                grid_of[pid] = es[0].node.id
+    zone_of: dict[str, str | None] = {}
     if zone_id is not None or who.zones is not None:
-        zone_of = {r.src: r.dst for r in store.scan_rels("IN_ZONE") if r.src_label == "Problem" and r.src in nodes}
-    else:
-        zone_of = {}
+        in_zone = store.edges("Grid", sorted(set(grid_of.values())), "IN_ZONE")
+        grid_zone = {g: (es[0].node.id if es else None) for g, es in in_zone.items()}
+        zone_of = {pid: grid_zone.get(g) for pid, g in grid_of.items()}
+        for chunk in _chunks([pid for pid in nodes if pid not in grid_of]):
+            for pid, es in store.edges("Problem", chunk, "IN_ZONE").items():
+                zone_of[pid] = es[0].node.id if es else None
+
+    everything = zone_id is None and who.department_id is None and who.grids is None
 
     def visible(pid: str) -> bool:
         if zone_id is not None and zone_of.get(pid) != zone_id:
@@ -183,29 +180,34 @@ def assess(store: Store, who: Principal, *, start: date, end: date, zone_id: str
     chiefs_of: dict[str, list[str]] = defaultdict(list)
     for r in store.scan_rels("CHIEF_OF"):
         chiefs_of[r.dst].append(r.src)
-    total = _Tally()
-    depts: dict[str, _Tally] = defaultdict(_Tally)
-    grids: dict[str, _Tally] = defaultdict(_Tally)
-    chiefs: dict[str, _Tally] = defaultdict(_Tally)
-    for pid, node in nodes.items():
-        if not visible(pid):
+    today_iso = day.isoformat()
+    ordinal = lru_cache(maxsize=None)(lambda iso: date.fromisoformat(iso).toordinal())  # a few hundred dates
+    rows: list[tuple[int, ...]] = []
+    depts: dict[str, list[int]] = defaultdict(list)
+    grids: dict[str, list[int]] = defaultdict(list)
+    only = who.department_id
+    for pid, props in nodes.items():
+        if not everything and not visible(pid):
             continue
-        one = _one(node, day)
-        total.add(pid, one)
+        k = len(rows)
+        rows.append(_one(props, today_iso, ordinal))
         for d in dispatched.get(pid, ()):
-            if who.department_id is None or d == who.department_id:
-                depts[d].add(pid, one)
+            if only is None or d == only:
+                depts[d].append(k)
         grid = grid_of.get(pid)
         if grid is not None:
-            grids[grid].add(pid, one)
-            for person in chiefs_of.get(grid, ()):
-                chiefs[person].add(pid, one)
-    dnames = _names(store, "Department", depts)
-    gnames = _names(store, "Grid", grids)
-    pnames = _names(store, "Person", chiefs)
-    return Assessment(
-        first, last, zone_id, day.isoformat(), total.figures("", "合计"),
-        [t.figures(i, dnames.get(i, i)) for i, t in sorted(depts.items())],
-        [t.figures(i, gnames.get(i, i)) for i, t in sorted(grids.items())],
-        [t.figures(i, pnames.get(i, i)) for i, t in sorted(chiefs.items())],
-    )
+            grids[grid].append(k)
+    chiefs: dict[str, list[int]] = defaultdict(list)
+    for grid, ks in grids.items():
+        for person in chiefs_of.get(grid, ()):
+            chiefs[person] += ks
+    table = np.array(rows, dtype=np.int64).reshape(len(rows), len(_COLUMNS))
+
+    def summed(groups: dict[str, list[int]], label: str) -> list[Figures]:
+        names = _names(store, label, groups)
+        # A chief of two grids has each problem once (a problem is in one grid); np.unique keeps it so regardless.
+        return [_figures(i, names.get(i, i), table[np.unique(np.array(ks, dtype=np.int64))].sum(axis=0))
+                for i, ks in sorted(groups.items())]
+
+    return Assessment(first, last, zone_id, today_iso, _figures("", "合计", table.sum(axis=0)),
+                      summed(depts, "Department"), summed(grids, "Grid"), summed(chiefs, "Person"))

@@ -769,6 +769,32 @@ def cmd_problems_assess(args: argparse.Namespace, settings: Settings, out: TextI
     return 0
 
 
+def cmd_remind(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from chainmatch.auth import SYSTEM
+    from chainmatch.reminders import KINDS, reminders
+
+    today = _day(args.today, "--today")
+    if settings.store_kind == "embedded" and not settings.db.exists():
+        raise InvalidRequest(f"The store {settings.db} does not exist: give it with --db PATH or CHAINMATCH_DB.")
+    store = _open(settings)
+    try:
+        found = reminders(store, SYSTEM, today=today, soon_days=settings.remind_soon_days if args.soon is None
+                          else args.soon, zone_id=args.zone, person_id=args.person, department_id=args.department)
+    finally:
+        store.close()
+    if args.json:
+        _json(found, out)
+        return 0
+    if not found:
+        out.write("没有逾期、今日到期或即将到期的事项 / nothing is overdue or due.\n")
+    for r in found:
+        out.write(f"{'部门' if r.kind == 'department' else '人员'} {r.name}（{r.id}）：逾期 {len(r.overdue)}，今日到期 "
+                  f"{len(r.today)}，即将到期 {len(r.soon)}\n")
+        for label, items in (("逾期", r.overdue), ("今日", r.today), ("即将", r.soon)):
+            out.writelines(f"  [{label}] {KINDS[i.kind]} {i.id} {i.title}（期限 {i.due_on}）\n" for i in items)
+    return 0
+
+
 def cmd_problems_categories(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     limits, catalogue = _limits_and_catalogue(settings)
     if args.json:
@@ -871,6 +897,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--person", metavar="PERSON_ID", help="the person the token acts as (for claims)")
     sp.add_argument("--department", metavar="DEPARTMENT_ID",
                     help="a department token's department (职能部门): it sees and handles the problems dispatched to it")
+    sp.add_argument("--json", action="store_true")
+    sp = add("remind", cmd_remind, "what is overdue, due today and due soon, per person and department")
+    sp.add_argument("--today", metavar="YYYY-MM-DD", help="the day to judge by (default: today, CST)")
+    sp.add_argument("--soon", type=int, metavar="DAYS", help="days ahead counted as due soon "
+                    "(default CHAINMATCH_REMIND_SOON_DAYS, 2)")
+    sp.add_argument("--zone", help="only this zone id")
+    sp.add_argument("--person", metavar="PERSON_ID", help="only this person's reminders")
+    sp.add_argument("--department", metavar="DEPARTMENT_ID", help="only this department's reminders")
     sp.add_argument("--json", action="store_true")
     pp = sub.add_parser("problems", help="enterprise problems (企业诉求): list, the overdue sweep, categories",
                         description="enterprise problems (企业诉求): list, the overdue sweep, categories")

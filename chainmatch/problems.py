@@ -10,7 +10,8 @@ firm's contact evaluates it (满意 / 不满意); a 不满意 reopens it. Status
 when and a note)::
 
     raised ─分流→ dispatched ─报到→ handling ─办结→ closed ─满意→ evaluated
-                                       ↑                    │
+      │                                ↑          ↑         │
+      └──────就地办结 (网格层级)──────────┼──────────┘         │
                                    reopened ←────不满意──────┘   (reopened ─办结→ closed)
 
 More departments may be added while a problem is open; escalation keeps the status and raises the level. Every
@@ -73,7 +74,7 @@ LEVELS = tuple(_SCHEMA.enums["problem_level"])
 LEVEL_NAMES = dict(_SCHEMA.enums["problem_level"])
 EVALUATIONS = tuple(_SCHEMA.enums["evaluation"])
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "raised": ("dispatched",),
+    "raised": ("dispatched", "closed"),
     "dispatched": ("handling",),
     "handling": ("closed",),
     "reopened": ("closed",),
@@ -82,7 +83,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 OPEN = frozenset({"raised", "dispatched", "handling", "reopened"})
 """Statuses that still owe a result: they can be escalated and become overdue."""
-_NEXT_ACTIONS = {"raised": ("dispatch", "escalate"), "dispatched": ("dispatch", "acknowledge", "escalate"),
+_NEXT_ACTIONS = {"raised": ("dispatch", "escalate", "close"), "dispatched": ("dispatch", "acknowledge", "escalate"),
                  "handling": ("dispatch", "acknowledge", "escalate", "close"),
                  "reopened": ("dispatch", "acknowledge", "escalate", "close"), "closed": ("evaluate",),
                  "evaluated": ()}
@@ -509,7 +510,9 @@ def raise_problem(store: Store, who: Principal, *, enterprise_id: str, title: st
     props: dict[str, Any] = {"id": pid, "title": title, "category": kind.code, "status": "raised", "level": LEVELS[0],
                              "raised_on": day.isoformat(),
                              "due_on": (day + timedelta(days=kind.days(limits))).isoformat(),
-                             "escalations": 0, "reopened": 0, "steps": 1}
+                             "escalations": 0, "reopened": 0, "steps": 1, "departments": []}
+    if grid:
+        props["grid"] = grid.id
     if description and description.strip():
         props["description"] = description.strip()
     node = Node("Problem", pid, props)
@@ -581,7 +584,7 @@ def dispatch(store: Store, who: Principal, problem_id: str, department_ids: Sequ
                        details={"department_id": twice[0]})
     when = at or audit.now_cst()
     status = "dispatched" if node.props.get("status") == "raised" else str(node.props.get("status"))
-    props = {**node.props, "status": status}
+    props = {**node.props, "status": status, "departments": [*already, *wanted]}
     names = "、".join(display_name(found[d]) for d in wanted)
     batch = GraphBatch(rels=[Rel("DISPATCHED_TO", "Problem", problem_id, "Department", d,
                                  {"on": when.date().isoformat()}) for d in wanted])
@@ -661,19 +664,24 @@ def close_problem(store: Store, who: Principal, problem_id: str, *, note: str, d
                   at: datetime | None = None) -> ProblemView:
     """Close (办结) a problem being handled, with its result. The first handler owns it: a department closes only
     the problems it handles first; a grid chief closes only what stays at grid level; staff and admins close any
-    in their scope. The firm's feedback is then due within the feedback limit."""
+    in their scope. A small matter still at grid level may be closed where it was raised, with no department
+    (就地办结). The firm's feedback is then due within the feedback limit."""
     if who.can("problems:write") and who.department_id is None:
         node = _writer(store, who, problem_id)
     else:
         require(who, "problems:handle")
         node = _load(store, who, problem_id)
     status = str(node.props.get("status"))
-    if status not in ("handling", "reopened"):
-        raise _refuse(node, "办结", ["handling", "reopened"])
+    level = str(node.props.get("level", LEVELS[0]))
+    if status == "raised" and (level != LEVELS[0] or who.role == "department"):
+        raise Conflict(f"诉求 '{problem_id}' 尚未分流：只有留在网格层级的小事可以由网格就地办结（泉州：片长、网格员、调解员），"
+                       f"它已在「{LEVEL_NAMES[level]}」；请先分流（dispatch）到部门，由首办部门办结。",
+                       details={"status": status, "level": level})
+    if status not in ("raised", "handling", "reopened"):
+        raise _refuse(node, "办结", ["raised", "handling", "reopened"])
     if not note or not note.strip():
         raise InvalidRequest("note（办理结果）为空：办结时请写明如何解决，例如「公交专线已于 5 月 10 日开通」。")
     handler = _first(store.edges("Problem", [problem_id], "HANDLED_BY"), problem_id)
-    level = str(node.props.get("level", LEVELS[0]))
     if who.role == "department":
         dept = _acting_department(store, who, department_id)
         if handler is None or handler.id != dept:
@@ -767,12 +775,15 @@ def sweep(store: Store, *, today: date | None = None, who: Principal = SYSTEM, z
                if zone_id else None)
     result = SweepResult(day.isoformat())
     late: list[Node] = []
+    cutoff, top = day.isoformat(), LEVELS[-1]
     for n in store.scan("Problem"):
-        if n.props.get("status") not in OPEN or (in_zone is not None and n.id not in in_zone):
+        p = n.props
+        if p.get("status") not in OPEN or (in_zone is not None and n.id not in in_zone):
             continue
         result.checked += 1
-        if is_overdue(n.props.get("due_on"), day):
-            if str(n.props.get("level", LEVELS[0])) == LEVELS[-1]:
+        due = p.get("due_on")
+        if due and str(due) < cutoff:  # ISO dates order as the days do
+            if str(p.get("level", LEVELS[0])) == top:
                 result.at_top.append(n.id)
             else:
                 late.append(n)

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     """Time limit for problems (land, workers, finance, technology, other): the "3" of "135"."""
     deadline_feedback_days: int = Field(default=5, ge=1)
     """Time limit for feedback (buyers and supply matching, each project step): the "5" of "135"."""
+    remind_soon_days: int = Field(default=2, ge=0, le=60)
+    """Days ahead that ``chainmatch remind`` and ``GET /reminders`` list as due soon."""
     problem_categories: Path | None = None
     """The problem category catalogue (a CSV file, see README "Problem categories"); default: the example shipped in
     ``chainmatch/data/problem_categories.csv``."""

@@ -33,6 +33,7 @@ from chainmatch.assessment import Figures, assess
 from chainmatch.auth import SYSTEM, create_token
 from chainmatch.settings import Settings
 from chainmatch.stores.base import Store
+from chainmatch.stores.sqlite import SQLiteStore
 from tests.test_problems import open_liuzhi
 
 MAY, JUNE = 5, 6
@@ -77,9 +78,11 @@ def may_problems(store: Store) -> dict[str, str]:
 
 
 def row(received: int, closed: int, on_time: int, open_: int, overdue: int, owed: int, given: int, satisfied: int,
-        unsatisfied: int, escalated: int, avg: float | None, rates: tuple[float | None, ...]) -> tuple[object, ...]:
-    return (received, closed, on_time, open_, overdue, owed, given, satisfied, unsatisfied, escalated, escalated,
-            avg, *rates)
+        unsatisfied: int, escalated: int, avg: float | None, rates: tuple[float | None, ...],
+        escalations: int | None = None) -> tuple[object, ...]:
+    """A row's figures; ``escalations`` (levels raised) defaults to ``escalated`` (each problem raised once)."""
+    return (received, closed, on_time, open_, overdue, owed, given, satisfied, unsatisfied, escalated,
+            escalated if escalations is None else escalations, avg, *rates)
 
 
 def figures(f: Figures) -> tuple[object, ...]:
@@ -156,3 +159,57 @@ def test_the_command_line_prints_and_writes_the_assessment(tmp_path: Path) -> No
                  "--zone", "LZ", "--xlsx", str(book)], out=out) == 0
     assert "自然资源局（LZ-D-zr）受理 2，办结 2，按期 50%" in out.getvalue()
     assert load_workbook(book)["网格考核"].cell(3, 1).value == "LZ-G2"
+
+
+def test_problems_loaded_from_a_data_folder_are_assessed_through_their_relationships(tmp_path: Path) -> None:
+    from chainmatch.loader import load_folder
+    from tests.test_loader import write_folder
+    from tests.test_problems import liuzhi_files
+
+    files = liuzhi_files()
+    files["problems.csv"] = ("id,title,category,status,level,raised_on,due_on,closed_on,on_time,reopened,"
+                             "enterprise_id,grid_id,zone_id,handler_id\n"
+                             "LZ-PB-1,园区公交专线,transport,evaluated,2,2024-03-01,2024-03-04,2024-03-03,true,0,"
+                             "LZ-E1,LZ-G2,LZ,LZ-D-jt\n"
+                             "LZ-PB-2,货运道路拓宽至20米,transport,handling,3,2024-03-05,2024-03-08,,,0,"
+                             "LZ-E2,LZ-G3,LZ,LZ-D-jt")
+    files["problem_departments.csv"] = "from_id,to_id,on\nLZ-PB-1,LZ-D-jt,2024-03-01\nLZ-PB-2,LZ-D-jt,2024-03-05\n" \
+                                       "LZ-PB-2,LZ-D-zr,2024-03-05"
+    store = SQLiteStore.open(tmp_path / "f.db")
+    try:
+        load_folder(store, write_folder(tmp_path / "f", files))
+        a = assess(store, SYSTEM, start=date(2024, 3, 1), end=date(2024, 3, 31), zone_id="LZ",
+                   today=date(2024, 4, 1))
+    finally:
+        store.close()
+    assert [(f.id, f.received, f.closed, f.overdue) for f in a.departments] == [("LZ-D-jt", 2, 1, 1),
+                                                                                ("LZ-D-zr", 1, 0, 1)]
+    assert [(f.id, f.received, f.avg_days_to_close) for f in a.grids] == [("LZ-G2", 1, 2.0), ("LZ-G3", 1, None)]
+
+
+def test_the_demo_problems_and_event_give_the_figures_counted_by_hand(tmp_path: Path) -> None:
+    """seeds/demo: 六枝's three whistle problems (bus line: 交通 3 days; railway: 工信 + 自然资源, escalated twice,
+    8 days; road: 住建 + 自然资源, 3 days), 铭智's three (plant 6 days, escalated once; hiring 12 days, reopened once
+    after a 不满意; living 5 days) and the sterilizer event (81 invited and present, 9 signed)."""
+    from chainmatch.events import get_event
+    from chainmatch.loader import load_folder
+    from chainmatch.settings import DEFAULT_DEMO_DIR
+
+    store = SQLiteStore.open(tmp_path / "demo.db")
+    try:
+        load_folder(store, DEFAULT_DEMO_DIR)
+        lz = assess(store, SYSTEM, start=date(2024, 1, 1), end=date(2025, 12, 31), zone_id="LZ",
+                    today=date(2025, 12, 31))
+        lh = assess(store, SYSTEM, start=date(2024, 1, 1), end=date(2025, 12, 31), zone_id="LH",
+                    today=date(2025, 12, 31))
+        event = get_event(store, SYSTEM, "LH-EV-001")
+    finally:
+        store.close()
+    assert figures(lz.total) == row(3, 3, 3, 0, 0, 3, 3, 3, 0, 1, 4.67, (1.0, 1.0, 1.0), escalations=2)
+    assert {f.id: (f.received, f.escalations, f.avg_days_to_close) for f in lz.departments} == {
+        "LZ-D-gx": (1, 2, 8.0), "LZ-D-jt": (1, 0, 3.0), "LZ-D-zj": (1, 0, 3.0), "LZ-D-zr": (2, 2, 5.5)}
+    assert figures(lh.total) == row(3, 3, 3, 0, 0, 4, 4, 3, 1, 1, 7.67, (1.0, 1.0, 0.75))
+    assert len(lh.chiefs) == 1 and figures(lh.chiefs[0]) == figures(lh.total)
+    assert (event.funnel.invited, event.funnel.attended, event.funnel.negotiating, event.funnel.signed,
+            event.funnel.declined, event.funnel.dropped) == (81, 81, 9, 9, 15, 14)
+    assert "LH-E-007" in {i.firm.id for i in event.invitees if i.project_status == "signed"}

@@ -192,8 +192,8 @@ def test_bad_input_gets_a_chinese_answer_and_writes_nothing(app: tuple[TestClien
     assert client.post(f"/problems/{pid}/acknowledge", headers=h["gx"]).status_code == 403  # not dispatched to it
     r = client.post(f"/problems/{pid}/acknowledge", headers=h["admin"], json={"department_id": "LZ-D-gx"})
     assert r.status_code == 409 and "分流" in r.json()["message"]
-    r = client.post(f"/problems/{pid}/close", headers=h["staff"], json={"note": "已办"})
-    assert r.status_code == 409 and "已上报" in r.json()["message"]
+    r = client.post(f"/problems/{pid}/close", headers=h["gx"], json={"note": "已办"})
+    assert r.status_code == 403  # a department closes nothing that was not dispatched to it
     r = client.post(f"/problems/{pid}/evaluate", headers=h["member"], json={"evaluation": "satisfied"})
     assert r.status_code == 409
     # Unknown departments, departments of another zone, a department twice.
@@ -321,5 +321,21 @@ def test_department_tokens_name_their_department(tmp_path: Path) -> None:
         who = authenticate(store, create_token(store, role="department", name="工信", department_id="LZ-D-gx").secret)
         assert (who.department_id, who.zones, who.can("problems:handle"), who.can("problems:write")) == (
             "LZ-D-gx", frozenset({"LZ"}), True, False)
+    finally:
+        store.close()
+
+
+def test_a_small_matter_is_closed_in_the_grid_and_a_large_one_is_not(tmp_path: Path) -> None:
+    store = open_liuzhi(tmp_path)
+    try:
+        small = problems.raise_problem(store, SYSTEM, enterprise_id="LZ-E1", title="劳资纠纷调解", category="dispute")
+        assert small.next_actions == ["dispatch", "escalate", "close"]
+        done = problems.close_problem(store, SYSTEM, small.id, note="片长、网格员、调解员现场调解")
+        assert (done.status, done.handler, done.departments) == ("closed", None, [])
+        large = problems.raise_problem(store, SYSTEM, enterprise_id="LZ-E1", title="厂区边坡隐患", category="safety")
+        problems.escalate(store, SYSTEM, large.id)
+        with pytest.raises(Conflict, match="尚未分流"):
+            problems.close_problem(store, SYSTEM, large.id, note="已办")
+        assert problems.get_problem(store, SYSTEM, large.id).status == "raised"
     finally:
         store.close()

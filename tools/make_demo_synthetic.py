@@ -17,7 +17,22 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chainmatch.synth import CHAIN_BY_KEY, COLUMNS
+from chainmatch.synth import CHAIN_BY_KEY
+from chainmatch.synth import COLUMNS as SYNTH_COLUMNS
+
+# The files of the zones' workflows (problems, matchmaking events), beside those chainmatch.synth writes.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    **SYNTH_COLUMNS,
+    "problems.csv": ("id", "title", "category", "description", "status", "level", "raised_on", "due_on", "closed_on",
+                     "on_time", "feedback_due_on", "evaluation", "evaluation_note", "evaluated_on", "evaluated_by",
+                     "escalations", "reopened", "steps", "grid", "departments", "synthetic", "source",
+                     "enterprise_id", "grid_id", "zone_id", "reporter_id", "handler_id"),
+    "problem_steps.csv": ("id", "status", "action", "level", "at", "by", "department_id", "note", "problem_id"),
+    "problem_departments.csv": ("from_id", "to_id", "on", "acknowledged_on"),
+    "match_events.csv": ("id", "title", "product", "held_on", "status", "direction", "changes", "synthetic", "source",
+                         "host_id", "need_id", "chain_id", "zone_id"),
+    "event_invitees.csv": ("from_id", "to_id", "rank", "score", "reasons", "origin", "attended", "project_id"),
+}
 
 OUT = ROOT / "seeds" / "demo"
 rng = random.Random(2024)
@@ -1014,6 +1029,191 @@ EXTRA_PRODUCTS = {"魔芋制品": "1439", "休闲豆制品": "1392", "卤制肉�
                   "物业服务": "7020"}
 
 
+# ================================================================================================ workflows
+
+
+LIMITS = {"land": 3, "transport": 3, "workers": 3, "living": 5, "dispute": 3, "safety": 3}
+"""Days of the shipped example catalogue's categories used here (chainmatch/data/problem_categories.csv)."""
+
+
+def _find(file: str, **where: str) -> list[dict[str, Any]]:
+    return [r for r in rows[file] if all(r.get(k) == v for k, v in where.items())]
+
+
+def _name(pid: str) -> str:
+    return str(_find("people.csv", id=pid)[0]["name"])
+
+
+def contact_of(firm: str, zone: str) -> str:
+    """A person who works for the firm (its contact, who evaluates), made when the demo has none."""
+    posts = [r["from_id"] for r in _find("posts.csv", to_id=firm) if r["from_id"].startswith(zone)]
+    if posts:
+        return str(posts[0])
+    pid = person(f"{firm}-CT", person_name(), "grid_member", firms[firm]["name"], zone)
+    post(pid, firm, "办公室主任")
+    grid_id = firms_grid(firm)
+    if grid_id:
+        member_of(pid, grid_id)
+    return pid
+
+
+def firms_grid(firm: str) -> str:
+    return str(_find("enterprises.csv", id=firm)[0]["grid_id"])
+
+
+def problem(pid: str, title: str, category: str, zone: str, firm: str, reporter: str,
+            actions: list[tuple[str, str, str, str, str]], *, description: str, synthetic: bool, source: str) -> str:
+    """A problem run through the status machine of chainmatch.problems: ``actions`` are (action, YYYY-MM-DD, by
+    person id, department id or evaluation, note) for raised, dispatched, acknowledged, escalated, closed, evaluated
+    (the evaluation in the fourth place: satisfied or unsatisfied)."""
+    days = LIMITS[category]
+    grid_id = firms_grid(firm)
+    st: dict[str, Any] = {"status": "raised", "level": 1, "escalations": 0, "reopened": 0, "departments": [],
+                          "handler": "", "acks": {}, "dispatched": {}}
+    steps = []
+    for n, (action, d, by, arg, note) in enumerate(actions, start=1):
+        if action == "raised":
+            st["raised_on"], st["due_on"] = d, day(d, days)
+        elif action == "dispatched":
+            st["departments"].append(arg)
+            st["dispatched"][arg] = d
+            st["status"] = "dispatched" if st["status"] == "raised" else st["status"]
+        elif action == "acknowledged":
+            st["acks"][arg] = d
+            st["handler"] = st["handler"] or arg
+            st["status"] = "handling" if st["status"] == "dispatched" else st["status"]
+        elif action == "escalated":
+            st["level"] += 1
+            st["escalations"] += 1
+            st["due_on"] = day(d, days)
+        elif action == "closed":
+            st.update(status="closed", closed_on=d, on_time=d <= st["due_on"], feedback_due_on=day(d, 5))
+        elif action == "evaluated":
+            st.update(evaluation=arg, evaluated_on=d, evaluated_by=by, evaluation_note=note)
+            if arg == "satisfied":
+                st["status"] = "evaluated"
+            else:
+                st.update(status="reopened", reopened=st["reopened"] + 1, due_on=day(d, days))
+                for gone in ("closed_on", "on_time", "feedback_due_on"):
+                    st.pop(gone, None)
+        step_action = "reopened" if action == "evaluated" and arg == "unsatisfied" else action
+        steps.append({"id": f"{pid}-S{n:02d}", "status": st["status"], "action": step_action, "level": st["level"],
+                          "at": f"{d}T{9 + n % 8:02d}:00:00+08:00", "by": f"{_name(by)} ({by})",
+                          "department_id": arg if action in ("dispatched", "acknowledged") else "",
+                          "note": note, "problem_id": pid})
+    add("problems.csv", id=pid, title=title, category=category, description=description, status=st["status"],
+        level=st["level"], raised_on=st["raised_on"], due_on=st["due_on"], closed_on=st.get("closed_on", ""),
+        on_time=b(st["on_time"]) if "on_time" in st else "", feedback_due_on=st.get("feedback_due_on", ""),
+        evaluation=st.get("evaluation", ""), evaluation_note=st.get("evaluation_note", ""),
+        evaluated_on=st.get("evaluated_on", ""), evaluated_by=st.get("evaluated_by", ""),
+        escalations=st["escalations"], reopened=st["reopened"], steps=len(steps), grid=grid_id,
+        departments=";".join(st["departments"]), synthetic=b(synthetic), source=source, enterprise_id=firm,
+        grid_id=grid_id, zone_id=zone, reporter_id=reporter, handler_id=st["handler"])
+    for r in steps:
+        add("problem_steps.csv", **r)
+    for dept, on in st["dispatched"].items():
+        add("problem_departments.csv", from_id=pid, to_id=dept, on=on, acknowledged_on=st["acks"].get(dept, ""))
+    return pid
+
+
+def workflows() -> None:
+    """The named cases as problems and the sterilizer event as a matchmaking event (after the zones are written)."""
+    # ---- 铭智新能源 (漯河): plant, hiring and living problems closed by its grid chief with the departments
+    mz = "LH-E-006"
+    chief = str(_find("grid_staff.csv", to_id=firms_grid(mz))[0]["from_id"])
+    ct = contact_of(mz, "LH")
+    src = A000 + "：签约后纳入专属网格管理，网格长协调解决厂房、招工、生活配套，两个月后投产；部门、日期与办理过程为示意"
+    problem("LH-PB-001", "铭智新能源生产基地厂房", "land", "LH", mz, chief, [
+        ("raised", "2025-03-03", chief, "", "网格长走访登记"), ("dispatched", "2025-03-03", chief, "LH-D-zr", "分流至自然资源和规划分局"),
+        ("acknowledged", "2025-03-04", chief, "LH-D-zr", "自然资源和规划分局报到（首办负责）"),
+        ("escalated", "2025-03-07", chief, "", "逾期未办结，自动提级至园区/综合党委"),
+        ("closed", "2025-03-09", chief, "LH-D-zr", "标准化厂房拎包入驻"),
+        ("evaluated", "2025-03-12", ct, "satisfied", "厂房已交付")],
+        description="项目签约后需生产基地厂房", synthetic=False, source=src)
+    problem("LH-PB-002", "铭智新能源投产招工", "workers", "LH", mz, chief, [
+        ("raised", "2025-03-05", chief, "", "网格长走访登记"), ("dispatched", "2025-03-05", chief, "LH-D-rs", "分流至人社局"),
+        ("acknowledged", "2025-03-05", chief, "LH-D-rs", "人力资源和社会保障局报到（首办负责）"),
+        ("closed", "2025-03-08", chief, "LH-D-rs", "举办专场招聘会"),
+        ("evaluated", "2025-03-15", ct, "unsatisfied", "首批招工人数不足"),
+        ("closed", "2025-03-17", chief, "LH-D-rs", "第二场招聘会补足一线岗位"),
+        ("evaluated", "2025-03-25", ct, "satisfied", "用工到位")],
+        description="投产需招聘一线操作工", synthetic=False, source=src)
+    problem("LH-PB-003", "铭智新能源职工生活配套", "living", "LH", mz, chief, [
+        ("raised", "2025-03-06", chief, "", "网格长走访登记"), ("dispatched", "2025-03-06", chief, "LH-D-zj", "分流至住建局"),
+        ("acknowledged", "2025-03-07", chief, "LH-D-zj", "住房和城乡建设局报到（首办负责）"),
+        ("closed", "2025-03-11", chief, "LH-D-zj", "人才公寓、职工食堂与通勤班车落实"),
+        ("evaluated", "2025-03-20", ct, "satisfied", "")],
+        description="职工住宿、就餐与通勤", synthetic=False, source=src)
+    # ---- 六枝: 企业吹哨、党委响应、部门报到 — the bus line, the freight railway, the road widening
+    lz_src = A003 + "：企业吹哨、党委响应、部门报到，问题已解决（报道）；部门、日期与办理过程为示意"
+    mj = "LZ-E-001"
+    mj_ct = contact_of(mj, "LZ")
+    sec = "LZ-P-S0"  # the comprehensive party committee's secretary responds and dispatches
+    problem("LZ-PB-001", "增设园区公交专线", "transport", "LZ", mj, mj_ct, [
+        ("raised", "2024-03-05", mj_ct, "", "企业吹哨"), ("dispatched", "2024-03-05", sec, "LZ-D-jt", "综合党委响应，分流至交通运输局"),
+        ("acknowledged", "2024-03-05", sec, "LZ-D-jt", "交通运输局报到（首办负责）"),
+        ("closed", "2024-03-08", sec, "LZ-D-jt", "园区公交专线开通"),
+        ("evaluated", "2024-03-12", mj_ct, "satisfied", "职工通勤解决")],
+        description="职工通勤不便", synthetic=False, source=lz_src)
+    problem("LZ-PB-002", "建设货运铁路专线", "transport", "LZ", mj, mj_ct, [
+        ("raised", "2024-03-19", mj_ct, "", "企业吹哨"),
+        ("dispatched", "2024-03-19", sec, "LZ-D-gx", "综合党委响应，分流至工业和信息化局"),
+        ("dispatched", "2024-03-19", sec, "LZ-D-zr", "分流至自然资源局"),
+        ("acknowledged", "2024-03-19", sec, "LZ-D-zr", "自然资源局报到（首办负责）"),
+        ("acknowledged", "2024-03-20", sec, "LZ-D-gx", "工业和信息化局报到"),
+        ("escalated", "2024-03-23", sec, "", "逾期未办结，自动提级至园区/综合党委"),
+        ("escalated", "2024-03-25", sec, "", "提级至区级统筹，专家团队会商线路与用地"),
+        ("closed", "2024-03-27", sec, "LZ-D-zr", "专线用地与接轨方案落实"),
+        ("evaluated", "2024-04-02", mj_ct, "satisfied", "")],
+        description="焦炭、原煤外运依赖公路", synthetic=False, source=lz_src)
+    road_firm = str(next(r for r in rows["needs.csv"] if "货运道路拓宽" in r["title"])["enterprise_id"])
+    road_ct = contact_of(road_firm, "LZ")
+    problem("LZ-PB-003", "货运道路拓宽至20米", "transport", "LZ", road_firm, road_ct, [
+        ("raised", "2024-04-02", road_ct, "", "企业吹哨"),
+        ("dispatched", "2024-04-02", sec, "LZ-D-zj", "综合党委响应，分流至住建局"),
+        ("dispatched", "2024-04-02", sec, "LZ-D-zr", "分流至自然资源局"),
+        ("acknowledged", "2024-04-02", sec, "LZ-D-zj", "住房和城乡建设局报到（首办负责）"),
+        ("acknowledged", "2024-04-03", sec, "LZ-D-zr", "自然资源局报到"),
+        ("closed", "2024-04-05", sec, "LZ-D-zj", "货运道路拓宽至20米"),
+        ("evaluated", "2024-04-10", road_ct, "satisfied", "")],
+        description="货运道路狭窄", synthetic=False, source=lz_src)
+    # ---- 泉州: a small matter closed in the grid, a large one through the departments
+    qz_src = A002 + "：小事由片长、网格员、调解员就地办结，大事由片区、部门、公安联动办理（报道描述机制）；本条为示意"
+    # Made-up matters go to synthetic firms, never to a named one.
+    plots = [r["id"] for r in rows["enterprises.csv"] if r["zone_id"] == "QZ" and r["grid_id"].count("-") == 4
+             and r["synthetic"] == "true"]
+    small = plots[0]
+    head = str(_find("grid_staff.csv", to_id="-".join(firms_grid(small).split("-")[:3]))[0]["from_id"])
+    small_ct = contact_of(small, "QZ")
+    problem("QZ-PB-001", f"{firms[small]['short']}劳资纠纷调解", "dispute", "QZ", small, small_ct, [
+        ("raised", "2024-06-03", small_ct, "", "网格员发现并上报"),
+        ("closed", "2024-06-04", head, "", "片长、网格员、调解员现场调解，就地办结"),
+        ("evaluated", "2024-06-06", small_ct, "satisfied", "")],
+        description="员工工资结算争议", synthetic=True, source=qz_src)
+    large = plots[1]
+    large_ct = contact_of(large, "QZ")
+    problem("QZ-PB-002", f"{firms[large]['short']}厂区周边道路积水与消防通道", "safety", "QZ", large, large_ct, [
+        ("raised", "2024-07-08", large_ct, "", "网格员发现并上报"),
+        ("dispatched", "2024-07-08", head, "QZ-D-04", "分流至规划建设局"),
+        ("dispatched", "2024-07-08", head, "QZ-D-07", "分流至应急管理局"),
+        ("acknowledged", "2024-07-08", head, "QZ-D-04", "规划建设局报到（首办负责）"),
+        ("acknowledged", "2024-07-09", head, "QZ-D-07", "应急管理局报到"),
+        ("escalated", "2024-07-09", head, "", "提级至园区：片区、部门、公安联动"),
+        ("closed", "2024-07-11", head, "QZ-D-04", "排水改造，消防通道清理"),
+        ("evaluated", "2024-07-15", large_ct, "satisfied", "")],
+        description="雨季厂区周边道路积水，消防通道受阻", synthetic=True, source=qz_src)
+    # ---- 漯河: the sterilizer matchmaking event, its invitees being the projects of the event
+    event_projects = [r for r in rows["projects.csv"] if r["event"] == "高压灭菌设备供需对接会"]
+    add("match_events.csv", id="LH-EV-001", title="高压灭菌设备供需对接会", product="高压灭菌设备",
+        held_on="2025-05-16", status="held", direction="buyers", changes=1, synthetic=b(False),
+        source=A000 + "：区里组织80余家食品企业对接，9家签约（含亿家馨）；邀请名单、到场与日期为示意",
+        host_id="LH-E-004", need_id="LH-N-001", chain_id="LH-C-FOOD", zone_id="LH")
+    for r in event_projects:
+        buyer = next(p["from_id"] for p in _find("project_parties.csv", to_id=r["id"]) if p["role"] == "buyer")
+        add("event_invitees.csv", from_id=buyer, to_id="LH-EV-001", origin="manual",
+            reasons="专属网格长上报，列入对接会邀请名单", attended=b(True), project_id=r["id"])
+
+
 def write() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.csv"):
@@ -1048,6 +1248,7 @@ def main() -> None:
     jialing()
     chengdu()
     outside()
+    workflows()
     write()
     by_zone: dict[str, int] = {}
     for r in rows["enterprises.csv"]:

@@ -25,6 +25,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from chainmatch.errors import Conflict, StoreError, StoreUnavailable
 from chainmatch.stores.base import Counts, Direction, Edge, GraphBatch, Node, Rel
 from graph_schema import Schema, load_schema
@@ -56,7 +58,17 @@ def _dumps(props: Mapping[str, Any]) -> str:
 
 
 def _loads(props: str) -> dict[str, Any]:
-    return {} if props == "{}" else dict(json.loads(props))
+    return {} if props == "{}" else _parse(props)
+
+
+def _parse(props: str) -> dict[str, Any]:
+    """A stored property map: orjson reads it three times faster than ``json`` (a scan of a label reads every
+    node); what it refuses (NaN and infinities, which ``json.dumps`` writes; lone surrogates) is read by ``json``.
+    Integers beyond 64 bits would come back as floats: no property chainmatch declares holds one."""
+    try:
+        return dict(orjson.loads(props))
+    except orjson.JSONDecodeError:
+        return dict(json.loads(props))
 
 
 def _like(text: str) -> str:
@@ -282,7 +294,7 @@ class SQLiteStore:
             for id_, props in self._run(
                 f"SELECT id, props FROM nodes WHERE label = ? AND id IN ({marks})", (label, *chunk)
             ):
-                out[id_] = Node(label, id_, json.loads(props))
+                out[id_] = Node(label, id_, _parse(props))
         return out
 
     def find(
@@ -307,7 +319,7 @@ class SQLiteStore:
             f"SELECT id, props FROM nodes WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
-        return [Node(label, id_, json.loads(props)) for id_, props in rows]
+        return [Node(label, id_, _parse(props)) for id_, props in rows]
 
     def edges(
         self, label: str, ids: Sequence[str], rel_type: str, direction: Direction = "out", *, limit: int = 1000,
@@ -329,13 +341,13 @@ class SQLiteStore:
                 key = s if direction == "out" else d
                 if len(out[key]) < limit:
                     rel = Rel(rel_type, sl, s, dl, d, _loads(rprops))
-                    out[key].append(Edge(rel, Node(nl, nid, json.loads(nprops))))
+                    out[key].append(Edge(rel, Node(nl, nid, _parse(nprops))))
         return out
 
     def scan(self, label: str) -> Iterator[Node]:
         cur = self._conn().execute("SELECT id, props FROM nodes WHERE label = ? ORDER BY id", (label,))
         for id_, props in cur:
-            yield Node(label, id_, json.loads(props))
+            yield Node(label, id_, _parse(props))
 
     def scan_rels(self, rel_type: str) -> Iterator[Rel]:
         cur = self._conn().execute(
