@@ -79,7 +79,7 @@ def test_a_batch_of_many_chunks_is_one_transaction(neo: Neo4jStore, monkeypatch:
 
 def test_chunked_write_then_paged_scans_see_everything(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(neo, "batch_size", 4)
-    monkeypatch.setattr(neo4j_store, "_PAGE", 3)
+    monkeypatch.setattr(neo4j_store, "_FETCH", 3)  # many PULLs per scan
     firms = _firms(11)
     rels = [Rel("SUPPLIES", "Enterprise", firms[i].id, "Enterprise", firms[j].id)
             for i in range(11) for j in (i + 1, i + 2) if j < 11]

@@ -110,10 +110,11 @@ def _label_statements(lab: Label) -> Iterator[Statement]:
         f"MATCH (n:{L}) WHERE {_text_filter(lab)} AND all(k IN keys($where) WHERE n[k] = $where[k]) "
         "RETURN n.id AS id, properties(n) AS props ORDER BY n.id SKIP $skip LIMIT $limit",
     )
-    # Keyset pages: each page is one bounded read, whatever the size of the label.
+    # One streamed read in key order (the key's index gives the order: no sort, the first rows come at once);
+    # ``$after`` resumes it after the last node received when a connection breaks mid-way.
     yield _s(
         f"scan_nodes:{L}",
-        f"MATCH (n:{L}) WHERE n.id > $after RETURN n.id AS id, properties(n) AS props ORDER BY n.id LIMIT $limit",
+        f"MATCH (n:{L}) WHERE n.id > $after RETURN n.id AS id, properties(n) AS props ORDER BY n.id",
     )
 
 
@@ -140,14 +141,12 @@ def _rel_statements(schema: Schema) -> Iterator[Statement]:
                 "RETURN n.id AS id, properties(r) AS rel, labels(m) AS far_labels, m.id AS far_id, "
                 "properties(m) AS far",
             )
-            # Keyset pages of source nodes (an index range on the key), then their relationships of the type;
-            # a source without any comes back once with dst null, so the caller knows where the page ended.
+            # One streamed read: the source nodes in key order (from the key's index, no sort), each followed by
+            # its relationships of the type; ``$after`` resumes it after the last source received in full.
             yield _s(
                 f"scan_rels:{T}:{src}",
-                f"MATCH (a:{src}) WHERE a.id > $after WITH a ORDER BY a.id LIMIT $limit "
-                f"OPTIONAL MATCH (a)-[r:{T}]->(b) "
-                "RETURN a.id AS src, labels(b) AS dst_labels, b.id AS dst, properties(r) AS props "
-                "ORDER BY src, dst",
+                f"MATCH (a:{src}) WHERE a.id > $after MATCH (a)-[r:{T}]->(b) "
+                "RETURN a.id AS src, labels(b) AS dst_labels, b.id AS dst, properties(r) AS props ORDER BY a.id",
             )
         for dst in rel.to_labels:
             yield _s(
