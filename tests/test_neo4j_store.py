@@ -1,12 +1,11 @@
 """Neo4j-store behaviour beyond the shared contract: errors, atomic chunked writes, paging, restarts.
 
-Runs through the official driver against ArcadeDB's Bolt server (tier 2); see tests/conftest.py.
+Runs through the official driver against a real Neo4j (tier 3); see tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,14 +102,14 @@ def test_server_restart_mid_load_then_rerun_completes(tmp_path: Path) -> None:
     """While the server is down a write fails as StoreUnavailable; once it is back the same store works again."""
     from tests.neo4j_server import start
 
-    server = start(tmp_path / "arcade")
+    server = start(tmp_path / "neo4j")
     store = Neo4jStore.connect(_settings(server.uri, password=server.password), retry_seconds=1.0)
     try:
         store.write(GraphBatch(nodes=_firms(20)))
         server.stop()
         with pytest.raises(StoreUnavailable, match=f"{server.uri}.*unreachable"):
             store.write(GraphBatch(nodes=_firms(40)))
-        server = start(tmp_path / "arcade", bolt_port=server.bolt_port)
+        server = start(tmp_path / "neo4j", port=server.bolt_port)
         store.write(GraphBatch(nodes=_firms(40)))  # re-running the load is safe: upserts
         assert store.counts().nodes == {"Enterprise": 40}
     finally:

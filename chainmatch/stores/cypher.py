@@ -4,7 +4,7 @@ Cypher 5 cannot take a label or a relationship type as a parameter, so there is 
 label, per relationship type and per (type, end labels) the schema declares. Those names are
 identifiers checked by ``graph_schema`` (``[A-Za-z][A-Za-z0-9_]*``), never caller input; every value
 travels as a ``$parameter``. The statements run on Neo4j 5 (their judge is Neo4j's own Cypher
-front-end, see ``tests/test_cypher_lint.py``) and on ArcadeDB's Bolt server (the test double).
+front-end, see ``tests/test_cypher_lint.py``) and on a real Neo4j 5.26 (``tests/neo4j_server.py``).
 
 >>> s = statements()
 >>> s["merge_nodes:Zone"].text
@@ -141,12 +141,14 @@ def _rel_statements(schema: Schema) -> Iterator[Statement]:
                 "RETURN n.id AS id, properties(r) AS rel, labels(m) AS far_labels, m.id AS far_id, "
                 "properties(m) AS far",
             )
-            # One streamed read: the source nodes in key order (from the key's index, no sort), each followed by
-            # its relationships of the type; ``$after`` resumes it after the last source received in full.
+            # One streamed read: the source nodes in key order (a range seek on the key's index gives it), each
+            # followed by its relationships of the type by far key (a partial sort, one source at a time);
+            # ``$after`` resumes it after the last source received in full.
             yield _s(
                 f"scan_rels:{T}:{src}",
                 f"MATCH (a:{src}) WHERE a.id > $after MATCH (a)-[r:{T}]->(b) "
-                "RETURN a.id AS src, labels(b) AS dst_labels, b.id AS dst, properties(r) AS props ORDER BY a.id",
+                "RETURN a.id AS src, labels(b) AS dst_labels, b.id AS dst, properties(r) AS props "
+                "ORDER BY a.id, b.id",
             )
         for dst in rel.to_labels:
             yield _s(
