@@ -110,11 +110,13 @@ def _label_statements(lab: Label) -> Iterator[Statement]:
         f"MATCH (n:{L}) WHERE {_text_filter(lab)} AND all(k IN keys($where) WHERE n[k] = $where[k]) "
         "RETURN n.id AS id, properties(n) AS props ORDER BY n.id SKIP $skip LIMIT $limit",
     )
-    # One streamed read in key order (the key's index gives the order: no sort, the first rows come at once);
-    # ``$after`` resumes it after the last node received when a connection breaks mid-way.
+    # Keyset pages for bulk reads (the match index): the next $limit nodes after $after in key order (a range
+    # seek on the key's unique index gives the order), as ONE record holding a list of [id, props]: a record per
+    # node costs the driver far more than the values it carries.
     yield _s(
         f"scan_nodes:{L}",
-        f"MATCH (n:{L}) WHERE n.id > $after RETURN n.id AS id, properties(n) AS props ORDER BY n.id",
+        f"MATCH (n:{L}) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $limit "
+        "RETURN collect([n.id, properties(n)]) AS rows",
     )
 
 
@@ -141,14 +143,16 @@ def _rel_statements(schema: Schema) -> Iterator[Statement]:
                 "RETURN n.id AS id, properties(r) AS rel, labels(m) AS far_labels, m.id AS far_id, "
                 "properties(m) AS far",
             )
-            # One streamed read: the source nodes in key order (a range seek on the key's index gives it), each
-            # followed by its relationships of the type by far key (a partial sort, one source at a time);
-            # ``$after`` resumes it after the last source received in full.
+            # Keyset pages of source nodes, as one record: how many sources the page had, the last one's key
+            # (where the next page starts) and a list of [source key, far key, relationship properties] (plus
+            # the far node's labels when the type may end at several labels), in (source, far) key order.
+            far_labels = ", labels(b)" if len(rel.to_labels) > 1 else ""
             yield _s(
                 f"scan_rels:{T}:{src}",
-                f"MATCH (a:{src}) WHERE a.id > $after MATCH (a)-[r:{T}]->(b) "
-                "RETURN a.id AS src, labels(b) AS dst_labels, b.id AS dst, properties(r) AS props "
-                "ORDER BY a.id, b.id",
+                f"MATCH (a:{src}) WHERE a.id > $after WITH a ORDER BY a.id LIMIT $limit WITH collect(a) AS page "
+                f"CALL (page) {{ UNWIND page AS a MATCH (a)-[r:{T}]->(b) WITH a, r, b ORDER BY a.id, b.id "
+                f"RETURN collect([a.id, b.id, properties(r){far_labels}]) AS rows }} "
+                "RETURN size(page) AS sources, page[-1].id AS last, rows",
             )
         for dst in rel.to_labels:
             yield _s(
