@@ -48,6 +48,9 @@ class Neo4jServer:
     password: str = _PASSWORD
     database: str = DATABASE
     settings: dict[str, str] = field(default_factory=dict)
+    heap: str = "1g"
+    pagecache: str = "256m"
+    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def uri(self) -> str:
@@ -72,6 +75,15 @@ class Neo4jServer:
                     self.process.wait()
         elif self.process.stdin:
             self.process.stdin.close()
+
+    def restart(self, timeout: float = 180) -> None:
+        """Start Neo4j again on the same home and port (after :meth:`kill` or :meth:`stop`); this object then
+        stands for the new process, so drivers on :attr:`uri` reconnect to it by themselves."""
+        if self.process.poll() is None:
+            self.stop()
+        again = start(self.home, port=self.bolt_port, timeout=timeout, password=self.password or None,
+                      heap=self.heap, pagecache=self.pagecache, settings=self.extra)
+        self.process, self.version, self.started_s = again.process, again.version, again.started_s
 
     def kill(self) -> None:
         """End the JVM at once (SIGKILL): no shutdown, as in a crash or an out-of-memory kill."""
@@ -149,7 +161,8 @@ def start(home: Path, *, port: int = 0, heap: str = "1g", pagecache: str = "256m
         if ready:
             uri, version = ready.split()[1:3]
             server = Neo4jServer(process, home, int(uri.rsplit(":", 1)[1]), version.split("/", 1)[1],
-                                 round(time.monotonic() - t0, 1), password=password or "", settings=conf)
+                                 round(time.monotonic() - t0, 1), password=password or "", settings=conf,
+                                 heap=heap, pagecache=pagecache, extra=dict(settings or {}))
             return server
         if process.poll() is not None or time.monotonic() > deadline:
             if process.poll() is None:

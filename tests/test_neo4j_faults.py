@@ -1,6 +1,6 @@
 """Faults of a real Neo4j (tier 3): the server process killed (SIGKILL) mid-load and mid-serve, and a server of
-the wrong major version. A Neo4j of this module's own, restarted on its home and port after each kill, so the
-session's server goes on serving the other tests. (Wrong credentials and a missing database: test_neo4j_store.py.)
+the wrong major version. The session's Neo4j is killed and restarted on its home and port, as after a crash.
+(Wrong credentials and a missing database: test_neo4j_store.py.)
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from chainmatch.settings import DEFAULT_DEMO_DIR, Settings
 from chainmatch.stores import neo4j as neo4j_store
 from chainmatch.stores.neo4j import Neo4jStore, _neo4j_version
 from chainmatch.stores.sqlite import SQLiteStore
-from tests.conftest import missing_tool
 
 
 @dataclass
 class Own:
-    """This module's Neo4j; ``kill()`` then ``restart()`` it on the same home and port, as after a crash."""
+    """The session's Neo4j, killed then restarted on the same home and port, as after a crash; the session's
+    store (its driver) reconnects by itself, so the tests after these go on on the same server."""
 
     server: Any
 
@@ -35,9 +35,7 @@ class Own:
         self.server.kill()
 
     def restart(self) -> None:
-        from tests.neo4j_server import start
-
-        self.server = start(self.server.home, port=self.server.bolt_port)
+        self.server.restart()
 
     def settings(self, **more: Any) -> Settings:
         s = self.server
@@ -45,16 +43,15 @@ class Own:
                         neo4j_database=s.database, **more)
 
 
-@pytest.fixture(scope="module")
-def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Own]:
-    from tests.neo4j_server import ToolMissing, start
-
-    try:
-        holder = Own(start(tmp_path_factory.mktemp("neo4j_faults")))
-    except ToolMissing as e:
-        missing_tool(str(e))
+@pytest.fixture
+def own(neo: Neo4jStore, neo4j_server: Any) -> Iterator[Own]:
+    """The session's Neo4j (emptied), when this session started it: one given by NEO4J_URI is not ours to kill."""
+    if neo4j_server.process is None:
+        pytest.skip("NEO4J_URI's server is not this session's to kill")
+    holder = Own(neo4j_server)
     yield holder
-    holder.server.stop()
+    if neo4j_server.process.poll() is not None:  # a test that failed between kill and restart
+        neo4j_server.restart()
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +70,6 @@ def test_killed_mid_load_nothing_of_the_load_is_left_and_the_rerun_counts_are_ri
 ) -> None:
     store = Neo4jStore.connect(own.settings(neo4j_retry_seconds=1.0))
     try:
-        store.clear()
         install_industries(store)
         before = store.counts()
         monkeypatch.setattr(store, "batch_size", 200)  # the demo's one transaction goes in many UNWIND statements
@@ -100,13 +96,9 @@ def test_killed_mid_load_nothing_of_the_load_is_left_and_the_rerun_counts_are_ri
 
 
 @pytest.mark.slow
-def test_killed_mid_serve_the_service_answers_503_naming_the_uri_then_recovers(
-    own: Own, demo_counts: Any, tmp_path: Path,
-) -> None:
+def test_killed_mid_serve_the_service_answers_503_naming_the_uri_then_recovers(own: Own, tmp_path: Path) -> None:
     store = Neo4jStore.connect(own.settings())
-    if store.counts() != demo_counts:  # the load test above leaves the demo loaded
-        store.clear()
-        load_folder(store, DEFAULT_DEMO_DIR)
+    load_folder(store, DEFAULT_DEMO_DIR)
     secret = create_token(store, role="staff", name="招商科").secret
     store.close()
     headers = {"Authorization": f"Bearer {secret}"}

@@ -83,10 +83,6 @@ def test_the_hot_statements_seek_the_key_index_and_use_nothing_deprecated(raw: n
         assert not set(operators) & set(SCANS), (st.name, operators)
         # Neo4j 5 warns of deprecated features (id() for elementId(), old subquery forms) in every plan.
         assert not _deprecations(notes), (st.name, _deprecations(notes))
-    for st in statements().values():
-        if st.kind != "schema":
-            _, notes = _plan(raw, st)
-            assert not _deprecations(notes), (st.name, _deprecations(notes))
 
 
 def test_a_deadlock_between_two_writes_is_retried_and_both_land(
