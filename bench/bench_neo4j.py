@@ -4,8 +4,9 @@ embedded store on the same data (issues 6 and 17).
 1. Generates N synthetic firms (default 100,000, ``chainmatch.synth.generate``) with their zone, grids, products
    and relationships, reads them with the loader, and loads them into the embedded store and through
    ``Neo4jStore.write`` in batches; reports nodes/s (target >= 5,000) and relationships/s.
-2. Builds the match index (``build_index``) from each store: seconds, and Bolt round trips through a counting
-   TCP proxy (target on Neo4j: 100,000 firms <= 15 s, 1,000,000 <= 150 s).
+2. Builds the match index (``build_index``) from each store: seconds, the part spent waiting on the store's scans,
+   and Bolt round trips through a counting TCP proxy; then reads what the build read, alone, ``--read-passes``
+   times (target on Neo4j: 100,000 firms <= 15 s, 1,000,000 <= 150 s).
 3. A firm's profile, a grid chief's neighbour lookup and a recommendation on each store: p50 / p99 and round trips.
 
 Rerun from the repository root: ``.venv/bin/python bench/bench_neo4j.py [--firms 100000] [--keep DIR]``
@@ -150,6 +151,7 @@ class _TimedReads:
 
     def __init__(self, store: Store) -> None:
         self.store, self.read_s = store, 0.0
+        self.calls: list[tuple[str, str]] = []  # (scan or scan_rels, label or type), in the build's order
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
@@ -164,10 +166,21 @@ class _TimedReads:
             yield item
 
     def scan(self, label: str) -> Iterator[Any]:
+        self.calls.append(("scan", label))
         return self._timed(self.store.scan(label))
 
     def scan_rels(self, rel_type: str) -> Iterator[Any]:
+        self.calls.append(("scan_rels", rel_type))
         return self._timed(self.store.scan_rels(rel_type))
+
+
+def _read_alone(store: Store, calls: list[tuple[str, str]]) -> float:
+    """Seconds to read what ``build_index`` read (the same scans, rows counted and dropped)."""
+    t = time.perf_counter()
+    for kind, name in calls:
+        for _ in store.scan(name) if kind == "scan" else store.scan_rels(name):
+            pass
+    return round(time.perf_counter() - t, 1)
 
 
 def _chief(store: Store, seed: int) -> tuple[Principal, list[str]]:
@@ -201,6 +214,7 @@ def main() -> int:
     ap.add_argument("--heap", default="1g", help="Neo4j's JVM heap")
     ap.add_argument("--pagecache", default="1g", help="Neo4j's page cache")
     ap.add_argument("--repeat", type=int, default=200, help="calls per latency figure")
+    ap.add_argument("--read-passes", type=int, default=2, help="passes of the index's reads alone after the build")
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--keep", type=Path, help="keep (and reuse) data, embedded store and Neo4j home here")
     ap.add_argument("--skip-embedded", action="store_true", help="measure Neo4j only")
@@ -226,7 +240,7 @@ def main() -> int:
         print(f"generated and read {len(batch.nodes)} nodes ({len(firms)} firms), {len(batch.rels)} relationships "
               f"in {time.perf_counter() - t:.1f}s", flush=True)
 
-    server = start(work / "neo4j", heap=args.heap, pagecache=args.pagecache, timeout=600,
+    server = start(work / "neo4j", heap=args.heap, pagecache=args.pagecache, timeout=600, quick=False,
                    port=int((work / "neo4j.port").read_text()) if reuse else 0)
     (work / "neo4j.port").write_text(str(server.bolt_port))
     results["neo4j"] = {"version": server.version, "start_s": server.started_s}
@@ -262,6 +276,7 @@ def main() -> int:
                                             "peak_mb": round(peak_mb())}
             if name == "neo4j":
                 results[name]["build_index"]["round_trips"] = proxy.round_trips - before
+            results[name]["read_alone_s"] = [_read_alone(st, timed.calls) for _ in range(args.read_passes)]
             print(f"{name}: build_index {results[name]['build_index']}", flush=True)
 
         chief, inside = _chief(neo, args.seed)

@@ -51,6 +51,7 @@ class Neo4jServer:
     heap: str = "1g"
     pagecache: str = "256m"
     extra: dict[str, str] = field(default_factory=dict)
+    quick: bool = True
 
     @property
     def uri(self) -> str:
@@ -82,7 +83,7 @@ class Neo4jServer:
         if self.process.poll() is None:
             self.stop()
         again = start(self.home, port=self.bolt_port, timeout=timeout, password=self.password or None,
-                      heap=self.heap, pagecache=self.pagecache, settings=self.extra)
+                      heap=self.heap, pagecache=self.pagecache, settings=self.extra, quick=self.quick)
         self.process, self.version, self.started_s = again.process, again.version, again.started_s
 
     def kill(self) -> None:
@@ -121,12 +122,14 @@ def build() -> None:
 
 
 def start(home: Path, *, port: int = 0, heap: str = "1g", pagecache: str = "256m", timeout: float = 180,
-          password: str | None = _PASSWORD, settings: dict[str, str] | None = None) -> Neo4jServer:
+          password: str | None = _PASSWORD, settings: dict[str, str] | None = None,
+          quick: bool = True) -> Neo4jServer:
     """Start Neo4j on ``home`` (made if missing) and return once its default database answers.
 
     ``port`` 0 takes a free port; give the ``bolt_port`` of a stopped or killed server on the same ``home`` to
     restart it with its data. ``password`` None turns authentication off. ``settings`` are more Neo4j settings
-    (neo4j.conf names).
+    (neo4j.conf names). ``quick`` (the tests) compiles with the JVM's fast compiler only: a start takes half the
+    CPU time on a small machine, small queries run as fast; the benchmark turns it off for full-speed code.
     """
     java = shutil.which("java")
     if java is None:
@@ -150,6 +153,7 @@ def start(home: Path, *, port: int = 0, heap: str = "1g", pagecache: str = "256m
         offset = log.tell()
         process = subprocess.Popen(
             [java, f"-Xmx{heap}", f"-Xms{heap}", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+             *(["-XX:TieredStopAtLevel=1"] if quick else []),
              "-cp", cp, _MAIN, str(home), str(port), *(f"{k}={v}" for k, v in conf.items())],
             cwd=home, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=env,
         )
@@ -162,7 +166,7 @@ def start(home: Path, *, port: int = 0, heap: str = "1g", pagecache: str = "256m
             uri, version = ready.split()[1:3]
             server = Neo4jServer(process, home, int(uri.rsplit(":", 1)[1]), version.split("/", 1)[1],
                                  round(time.monotonic() - t0, 1), password=password or "", settings=conf,
-                                 heap=heap, pagecache=pagecache, extra=dict(settings or {}))
+                                 heap=heap, pagecache=pagecache, extra=dict(settings or {}), quick=quick)
             return server
         if process.poll() is not None or time.monotonic() > deadline:
             if process.poll() is None:
