@@ -272,7 +272,7 @@ def main() -> int:
             t = time.perf_counter()
             indexes[name] = build_index(timed)  # type: ignore[arg-type]  # a Store by delegation
             took = time.perf_counter() - t
-            results[name]["build_index"] = {"s": round(took, 1), "reads_s": round(timed.read_s, 1),
+            results.setdefault(name, {})["build_index"] = {"s": round(took, 1), "reads_s": round(timed.read_s, 1),
                                             "peak_mb": round(peak_mb())}
             if name == "neo4j":
                 results[name]["build_index"]["round_trips"] = proxy.round_trips - before
