@@ -25,7 +25,15 @@ $(LINT_NPM): tests/cypher_lint/package-lock.json
 	  npm ci --prefix tests/cypher_lint --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the Cypher lint tests will be skipped (they fail when CI is set)"; fi
 
-test: $(STAMP) $(LINT_NPM)
+# The real Neo4j of the tests (tier 3, NEO4J-TESTING.md): Neo4j Community 5.26 from Maven Central, pinned by
+# tests/neo4j_server/pom.xml; the build writes the launcher's class path (the jars stay in ~/.m2).
+NEO4J_CP := tests/neo4j_server/target/classpath.txt
+$(NEO4J_CP): tests/neo4j_server/pom.xml $(wildcard tests/neo4j_server/src/main/java/chainmatch/testing/*.java)
+	@if command -v mvn >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; then \
+	  mvn -q -B -f tests/neo4j_server/pom.xml package; \
+	else echo "java or mvn not found: the tests on a real Neo4j will be skipped (they fail when CI is set)"; fi
+
+test: $(STAMP) $(LINT_NPM) $(NEO4J_CP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

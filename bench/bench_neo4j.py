@@ -1,13 +1,17 @@
-"""Benchmark of the Neo4j store over Bolt, against the ArcadeDB test server (issue 6).
+"""Benchmark of the Neo4j store over Bolt on a real Neo4j (Community 5.26, tests/neo4j_server.py), beside the
+embedded store on the same data (issues 6 and 17).
 
-1. Loads N synthetic firms (default 100,000, from ``chainmatch.synth.generate``) with their zone, grids,
-   products and relationships through ``Neo4jStore.write`` in batches; reports nodes/s (target >= 5,000).
-2. Counts the Bolt round trips of one ``get``, one ``edges`` and one neighbour lookup
-   (``chainmatch.matching.neighbours.chain_neighbours``) through a counting TCP proxy, and their latency
-   without the proxy; and the round trips of building the ranking index (a recommendation itself then
-   reads nothing from the store).
+1. Generates N synthetic firms (default 100,000, ``chainmatch.synth.generate``) with their zone, grids, products
+   and relationships, reads them with the loader, and loads them into the embedded store and through
+   ``Neo4jStore.write`` in batches; reports nodes/s (target >= 5,000) and relationships/s.
+2. Builds the match index (``build_index``) from each store: seconds, the part spent waiting on the store's scans,
+   and Bolt round trips through a counting TCP proxy; then reads what the build read, alone, ``--read-passes``
+   times (target on Neo4j: 100,000 firms <= 15 s, 1,000,000 <= 150 s).
+3. A firm's profile, a grid chief's neighbour lookup and a recommendation on each store: p50 / p99 and round trips.
 
-Rerun from the repository root: ``.venv/bin/python bench/bench_neo4j.py [--firms 100000] [--batch 10000]``.
+Rerun from the repository root: ``.venv/bin/python bench/bench_neo4j.py [--firms 100000] [--keep DIR]``
+(``--keep`` keeps the generated data, the embedded store and Neo4j's home for the next run, which then skips the
+loads; the server is started again on that home).
 """
 
 from __future__ import annotations
@@ -15,28 +19,33 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
-import platform
 import random
+import shutil
 import socket
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._machine import machine, peak_mb
+from chainmatch.auth import Principal, expand_grids
+from chainmatch.enterprises import profile
 from chainmatch.loader import install_industries, read_folder
+from chainmatch.matching.index import build_index
+from chainmatch.matching.neighbours import chain_neighbours
+from chainmatch.matching.ranking import recommend
 from chainmatch.settings import Settings
-from chainmatch.stores.base import GraphBatch
+from chainmatch.stores.base import GraphBatch, Store
 from chainmatch.stores.neo4j import Neo4jStore
 from chainmatch.stores.sqlite import SQLiteStore
-from tests.arcadedb_server import start
+from tests.neo4j_server import start
 
 
 class CountingProxy:
@@ -93,7 +102,7 @@ class CountingProxy:
         return (self.round_trips - before) / repeat
 
 
-def _store(uri: str, server: Any, batch_size: int = 2000) -> Neo4jStore:
+def _store(uri: str, server: Any, batch_size: int) -> Neo4jStore:
     settings = Settings(neo4j_uri=uri, neo4j_user=server.user, neo4j_password=server.password,  # type: ignore[arg-type]
                         neo4j_database=server.database)
     store = Neo4jStore.connect(settings)
@@ -107,7 +116,7 @@ def _cycling(fn: Callable[[str], Any], ids: list[str]) -> Callable[[], Any]:
     return lambda: fn(next(it))
 
 
-def _latency_ms(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
+def _latency_ms(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
     fn()
     times = []
     for _ in range(repeat):
@@ -115,7 +124,86 @@ def _latency_ms(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
         fn()
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+    return {"p50_ms": round(statistics.median(times), 2), "p99_ms": round(times[int(len(times) * 0.99) - 1], 2)}
+
+
+def _load(store: Store, firms: list[Any], others: list[Any], rels: list[Any], batch: int) -> dict[str, Any]:
+    install_industries(store)
+    store.write(GraphBatch(nodes=others))
+    out: dict[str, Any] = {}
+    t = time.perf_counter()
+    for i in range(0, len(firms), batch):
+        store.write(GraphBatch(nodes=firms[i : i + batch]))
+    took = time.perf_counter() - t
+    out["firm_nodes_per_s"], out["firm_load_s"] = round(len(firms) / took), round(took, 1)
+    t = time.perf_counter()
+    for i in range(0, len(rels), batch):
+        store.write(GraphBatch(rels=rels[i : i + batch]))
+    took = time.perf_counter() - t
+    out["rels_per_s"], out["rels_load_s"] = round(len(rels) / took), round(took, 1)
+    print(f"{store.kind}: firms {out['firm_nodes_per_s']:,}/s, relationships {out['rels_per_s']:,}/s", flush=True)
+    return out
+
+
+class _TimedReads:
+    """A store whose ``scan`` / ``scan_rels`` count the seconds spent waiting for them: the read itself, apart from
+    what ``build_index`` does with the rows."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.read_s = store, 0.0
+        self.calls: list[tuple[str, str]] = []  # (scan or scan_rels, label or type), in the build's order
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def _timed(self, rows: Iterator[Any]) -> Iterator[Any]:
+        while True:
+            t = time.perf_counter()
+            item = next(rows, None)
+            self.read_s += time.perf_counter() - t
+            if item is None:
+                return
+            yield item
+
+    def scan(self, label: str) -> Iterator[Any]:
+        self.calls.append(("scan", label))
+        return self._timed(self.store.scan(label))
+
+    def scan_rels(self, rel_type: str) -> Iterator[Any]:
+        self.calls.append(("scan_rels", rel_type))
+        return self._timed(self.store.scan_rels(rel_type))
+
+
+def _read_alone(store: Store, calls: list[tuple[str, str]]) -> float:
+    """Seconds to read what ``build_index`` read (the same scans, rows counted and dropped)."""
+    t = time.perf_counter()
+    for kind, name in calls:
+        for _ in store.scan(name) if kind == "scan" else store.scan_rels(name):
+            pass
+    return round(time.perf_counter() - t, 1)
+
+
+def _chief(store: Store, seed: int) -> tuple[Principal, list[str]]:
+    """A grid chief of the top-level grid with the most firms among 20 sampled, and the firms of that grid."""
+    tops = sorted(g.id for g in store.scan("Grid") if str(g.props.get("level")) == "1")
+    rng = random.Random(seed)
+    best: tuple[int, str, frozenset[str], list[str]] = (0, "", frozenset(), [])
+    for top in rng.sample(tops, min(20, len(tops))):
+        grids = expand_grids(store, [top])
+        inside = sorted(e.node.id for es in store.edges("Grid", sorted(grids), "IN_GRID", "in",
+                                                         limit=1_000_000).values() for e in es)
+        if len(inside) > best[0]:
+            best = (len(inside), top, grids, inside)
+    _, top, grids, inside = best
+    return Principal(id="bench-chief", name="bench 网格长", role="grid_chief", grids=grids), inside
+
+
+def _calls(store: Store, index: Any, chief: Principal) -> dict[str, Callable[[str], Any]]:
+    return {
+        "profile(firm)": lambda i: profile(store, i),
+        "chain_neighbours(grid chief, depth 1, 50 per page)": lambda i: chain_neighbours(store, index, chief, i),
+        "recommend(index, firm)": lambda i: recommend(index, i),
+    }
 
 
 def main() -> int:
@@ -123,96 +211,96 @@ def main() -> int:
     ap.add_argument("--firms", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=10_000, help="nodes or relationships per write() call")
     ap.add_argument("--chunk", type=int, default=5_000, help="rows per UNWIND statement inside a write")
-    ap.add_argument("--heap", default="2g", help="ArcadeDB JVM heap")
+    ap.add_argument("--heap", default="1g", help="Neo4j's JVM heap")
+    ap.add_argument("--pagecache", default="1g", help="Neo4j's page cache")
+    ap.add_argument("--repeat", type=int, default=200, help="calls per latency figure")
+    ap.add_argument("--read-passes", type=int, default=2, help="passes of the index's reads alone after the build")
     ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--keep", type=Path, help="keep (and reuse) data, embedded store and Neo4j home here")
+    ap.add_argument("--skip-embedded", action="store_true", help="measure Neo4j only")
     args = ap.parse_args()
 
     from chainmatch.synth import generate
 
-    work = Path(tempfile.mkdtemp(prefix="bench_neo4j_"))
-    t = time.perf_counter()
-    generate(work / "data", enterprises=args.firms, seed=args.seed)
-    scratch = SQLiteStore.open(work / "scratch.db")  # read_folder looks ids up in it: it holds the industries only
-    install_industries(scratch)
-    batch, _ = read_folder(work / "data", scratch)
-    scratch.close()
-    prep = time.perf_counter() - t
-    firms = [n for n in batch.nodes if n.label == "Enterprise"]
-    others = [n for n in batch.nodes if n.label != "Enterprise"]
-    print(f"generated and read {len(batch.nodes)} nodes ({len(firms)} firms), {len(batch.rels)} relationships "
-          f"in {prep:.1f}s", flush=True)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench_neo4j_"))
+    work.mkdir(parents=True, exist_ok=True)
+    reuse = (work / "loaded").exists()
+    results: dict[str, Any] = {"firms": args.firms, "batch": args.batch, "chunk": args.chunk, "heap": args.heap,
+                               "pagecache": args.pagecache, "machine": machine()}
+    if not reuse:
+        t = time.perf_counter()
+        generate(work / "data", enterprises=args.firms, seed=args.seed)
+        scratch = SQLiteStore.open(work / "scratch.db")  # read_folder looks ids up in it: it holds the industries
+        install_industries(scratch)
+        batch, _ = read_folder(work / "data", scratch)
+        scratch.close()
+        firms = [n for n in batch.nodes if n.label == "Enterprise"]
+        others = [n for n in batch.nodes if n.label != "Enterprise"]
+        results.update(nodes=len(batch.nodes), relationships=len(batch.rels))
+        print(f"generated and read {len(batch.nodes)} nodes ({len(firms)} firms), {len(batch.rels)} relationships "
+              f"in {time.perf_counter() - t:.1f}s", flush=True)
 
-    server = start(work / "arcadedb", heap=args.heap)
-    results: dict[str, Any] = {
-        "firms": len(firms), "nodes": len(batch.nodes), "relationships": len(batch.rels),
-        "batch": args.batch, "chunk": args.chunk, "heap": args.heap,
-        "machine": f"nproc={os.cpu_count()}, {platform.processor() or platform.machine()}, "
-                   f"Python {platform.python_version()}",
-    }
+    server = start(work / "neo4j", heap=args.heap, pagecache=args.pagecache, timeout=600, quick=False,
+                   port=int((work / "neo4j.port").read_text()) if reuse else 0)
+    (work / "neo4j.port").write_text(str(server.bolt_port))
+    results["neo4j"] = {"version": server.version, "start_s": server.started_s}
     try:
-        store = _store(server.uri, server, args.chunk)
-        install_industries(store)
-        store.write(GraphBatch(nodes=others))
-        base = store.counts()
-        t = time.perf_counter()
-        for i in range(0, len(firms), args.batch):
-            store.write(GraphBatch(nodes=firms[i : i + args.batch]))
-        took = time.perf_counter() - t
-        results["firm_nodes_per_s"] = round(len(firms) / took)
-        results["firm_load_s"] = round(took, 1)
-        print(f"firms: {len(firms)} in {took:.1f}s = {len(firms) / took:,.0f} nodes/s", flush=True)
-        t = time.perf_counter()
-        for i in range(0, len(batch.rels), args.batch):
-            store.write(GraphBatch(rels=batch.rels[i : i + args.batch]))
-        took = time.perf_counter() - t
-        results["rels_per_s"] = round(len(batch.rels) / took)
-        print(f"relationships: {len(batch.rels)} in {took:.1f}s = {len(batch.rels) / took:,.0f}/s", flush=True)
-        t = time.perf_counter()
-        store.write(GraphBatch(nodes=firms[: args.batch]))
-        results["rewrite_batch_s"] = round(time.perf_counter() - t, 2)
-        counts = store.counts()
-        results["counts_ok"] = (counts.total_nodes, counts.total_rels) == (
-            base.total_nodes + len(firms), base.total_rels + len(batch.rels))
-        print(f"store holds {counts.total_nodes} nodes, {counts.total_rels} relationships", flush=True)
-
-        from chainmatch.auth import SYSTEM
-        from chainmatch.matching.neighbours import chain_neighbours
-
-        rng = random.Random(args.seed)
-        zone = next(n.id for n in others if n.label == "Zone")
-        in_zone = [e.rel.src for e in store.edges("Zone", [zone], "IN_ZONE", "in", limit=1_000_000)[zone]
-                   if e.rel.src_label == "Enterprise"]
-        sample = rng.sample(in_zone, 1000)
-        def calls(s: Neo4jStore) -> dict[str, Callable[[str], Any]]:
-            return {
-                "get (1 id)": lambda i: s.get("Enterprise", [i]),
-                "get (1,000 ids)": lambda i: s.get("Enterprise", sample),
-                "edges SUPPLIES out (1 id)": lambda i: s.edges("Enterprise", [i], "SUPPLIES", "out"),
-                "edges IN_ZONE in, Zone (limit 1000)": lambda i: s.edges("Zone", [zone], "IN_ZONE", "in"),
-                "neighbour lookup chain_neighbours(depth=1)": lambda i: chain_neighbours(s, index, SYSTEM, i),
-            }
+        neo = _store(server.uri, server, args.chunk)
+        embedded = SQLiteStore.open(work / "embedded.db")
+        stores: dict[str, Store] = {"neo4j": neo} if args.skip_embedded else {"embedded": embedded, "neo4j": neo}
+        if not reuse:
+            for name, st in stores.items():
+                results.setdefault(name, {})["load"] = _load(st, firms, others, batch.rels, args.batch)
+            t = time.perf_counter()
+            neo.write(GraphBatch(nodes=firms[: args.batch]))
+            results["neo4j"]["rewrite_batch_s"] = round(time.perf_counter() - t, 2)
+            del batch, firms, others
+            (work / "loaded").write_text("1")
+        counts = neo.counts()
+        results["neo4j"]["counts"] = {"nodes": counts.total_nodes, "relationships": counts.total_rels}
+        if not args.skip_embedded:
+            results["counts_equal"] = embedded.counts() == counts
+        print(f"Neo4j holds {counts.total_nodes:,} nodes, {counts.total_rels:,} relationships", flush=True)
 
         proxy = CountingProxy(server.bolt_port)
         counted = _store(f"bolt://127.0.0.1:{proxy.port}", server, args.chunk)
-        from chainmatch.matching.index import build_index
+        indexes: dict[str, Any] = {}
+        for name, st in stores.items():
+            via = counted if name == "neo4j" else st
+            before = proxy.round_trips
+            timed = _TimedReads(via)
+            t = time.perf_counter()
+            indexes[name] = build_index(timed)  # type: ignore[arg-type]  # a Store by delegation
+            took = time.perf_counter() - t
+            results.setdefault(name, {})["build_index"] = {"s": round(took, 1), "reads_s": round(timed.read_s, 1),
+                                            "peak_mb": round(peak_mb())}
+            if name == "neo4j":
+                results[name]["build_index"]["round_trips"] = proxy.round_trips - before
+            results[name]["read_alone_s"] = [_read_alone(st, timed.calls) for _ in range(args.read_passes)]
+            print(f"{name}: build_index {results[name]['build_index']}", flush=True)
 
-        before = proxy.round_trips
-        t = time.perf_counter()
-        index = build_index(counted)
-        results["build_index"] = {"round_trips": proxy.round_trips - before, "s": round(time.perf_counter() - t, 1)}
-        print(f"build_index: {results['build_index']}", flush=True)
-        direct, via_proxy = calls(store), calls(counted)
-        calls_out = {}
-        for name in direct:
-            med, p95 = _latency_ms(_cycling(direct[name], sample), 40)
-            trips = proxy.measure(_cycling(via_proxy[name], sample), 20)
-            calls_out[name] = {"round_trips": trips, "median_ms": round(med, 2), "p95_ms": round(p95, 2)}
-            print(f"{name}: {trips:g} round trips, median {med:.1f} ms, p95 {p95:.1f} ms", flush=True)
-        results["calls"] = calls_out
+        chief, inside = _chief(neo, args.seed)
+        rng = random.Random(args.seed)
+        sample = rng.sample(inside, min(len(inside), 500))
+        results["grid_chief_firms"] = len(inside)
+        for name, st in stores.items():
+            direct = _calls(st, indexes[name], chief)
+            via = _calls(counted, indexes[name], chief) if name == "neo4j" else {}
+            out = {}
+            for call, fn in direct.items():
+                figures: dict[str, Any] = _latency_ms(_cycling(fn, sample), args.repeat)
+                if via:
+                    figures["round_trips"] = proxy.measure(_cycling(via[call], sample), 20)
+                out[call] = figures
+                print(f"{name}: {call}: {figures}", flush=True)
+            results[name]["calls"] = out
         counted.close()
-        store.close()
+        neo.close()
+        embedded.close()
     finally:
         server.stop()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(results, ensure_ascii=False, indent=2))
     return 0
 

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
     neo4j_database: str = "neo4j"
+    neo4j_retry_seconds: float = Field(default=15.0, ge=0, le=600)
+    """Seconds a Neo4j read or write is tried again while the server is unreachable or reports a temporary error
+    (a deadlock, a leader switch) before the answer is 503 ``store_unavailable``."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
     """Largest request body the API accepts (bytes); a longer one is refused with 413 before it is read, before
     the token is checked."""

@@ -3,18 +3,21 @@
 ``store`` yields an empty store of each kind:
 
 - ``embedded``: the SQLite store on a fresh file;
-- ``neo4j-arcadedb``: the Neo4j store through the official driver against ArcadeDB's Bolt server
-  (tier 2 of NEO4J-TESTING.md), started once per session on 127.0.0.1 by ``tests/arcadedb_server.py``;
-- ``neo4j-real``: the Neo4j store against the Neo4j given by ``NEO4J_URI`` (tier 3), skipped with its
-  reason when none is given. It must be an empty, dedicated test database: the tests empty it between tests.
+- ``neo4j``: the Neo4j store through the official driver against a real Neo4j (tier 3 of NEO4J-TESTING.md):
+  Neo4j Community 5.26 started once per session on 127.0.0.1 by ``tests/neo4j_server.py`` (built with Maven from
+  ``tests/neo4j_server/``), or the Neo4j given by ``NEO4J_URI`` (with ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``,
+  ``NEO4J_DATABASE``) when that is set. That one must be an empty, dedicated test database: the tests empty it
+  between tests.
 
-In CI (``CI`` set) a missing tool fails the run instead of skipping, so a missing install step shows.
+In CI (``CI`` set) a missing tool (Java, Maven, the Neo4j jars) fails the run instead of skipping, so a missing
+install step shows.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ import pytest
 from chainmatch.stores.base import Store
 from chainmatch.stores.sqlite import SQLiteStore
 
-STORE_KINDS = ["embedded", "neo4j-arcadedb", "neo4j-real"]
+STORE_KINDS = ["embedded", "neo4j"]
 
 
 def missing_tool(reason: str) -> None:
@@ -33,48 +36,53 @@ def missing_tool(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def arcadedb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """ArcadeDB with its Bolt plugin, in a child process, for the whole session."""
-    try:
-        import arcadedb_embedded  # noqa: F401
-    except ImportError:
-        missing_tool("arcadedb-embedded is not installed: run `make install` (it is in the dev extras)")
-    from tests.arcadedb_server import start
+@dataclass
+class ExternalNeo4j:
+    """The Neo4j of ``NEO4J_URI``: nothing to start or stop."""
 
-    server = start(tmp_path_factory.mktemp("arcadedb"))
+    uri: str
+    user: str
+    password: str
+    database: str
+    version: str = "?"
+    process: None = None
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The real Neo4j of the session: ``NEO4J_URI``'s, else Neo4j Community started here for the session."""
+    uri = os.environ.get("NEO4J_URI")
+    if uri:
+        yield ExternalNeo4j(uri, os.environ.get("NEO4J_USERNAME", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""),
+                            os.environ.get("NEO4J_DATABASE", "neo4j"))
+        return
+    from tests.neo4j_server import ToolMissing, start
+
+    try:
+        server = start(tmp_path_factory.mktemp("neo4j"))
+    except ToolMissing as e:
+        missing_tool(str(e))
     yield server
     server.stop()
 
 
-def _neo4j_store(uri: str, user: str, password: str, database: str) -> Any:
+def neo4j_store_on(server: Any, **settings: Any) -> Any:
+    """A Neo4j store (its own driver) on ``server``; close it after use."""
     from chainmatch.settings import Settings
     from chainmatch.stores.neo4j import Neo4jStore
 
     return Neo4jStore.connect(Settings(
-        neo4j_uri=uri, neo4j_user=user, neo4j_password=password, neo4j_database=database,  # type: ignore[arg-type]
+        neo4j_uri=server.uri, neo4j_user=server.user, neo4j_password=server.password,  # type: ignore[arg-type]
+        neo4j_database=server.database, **settings,
     ))
 
 
 @pytest.fixture(scope="session")
-def arcadedb_store(arcadedb_server: Any) -> Iterator[Any]:
-    """One Neo4j store (one driver) on the ArcadeDB server for the session."""
-    s = _neo4j_store(arcadedb_server.uri, arcadedb_server.user, arcadedb_server.password, arcadedb_server.database)
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="session")
-def real_neo4j_store() -> Iterator[Any]:
-    """The Neo4j store on the Neo4j of ``NEO4J_URI`` (tier 3), which must start empty."""
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip("tier 3 (real Neo4j) not run: NEO4J_URI is not set "
-                    "(set NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE to an empty test database)")
-    s = _neo4j_store(uri, os.environ.get("NEO4J_USERNAME", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""),
-                     os.environ.get("NEO4J_DATABASE", "neo4j"))
+def neo4j_store(neo4j_server: Any) -> Iterator[Any]:
+    """One Neo4j store (one driver) on the session's Neo4j, which must start empty."""
+    s = neo4j_store_on(neo4j_server)
     held = s.counts().total_nodes
-    if held:
+    if held and neo4j_server.process is None:
         s.close()
         pytest.fail(f"NEO4J_URI {s.location} database '{s.database}' holds {held} nodes; the tests empty their "
                     "database between tests, so they only run on an empty, dedicated test database "
@@ -82,6 +90,14 @@ def real_neo4j_store() -> Iterator[Any]:
     yield s
     s.clear()
     s.close()
+
+
+@pytest.fixture
+def neo(neo4j_store: Any) -> Iterator[Any]:
+    """The session's Neo4j store, emptied before and after the test."""
+    neo4j_store.clear()
+    yield neo4j_store
+    neo4j_store.clear()
 
 
 @pytest.fixture(params=STORE_KINDS)
@@ -92,7 +108,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield s
         s.close()
         return
-    shared = request.getfixturevalue("arcadedb_store" if request.param == "neo4j-arcadedb" else "real_neo4j_store")
+    shared = request.getfixturevalue("neo4j_store")
     shared.clear()
     yield shared
     shared.clear()

@@ -1,13 +1,11 @@
 """The service unchanged on the Neo4j store: `create_app` with the Neo4j settings pointed at the test Bolt server
-(ArcadeDB, tier 2) answers the demo questions."""
+(a real Neo4j, tier 3) answers the demo questions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -16,19 +14,12 @@ from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR, Settings
 
 
-@pytest.fixture
-def neo(arcadedb_store: Any) -> Iterator[Any]:
-    arcadedb_store.clear()
-    yield arcadedb_store
-    arcadedb_store.clear()
-
-
-def test_service_on_neo4j_answers_the_demo_questions(neo: Any, arcadedb_server: Any, tmp_path: Path) -> None:
+def test_service_on_neo4j_answers_the_demo_questions(neo: Any, neo4j_server: Any, tmp_path: Path) -> None:
     load_folder(neo, DEFAULT_DEMO_DIR)
     secret = create_token(neo, role="staff", name="招商科").secret
-    settings = Settings(neo4j_uri=arcadedb_server.uri, neo4j_user=arcadedb_server.user,
-                        neo4j_password=arcadedb_server.password,  # type: ignore[arg-type]
-                        neo4j_database=arcadedb_server.database, model_path=tmp_path / "m.json")
+    settings = Settings(neo4j_uri=neo4j_server.uri, neo4j_user=neo4j_server.user,
+                        neo4j_password=neo4j_server.password,  # type: ignore[arg-type]
+                        neo4j_database=neo4j_server.database, model_path=tmp_path / "m.json")
     headers = {"Authorization": f"Bearer {secret}"}
     with TestClient(create_app(settings)) as client:
         health = client.get("/health").json()

@@ -177,7 +177,7 @@ def test_bad_input_is_said_plainly(tiny: tuple[SQLiteStore, MatchIndex]) -> None
 
 
 def test_the_same_maps_on_every_store(store: Store, tmp_path: Path) -> None:
-    """Only the store interface is used: the embedded store and the Neo4j store (ArcadeDB's Bolt server) agree."""
+    """Only the store interface is used: the embedded store and the Neo4j store (on a real Neo4j) agree."""
     load_folder(store, write_folder(tmp_path / "tiny", tiny_files()))
     result = zone_maps(store, build_index(store, classify_many=_no_classifier), "all", thresholds=EXACT)
     m = next(m for m in result.maps if m.chain_id == "C1")

@@ -1,12 +1,11 @@
 """Neo4j-store behaviour beyond the shared contract: errors, atomic chunked writes, paging, restarts.
 
-Runs through the official driver against ArcadeDB's Bolt server (tier 2); see tests/conftest.py.
+Runs through the official driver against a real Neo4j (tier 3); see tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from chainmatch.stores.neo4j import Neo4jStore
 from chainmatch.stores.sqlite import SQLiteStore
 
 
-def _settings(uri: str, user: str = "root", password: str = "x", database: str = "chainmatch") -> Settings:
+def _settings(uri: str, user: str = "neo4j", password: str = "x", database: str = "neo4j") -> Settings:
     return Settings(neo4j_uri=uri, neo4j_user=user, neo4j_password=password,  # type: ignore[arg-type]
                     neo4j_database=database)
 
@@ -30,13 +29,6 @@ def _closed_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
     return port  # nothing listens there once the socket is closed
-
-
-@pytest.fixture
-def neo(arcadedb_store: Neo4jStore) -> Iterator[Neo4jStore]:
-    arcadedb_store.clear()
-    yield arcadedb_store
-    arcadedb_store.clear()
 
 
 def _firms(n: int) -> list[Node]:
@@ -49,17 +41,17 @@ def test_server_down_is_store_unavailable_naming_the_uri() -> None:
         Neo4jStore.connect(_settings(uri), retry_seconds=0.5)
 
 
-def test_wrong_password_names_the_uri_and_the_settings_never_the_password(arcadedb_server: Any) -> None:
+def test_wrong_password_names_the_uri_and_the_settings_never_the_password(neo4j_server: Any) -> None:
     with pytest.raises(StoreError) as info:
-        Neo4jStore.connect(_settings(arcadedb_server.uri, password="not-the-password-42"), retry_seconds=0.5)
+        Neo4jStore.connect(_settings(neo4j_server.uri, password="not-the-password-42"), retry_seconds=0.5)
     message = str(info.value)
-    assert arcadedb_server.uri in message and "CHAINMATCH_NEO4J_PASSWORD" in message
+    assert neo4j_server.uri in message and "CHAINMATCH_NEO4J_PASSWORD" in message
     assert "not-the-password-42" not in message
     assert not isinstance(info.value, StoreUnavailable)
 
 
-def test_missing_database_says_how_to_fix_it(arcadedb_server: Any) -> None:
-    settings = _settings(arcadedb_server.uri, password=arcadedb_server.password, database="no_such_db")
+def test_missing_database_says_how_to_fix_it(neo4j_server: Any) -> None:
+    settings = _settings(neo4j_server.uri, password=neo4j_server.password, database="no_such_db")
     with pytest.raises(StoreError, match="'no_such_db' does not exist.*CHAINMATCH_NEO4J_DATABASE"):
         Neo4jStore.connect(settings, retry_seconds=0.5)
 
@@ -86,7 +78,7 @@ def test_a_batch_of_many_chunks_is_one_transaction(neo: Neo4jStore, monkeypatch:
 
 def test_chunked_write_then_paged_scans_see_everything(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(neo, "batch_size", 4)
-    monkeypatch.setattr(neo4j_store, "_PAGE", 3)
+    monkeypatch.setattr(neo4j_store, "_PAGE", 3)  # many keyset pages per scan
     firms = _firms(11)
     rels = [Rel("SUPPLIES", "Enterprise", firms[i].id, "Enterprise", firms[j].id)
             for i in range(11) for j in (i + 1, i + 2) if j < 11]
@@ -103,26 +95,6 @@ def test_chunked_write_then_paged_scans_see_everything(neo: Neo4jStore, monkeypa
 def test_undeclared_relationship_is_refused(neo: Neo4jStore) -> None:
     with pytest.raises(Exception, match="not declared"):
         neo.write(GraphBatch(rels=[Rel("NOT_A_TYPE", "Enterprise", "A", "Enterprise", "B")]))
-
-
-@pytest.mark.slow
-def test_server_restart_mid_load_then_rerun_completes(tmp_path: Path) -> None:
-    """While the server is down a write fails as StoreUnavailable; once it is back the same store works again."""
-    from tests.arcadedb_server import start
-
-    server = start(tmp_path / "arcade")
-    store = Neo4jStore.connect(_settings(server.uri, password=server.password), retry_seconds=1.0)
-    try:
-        store.write(GraphBatch(nodes=_firms(20)))
-        server.stop()
-        with pytest.raises(StoreUnavailable, match=f"{server.uri}.*unreachable"):
-            store.write(GraphBatch(nodes=_firms(40)))
-        server = start(tmp_path / "arcade", bolt_port=server.bolt_port)
-        store.write(GraphBatch(nodes=_firms(40)))  # re-running the load is safe: upserts
-        assert store.counts().nodes == {"Enterprise": 40}
-    finally:
-        store.close()
-        server.stop()
 
 
 DEMO = Path(__file__).resolve().parent.parent / "seeds" / "demo"

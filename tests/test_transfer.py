@@ -121,13 +121,6 @@ def test_export_command_via_the_cli(tmp_path: Path) -> None:
     assert (tmp_path / "o" / "nodes_Zone.csv").exists()
 
 
-@pytest.fixture
-def neo(arcadedb_store: Neo4jStore) -> Any:
-    arcadedb_store.clear()
-    yield arcadedb_store
-    arcadedb_store.clear()
-
-
 def test_migrate_copies_everything_and_can_be_rerun(tmp_path: Path, neo: Neo4jStore) -> None:
     source = SQLiteStore.open(tmp_path / "g.db")
     source.write(_batch())
@@ -148,14 +141,14 @@ def test_migrate_into_a_target_holding_other_data_is_a_conflict(tmp_path: Path, 
     source.close()
 
 
-def test_migrate_command_via_the_cli(tmp_path: Path, neo: Neo4jStore, arcadedb_server: Any,
+def test_migrate_command_via_the_cli(tmp_path: Path, neo: Neo4jStore, neo4j_server: Any,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     source = SQLiteStore.open(tmp_path / "g.db")
     source.write(_batch())
     source.close()
-    settings = Settings(neo4j_uri=arcadedb_server.uri, neo4j_user=arcadedb_server.user,
-                        neo4j_password=arcadedb_server.password,  # type: ignore[arg-type]
-                        neo4j_database=arcadedb_server.database)
+    settings = Settings(neo4j_uri=neo4j_server.uri, neo4j_user=neo4j_server.user,
+                        neo4j_password=neo4j_server.password,  # type: ignore[arg-type]
+                        neo4j_database=neo4j_server.database)
     monkeypatch.setattr(cli, "get_settings", lambda: settings)
     out = io.StringIO()
     assert cli.main(["--db", str(tmp_path / "g.db"), "migrate", "--to", "neo4j"], out=out) == 0

@@ -4,12 +4,17 @@ Open it once with :meth:`Neo4jStore.connect` (the CLI command or the API's lifes
 it on. Every call runs in managed transactions (``execute_read`` / ``execute_write``), which the
 driver retries on transient errors and lost connections; ``write`` is one transaction, sent as
 ``UNWIND $rows`` chunks, so a batch lands whole or not at all and can be re-run safely. Reads are
-bounded: ids go in chunks, scans go in keyset pages. Driver errors become chainmatch errors that
-name the URI (never the password), the cause and the fix.
+bounded: ids go in chunks. Scans (what the match index is built from) go in keyset pages of ``_PAGE`` nodes (or
+source nodes) in key order, each page one round trip answered as one record holding a list (a record per row
+costs the driver more than the data); a page that meets a lost connection or a temporary error is read again,
+for up to ``retry_seconds``. Driver errors become chainmatch errors that name the URI (never the password), the
+cause and the fix.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -39,7 +44,7 @@ T = TypeVar("T")
 
 _CHUNK = 2000  # rows per UNWIND and ids per read: a round trip stays small, few round trips per call
 _SCHEMES = frozenset({"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"})
-_PAGE = 5000  # nodes (or source nodes) per keyset page of scan / scan_rels
+_PAGE = 10_000  # nodes (or source nodes) per keyset page of a scan: 100,000 firms come in 11 round trips
 
 
 def redact_uri(uri: str) -> str:
@@ -75,6 +80,21 @@ def _check_uri(uri: str) -> None:
         )
 
 
+_MIN_VERSION = (5, 23)
+
+
+def _neo4j_version(agent: str | None) -> tuple[int, int] | None:
+    """(major, minor) from a Bolt server agent such as ``Neo4j/5.26.30``; None for another server's agent.
+
+    >>> _neo4j_version("Neo4j/5.26.30"), _neo4j_version("Neo4j/2025.10.1"), _neo4j_version("Neo4j/4.4.12")
+    ((5, 26), (2025, 10), (4, 4))
+    >>> _neo4j_version("SomethingElse/1.0") is None
+    True
+    """
+    match = re.fullmatch(r"Neo4j/(\d+)\.(\d+)(?:[.\-].*)?", agent or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split()).rstrip(".")
 
@@ -105,15 +125,19 @@ class Neo4jStore:
         self.database = database
         self.schema = schema or load_schema()
         self.batch_size = batch_size
+        self.retry_seconds = 15.0
         self._statements = statements(self.schema)
 
     @classmethod
-    def connect(cls, settings: Settings, schema: Schema | None = None, *, retry_seconds: float = 15.0) -> Neo4jStore:
+    def connect(cls, settings: Settings, schema: Schema | None = None, *,
+                retry_seconds: float | None = None) -> Neo4jStore:
         """Open the driver once, check the server answers for the database, and apply the schema.
 
         A transaction that meets a transient error or a lost connection is retried for up to
-        ``retry_seconds`` before :class:`StoreUnavailable` is raised.
+        ``retry_seconds`` (default ``settings.neo4j_retry_seconds``) before :class:`StoreUnavailable` is raised.
         """
+        if retry_seconds is None:
+            retry_seconds = settings.neo4j_retry_seconds
         uri = settings.neo4j_uri
         if not uri:
             raise ConfigError("CHAINMATCH_NEO4J_URI is not set: give the Bolt URI of Neo4j, e.g. neo4j://127.0.0.1:7687.")
@@ -123,6 +147,9 @@ class Neo4jStore:
         try:
             driver = neo4j.GraphDatabase.driver(
                 uri, auth=auth, connection_timeout=10.0, max_transaction_retry_time=retry_seconds,
+                # The server's notes (e.g. "relationship type does not exist" while a type has no relationship
+                # yet, as in a new database's counts) are neither sent nor logged.
+                notifications_min_severity="OFF",
             )
         except (ValueError, nx.ConfigurationError) as e:
             raise ConfigError(
@@ -130,15 +157,27 @@ class Neo4jStore:
                 "Use neo4j://HOST:7687 (or bolt://, neo4j+s://, bolt+s://)."
             ) from e
         store = cls(driver, uri, settings.neo4j_database, schema)
+        store.retry_seconds = retry_seconds
         try:
             with store._translated("connecting"):
                 driver.verify_connectivity()  # fails at once (no retries) when the server is down
+                store._check_version(driver.get_server_info().agent)
             store._read(statement(PING, store.schema), {})
             store.apply_schema()
         except BaseException:
             driver.close()
             raise
         return store
+
+    def _check_version(self, agent: str | None) -> None:
+        """Refuse a Neo4j older than 5.23 (``CALL (n) { ... }`` subqueries, which every neighbour read uses)."""
+        found = _neo4j_version(agent)
+        if found is not None and found < _MIN_VERSION:
+            raise StoreError(
+                f"{self._where()} is {agent}; chainmatch needs Neo4j 5.23 or newer (5.26 LTS or a 2025 "
+                "release): its Cypher uses Neo4j 5 syntax that older servers refuse. Upgrade the server, or point "
+                "CHAINMATCH_NEO4J_URI at a Neo4j 5 server."
+            )
 
     # -- running statements -------------------------------------------------------------------
 
@@ -187,9 +226,29 @@ class Neo4jStore:
     def _session(self, mode: str) -> neo4j.Session:
         return self._driver.session(database=self.database, default_access_mode=mode)
 
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        """``attempt()`` again while it raises :class:`StoreUnavailable`, for up to ``retry_seconds``."""
+        deadline, pause = 0.0, 0.25
+        while True:
+            try:
+                return attempt()
+            except StoreUnavailable:
+                now = time.monotonic()
+                deadline = deadline or now + self.retry_seconds
+                if now >= deadline:
+                    raise
+                time.sleep(min(pause, deadline - now))
+                pause = min(pause * 2, 2.0)
+
     def _read(self, st: Statement, params: Mapping[str, Any]) -> list[neo4j.Record]:
-        with self._translated(f"reading ({st.name})"), self._session(neo4j.READ_ACCESS) as session:
-            return session.execute_read(_read_all(st, params))
+        """One read statement as an auto-commit query: RUN and PULL go out together, one round trip (a managed
+        transaction takes three: BEGIN, RUN+PULL, COMMIT). A read changes nothing, so it is simply run again
+        on a lost connection or a temporary error."""
+        def attempt() -> list[neo4j.Record]:
+            with self._translated(f"reading ({st.name})"), self._session(neo4j.READ_ACCESS) as session:
+                return list(session.run(st.text, dict(params)))
+
+        return self._retrying(attempt)
 
     def _run_write(self, work: Callable[[neo4j.ManagedTransaction], T], doing: str) -> T:
         with self._translated(doing), self._session(neo4j.WRITE_ACCESS) as session:
@@ -338,28 +397,27 @@ class Neo4jStore:
         st = self._statement(f"scan_nodes:{self.schema.label(label).name}")
         after = ""
         while True:
-            records = self._read(st, {"after": after, "limit": _PAGE})
-            for rec in records:
-                yield Node(label, rec["id"], rec["props"])
-            if len(records) < _PAGE:
+            rows = self._read(st, {"after": after, "limit": _PAGE})[0]["rows"]
+            for key, props in rows:
+                yield Node(label, key, props)
+            if len(rows) < _PAGE:
                 return
-            after = records[-1]["id"]
+            after = rows[-1][0]
 
     def scan_rels(self, rel_type: str) -> Iterator[Rel]:
         rel = self.schema.relationship(rel_type)
+        single = len(rel.to_labels) == 1
         for src_label in rel.from_labels:
             st = self._statement(f"scan_rels:{rel.name}:{src_label}")
             after = ""
             while True:
-                records = self._read(st, {"after": after, "limit": _PAGE})
-                for rec in records:
-                    if rec["dst"] is None:  # a source node without such a relationship
-                        continue
-                    dst_label = self._far_label(rec["dst_labels"], rel.to_labels)
-                    yield Rel(rel.name, src_label, rec["src"], dst_label, rec["dst"], rec["props"])
-                if len({rec["src"] for rec in records}) < _PAGE:
+                page = self._read(st, {"after": after, "limit": _PAGE})[0]
+                for row in page["rows"]:
+                    dst_label = rel.to_labels[0] if single else self._far_label(row[3], rel.to_labels)
+                    yield Rel(rel.name, src_label, row[0], dst_label, row[1], row[2])
+                if page["sources"] < _PAGE:
                     break
-                after = records[-1]["src"]
+                after = page["last"]
 
     def counts(self) -> Counts:
         nodes = {rec["name"]: rec["count"] for rec in self._read(statement(COUNT_NODES, self.schema), {})}
