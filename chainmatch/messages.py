@@ -130,6 +130,9 @@ _RULES: list[Rule] = [
     (re.compile(r"^Token '(?P<id>.*?)' is the last active admin token"),
      lambda m, e: f"令牌「{m['id']}」是最后一个有效的管理员令牌，吊销后将无人能管理令牌。请先创建另一个管理员令牌"
                   "（chainmatch token create --role admin），再吊销它。"),
+    (re.compile(r"^Neo4j at (?P<uri>\S+) \(database '(?P<db>[^']*)'\) is unreachable"),
+     lambda m, e: f"图数据库 Neo4j（{m['uri']}，数据库「{m['db']}」）暂时连不上；请确认服务器在运行、CHAINMATCH_NEO4J_URI "
+                  "正确。服务器恢复后会自动重连，稍后重试即可。"),
     (re.compile(r"^The match index is still being built"),
      lambda m, e: "匹配索引正在建立，请稍后重试。"),
 ]

@@ -107,7 +107,8 @@ def test_killed_mid_serve_the_service_answers_503_naming_the_uri_then_recovers(o
         own.kill()
         down = client.get("/enterprises/利通", headers=headers)
         assert down.status_code == 503 and down.json()["code"] == "store_unavailable"
-        assert own.server.uri in down.json()["message"] and "unreachable" in down.json()["message"]
+        assert own.server.uri in down.json()["message"] and "连不上" in down.json()["message"]
+        assert own.server.uri in down.json()["message_en"] and "unreachable" in down.json()["message_en"]
         assert own.server.password not in down.text
         health = client.get("/health")
         assert health.status_code == 200 and health.json()["status"] == "degraded"
