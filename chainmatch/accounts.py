@@ -21,7 +21,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from chainmatch import audit
-from chainmatch.auth import SYSTEM, Principal, Unauthenticated, check_scope, require, scoped_principal
+from chainmatch.auth import (
+    SYSTEM,
+    Principal,
+    Unauthenticated,
+    check_scope,
+    department_zone,
+    require,
+    scoped_principal,
+)
 from chainmatch.errors import Conflict, InvalidRequest, NotFound
 from chainmatch.stores.base import Expect, GraphBatch, Node, Rel, Store
 
@@ -94,6 +102,7 @@ class AccountView:
     grids: list[str]
     zones: list[str]
     person_id: str | None
+    department_id: str | None
     disabled: bool
     locked_until: str | None
     created_at: str
@@ -125,26 +134,30 @@ def _load(store: Store, username: str) -> Node:
     return node
 
 
-def _links(store: Store, username: str) -> tuple[list[str], list[str], str | None]:
+def _links(store: Store, username: str) -> tuple[list[str], list[str], str | None, str | None]:
+    """An account's own grids, zones, person and department."""
     one = [username]
     grids = [e.node.id for e in store.edges("Account", one, "ACCOUNT_GRID")[username]]
     zones = [e.node.id for e in store.edges("Account", one, "ACCOUNT_ZONE")[username]]
     person = store.edges("Account", one, "ACCOUNT_PERSON")[username]
-    return grids, zones, person[0].node.id if person else None
+    dept = store.edges("Account", one, "ACCOUNT_DEPARTMENT")[username]
+    return grids, zones, person[0].node.id if person else None, dept[0].node.id if dept else None
 
 
 def _view(store: Store, node: Node) -> AccountView:
-    grids, zones, person = _links(store, node.id)
+    grids, zones, person, dept = _links(store, node.id)
     return AccountView(node.id, str(node.props.get("name", node.id)), str(node.props.get("role")), grids, zones,
-                       person, bool(node.props.get("disabled")), node.props.get("locked_until"),
+                       person, dept, bool(node.props.get("disabled")), node.props.get("locked_until"),
                        str(node.props.get("created_at", "")))
 
 
 def create_account(store: Store, username: str, password: str, *, role: str, name: str,
                    grids: Iterable[str] = (), zones: Iterable[str] = (), person_id: str | None = None,
-                   who: Principal = SYSTEM, at: datetime | None = None) -> AccountView:
+                   department_id: str | None = None, who: Principal = SYSTEM,
+                   at: datetime | None = None) -> AccountView:
     """Create an account; its scope is checked as a token's is (a grid chief needs grids, only staff and
-    viewers take zones). Only the password's argon2id hash is stored."""
+    viewers take zones, a department account names its department). Only the password's argon2id hash is
+    stored."""
     require(who, "tokens")
     username = _check_name(username)
     display = " ".join(name.split())
@@ -152,7 +165,7 @@ def create_account(store: Store, username: str, password: str, *, role: str, nam
         raise InvalidRequest("姓名为空：请给出账户使用人的姓名，例如 --name 张伟。")
     _check_password(password)
     grid_list, zone_list = check_scope(store, who, role=role, grids=list(grids), zones=list(zones),
-                                       person_id=person_id, what="account")
+                                       person_id=person_id, department_id=department_id, what="account")
     if username in store.get("Account", [username]):
         raise Conflict(f"用户名 '{username}' 已被使用；请换一个，或用 chainmatch account passwd 重设其密码。")
     when = at or audit.now_cst()
@@ -167,6 +180,8 @@ def create_account(store: Store, username: str, password: str, *, role: str, nam
     batch.rels += [Rel("ACCOUNT_ZONE", "Account", username, "Zone", z) for z in zone_list]
     if person_id:
         batch.rels.append(Rel("ACCOUNT_PERSON", "Account", username, "Person", person_id))
+    if department_id:
+        batch.rels.append(Rel("ACCOUNT_DEPARTMENT", "Account", username, "Department", department_id))
     # Expect no account of that name inside the writing transaction: two admins cannot both create it.
     batch.expects.append(Expect("Account", username, "id", None))
     store.write(batch)
@@ -221,11 +236,15 @@ def reset_password(store: Store, username: str, password: str, *, who: Principal
 
 def account_principal(store: Store, node: Node, *,
                       grids_below: Callable[[Iterable[str]], frozenset[str]] | None = None) -> Principal:
-    """The principal an account acts as: its role, and its grids or zones, as a token's."""
-    grids, zones, person = _links(store, node.id)
+    """The principal an account acts as: its role, and its grids or zones, as a token's (a department account
+    reaches its department's zone, as a department token does)."""
+    grids, zones, person, dept = _links(store, node.id)
+    if dept:
+        zone = department_zone(store, dept)
+        zones = [zone] if zone else ["(无开发区)"]
     return scoped_principal(store, PREFIX + node.id, str(node.props.get("name", node.id)),
                             str(node.props.get("role")), grids=grids, zones=zones, person_id=person,
-                            grids_below=grids_below)
+                            grids_below=grids_below, department_id=dept)
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -45,6 +45,7 @@ __all__ = [
     "authorize",
     "check_scope",
     "create_token",
+    "department_zone",
     "expand_grids",
     "firm_grid",
     "list_tokens",
@@ -382,6 +383,11 @@ def require_firms(store: Store, who: Principal, ids: Sequence[str], what: str = 
 def _zone_of(store: Store, label: str, node_id: str) -> str | None:
     es = store.edges(label, [node_id], "IN_ZONE")[node_id]
     return es[0].node.id if es else None
+
+
+def department_zone(store: Store, department_id: str) -> str | None:
+    """The zone of a department: the only zone its tokens and accounts reach."""
+    return _zone_of(store, "Department", department_id)
 
 
 def _chief_zones(store: Store, who: Principal) -> set[str]:

@@ -514,7 +514,7 @@ def _read_password(confirm: bool) -> str:
 def _account_line(a: Any) -> str:
     scope = (f" 网格 {','.join(a.grids)}" if a.grids else "") + (f" 开发区 {','.join(a.zones)}" if a.zones else "")
     state = "已停用" if a.disabled else (f"锁定至 {a.locked_until}" if a.locked_until else "可用")
-    person = f" 人员 {a.person_id}" if a.person_id else ""
+    person = (f" 人员 {a.person_id}" if a.person_id else "") + (f" 部门 {a.department_id}" if a.department_id else "")
     return f"{a.id}\t{a.name}\t{a.role}{scope}{person}\t{state}\n"
 
 
@@ -527,7 +527,8 @@ def cmd_account(args: argparse.Namespace, settings: Settings, out: TextIO) -> in
         if action == "add":
             password = _read_password(confirm=True)
             view = accounts.create_account(store, args.username, password, role=args.role, name=args.name,
-                                           grids=args.grid or [], zones=args.zone or [], person_id=args.person)
+                                           grids=args.grid or [], zones=args.zone or [], person_id=args.person,
+                                           department_id=args.department)
             done = "已创建账户 / account created"
         elif action == "passwd":
             password = _read_password(confirm=True)
@@ -945,12 +946,14 @@ def build_parser() -> argparse.ArgumentParser:
                          description="create an account; the password is asked twice, or read from stdin")
     sp.set_defaults(fn=cmd_account)
     sp.add_argument("username", help="the user name, e.g. zhang.wei (lower-case letters, digits, . _ -)")
-    sp.add_argument("--role", required=True, choices=["admin", "staff", "grid_chief", "viewer"])
+    sp.add_argument("--role", required=True, choices=["admin", "staff", "grid_chief", "viewer", "department"])
     sp.add_argument("--name", required=True, help="the person's name as pages show it, e.g. 张伟")
     sp.add_argument("--grid", action="append", metavar="GRID_ID", help="a grid chief's grid (repeatable)")
     sp.add_argument("--zone", action="append", metavar="ZONE_ID",
                     help="limit a staff or viewer account to a zone (repeatable; none: every zone)")
     sp.add_argument("--person", metavar="PERSON_ID", help="the person the account acts as (for claims)")
+    sp.add_argument("--department", metavar="DEPARTMENT_ID",
+                    help="a department account's department (职能部门): it sees the problems dispatched to it")
     sp.add_argument("--json", action="store_true")
     for action, text in [("passwd", ("set a new password (asks for it); also unlocks the account and ends its "
                           "sessions")), ("disable", "disable an account; its sessions end at once"),
