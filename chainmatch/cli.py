@@ -685,7 +685,7 @@ def _day(text: str | None, what: str) -> Any:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidRequest(f"{what} 的值 '{text}' 不是日期；请写成 YYYY-MM-DD，例如 2024-05-01。") from None
+        raise InvalidRequest(f"选项 {what} 的值 '{text}' 不是日期；请写成 YYYY-MM-DD，例如 2024-05-01。") from None
 
 
 def cmd_problems_list(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -804,6 +804,132 @@ def cmd_problems_categories(args: argparse.Namespace, settings: Settings, out: T
         return 0
     out.write(f"诉求类别目录 / problem categories: {catalogue.source}\n")
     out.writelines(f"  {c.code:<12} {c.name}  {c.days(limits)} 天  {'、'.join(c.departments)}\n" for c in catalogue.categories.values())
+    return 0
+
+
+def _need_store(settings: Settings) -> None:
+    if settings.store_kind == "embedded" and not settings.db.exists():
+        raise InvalidRequest(f"数据库 {settings.db} 不存在：请用 --db PATH 或 CHAINMATCH_DB 指明数据库文件"
+                             "（先用 chainmatch load 或 chainmatch serve 建库）。")
+
+
+def _ids(values: Sequence[str] | None, option: str) -> list[str]:
+    """Ids given as repeated options and/or comma-separated (``--firm A --firm B,C``); an empty one is refused."""
+    out: list[str] = []
+    for value in values or ():
+        for part in value.replace("，", ",").split(","):
+            if not part.strip():
+                raise InvalidRequest(f"选项 {option} 的值 '{value}' 含有空的编号；请写成 {option} ID 或 {option} ID1,ID2。")
+            out.append(part.strip())
+    return out
+
+
+_EVENT_STATUS = {"planned": "筹备中", "held": "已举办"}
+_EVENT_DIRECTIONS = {"buyers": "找买家（下游）", "suppliers": "找供应商（上游）", "partners": "找合作伙伴（同环节）"}
+_OUTCOME_NAMES = {"proposed": "已推荐", "contacted": "已联系", "negotiating": "洽谈中", "signed": "已签约",
+                  "declined": "已拒绝", "dropped": "已放弃"}
+
+
+def _funnel_line(f: Any) -> str:
+    rate = "—" if f.signed_rate is None else f"{f.signed_rate:.1%}"
+    return (f"邀请 {f.invited} → 到场 {f.attended} → 洽谈 {f.negotiating} → 签约 {f.signed}（签约率 {rate}），"
+            f"拒绝 {f.declined}，放弃 {f.dropped}")
+
+
+def _event_lines(ev: Any, *, invitees: bool) -> str:
+    host = f"{ev.host.name}（{ev.host.id}）" if ev.host else "—"
+    lines = [(f"对接活动 {ev.id}「{ev.title}」 {_EVENT_STATUS.get(ev.status, ev.status)}"
+             f"{' ' + ev.held_on if ev.held_on else ''}"),
+             (f"  发起企业 {host}；{'需求 ' + ev.need_id + '；' if ev.need_id else ''}"
+             f"产品 {ev.product or '—'}；{_EVENT_DIRECTIONS.get(ev.direction, ev.direction)}；"
+             f"产业链 {ev.chain.name if ev.chain else '未归链'}；开发区 {ev.zone_id or '—'}"),
+             f"  漏斗：{_funnel_line(ev.funnel)}"]
+    if invitees:
+        lines.append(f"  受邀企业（{len(ev.invitees)}）：")
+        for i in ev.invitees:
+            rank = f"推荐第 {i.rank} 名" if i.rank is not None else "工作人员添加"
+            score = f" 得分 {i.score:.2f}" if i.score is not None else ""
+            project = (f" 项目 {i.project_id} {_OUTCOME_NAMES.get(i.project_status or '', i.project_status or '')}"
+                       if i.project_id else "")
+            reasons = f"  理由：{'；'.join(i.reasons)}" if i.reasons and i.origin == "recommendation" else ""
+            lines.append(f"    {i.firm.name}（{i.firm.id}） {rank}{score} {'到场' if i.attended else '未到场'}"
+                         f"{project}{reasons}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_events(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """``chainmatch events ACTION``: the same library calls as ``/events`` (as the command line, :data:`SYSTEM`)."""
+    from chainmatch import events
+    from chainmatch.auth import SYSTEM
+
+    action = args.events_command
+    held_on = _day(getattr(args, "held_on", None), "--held-on")
+    _need_store(settings)
+    store = _open(settings)
+    try:
+        if action == "list":
+            page = events.list_events(store, SYSTEM, zone_id=args.zone, chain_id=args.chain, limit=args.limit)
+            if args.json:
+                _json(page.items, out)
+                return 0
+            out.writelines(_event_lines(ev, invitees=False) for ev in page.items)
+            out.write(f"共 {len(page.items)} 场对接活动{'（还有更多，用 --limit 调大）' if page.has_more else ''}\n")
+            return 0
+        if action == "funnel":
+            funnels = events.chain_funnels(store, SYSTEM, zone_id=args.zone)
+            if args.json:
+                _json(funnels, out)
+                return 0
+            if not funnels:
+                out.write("还没有对接活动。\n")
+            out.writelines(f"{f.chain_name}（{f.chain_id or '—'}）{f.events} 场：{_funnel_line(f.funnel)}\n"
+                           for f in funnels)
+            return 0
+        if action == "create":
+            view = events.create_event(store, SYSTEM, title=args.title, need_id=args.need, host_id=args.host,
+                                       product=args.product, chain_id=args.chain, held_on=held_on,
+                                       direction=args.direction)
+            done = "已创建对接活动"
+        elif action == "show":
+            view = events.get_event(store, SYSTEM, args.event)
+            done = ""
+        elif action == "invite":
+            firms = _ids(args.firm, "--firm")
+            if args.top is None and not firms:
+                raise InvalidRequest("请用 --top N 邀请推荐名单的前 N 家，和/或用 --firm ID 按编号邀请企业。")
+            from chainmatch.matching.index import build_index
+
+            weights, model_name = _weights(settings)
+            view = events.invite(store, build_index(store), SYSTEM, args.event, enterprise_ids=firms, top=args.top,
+                                 scope=args.scope, weights=weights, model_name=model_name)
+            done = "已邀请"
+        elif action == "uninvite":
+            view = events.remove_invitee(store, SYSTEM, args.event, args.firm)
+            done = f"已将 {args.firm} 移出邀请名单"
+        elif action == "attend":
+            firms = _ids(args.firm, "--firm")
+            view = events.record_attendance(store, SYSTEM, args.event, firms, attended=not args.absent,
+                                            held_on=held_on)
+            done = f"已记录{'未到场' if args.absent else '到场'} {len(firms)} 家"
+        else:  # outcome
+            limits, _ = _limits_and_catalogue(settings)
+            invitee = events.record_outcome(store, SYSTEM, args.event, args.firm, args.status,
+                                            person_id=args.person, note=args.note, limits=limits)
+            if args.json:
+                _json(invitee, out)
+                return 0
+            status = invitee.project_status or ""
+            out.write(f"已记录对接结果：{invitee.firm.name}（{invitee.firm.id}） 项目 {invitee.project_id} "
+                      f"{_OUTCOME_NAMES.get(status, status)}\n")
+            return 0
+    finally:
+        store.close()
+    if args.json:
+        _json(view, out)
+        return 0
+    if done:
+        out.write(f"{done}：\n")
+    out.write(_event_lines(view, invitees=True))
     return 0
 
 
@@ -938,6 +1064,52 @@ def build_parser() -> argparse.ArgumentParser:
                          description="the problem category catalogue in use (CHAINMATCH_PROBLEM_CATEGORIES)")
     sp.set_defaults(fn=cmd_problems_categories)
     sp.add_argument("--json", action="store_true")
+    ep = sub.add_parser("events", help="matchmaking events (对接活动): create, invite, attendance, outcomes, funnel",
+                        description="matchmaking events (对接活动): the same calls as the /events API, as the command "
+                        "line (an admin); output in Chinese, --json for machines")
+    esub = ep.add_subparsers(dest="events_command", required=True, metavar="ACTION")
+
+    def event_action(name: str, text: str, *, event: bool = True) -> argparse.ArgumentParser:
+        sp = esub.add_parser(name, help=text, description=text)
+        sp.set_defaults(fn=cmd_events)
+        if event:
+            sp.add_argument("event", metavar="EVENT_ID", help="the event's id (e.g. LH-EV-001)")
+        sp.add_argument("--json", action="store_true")
+        return sp
+
+    sp = event_action("list", "list events with their funnels", event=False)
+    sp.add_argument("--zone", help="only this zone id")
+    sp.add_argument("--chain", help="only this chain id")
+    sp.add_argument("--limit", type=int, default=50, help="at most this many (1 to 200)")
+    sp = event_action("show", "one event with every invitee: rank, reasons, attendance, project")
+    sp = event_action("create", "create an event for a need (--need) or a host firm's product (--host, --product)",
+                      event=False)
+    sp.add_argument("--title", required=True, help="e.g. 高压灭菌设备食品企业对接会")
+    sp.add_argument("--need", metavar="NEED_ID", help="a 找买家 or 找供应 need; its poster hosts the event")
+    sp.add_argument("--host", metavar="ENTERPRISE_ID", help="the firm whose product the event is for")
+    sp.add_argument("--product", help="e.g. 高压灭菌设备")
+    sp.add_argument("--chain", metavar="CHAIN_ID", help="default: the host's chain")
+    sp.add_argument("--held-on", metavar="YYYY-MM-DD", help="the day it is (to be) held")
+    sp.add_argument("--direction", help="buyers (default), suppliers or partners")
+    sp = event_action("invite", "invite the top recommended firms (--top) and/or firms by id (--firm)")
+    sp.add_argument("--top", type=int, metavar="N", help="the first N recommended firms not yet invited (1 to 200)")
+    sp.add_argument("--firm", action="append", metavar="ENTERPRISE_ID", help="a firm by id (repeatable, or a,b,c)")
+    sp.add_argument("--scope", default="all", help="zone (区内), outside (区外) or all (default)")
+    sp = event_action("uninvite", "take a firm off the invitation list (not once its outcome is recorded)")
+    sp.add_argument("--firm", required=True, metavar="ENTERPRISE_ID")
+    sp = event_action("attend", "record which invitees came (到场); the event is then held")
+    sp.add_argument("--firm", action="append", required=True, metavar="ENTERPRISE_ID",
+                    help="an invitee by id (repeatable, or a,b,c)")
+    sp.add_argument("--absent", action="store_true", help="record them as not present (未到场)")
+    sp.add_argument("--held-on", metavar="YYYY-MM-DD", help="the day it was held (default: today)")
+    sp = event_action("outcome", "record an invitee's outcome: its project with the host is created or moved")
+    sp.add_argument("--firm", required=True, metavar="ENTERPRISE_ID")
+    sp.add_argument("--status", required=True, help="contacted, negotiating, signed, declined or dropped")
+    sp.add_argument("--person", metavar="PERSON_ID", help="who claims and follows up the invitee's project")
+    sp.add_argument("--note")
+    sp = event_action("funnel", "the funnel (invited → attended → negotiating → signed) of each chain's events",
+                      event=False)
+    sp.add_argument("--zone", help="only this zone id")
     ap = sub.add_parser("account", help="manage the accounts people log in to the pages with",
                         description="manage the accounts people log in to the pages with (the password is read "
                         "from the terminal, or from the first line of stdin; never from an argument)")
@@ -1011,6 +1183,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _say_error(e: ChainmatchError) -> None:
+    """The error in Chinese (:func:`chainmatch.messages.chinese`), and the library's English words beside when
+    they say something the Chinese does not."""
+    import re
+
+    from chainmatch.messages import chinese, is_chinese
+
+    # A message the library wrote in Chinese (some start with an option or a field name) is said as it is.
+    text = e.message if re.search(r"[\u4e00-\u9fff]", e.message) else chinese(e)
+    sys.stderr.write(f"错误：{text}\n")
+    if not is_chinese(e.message) and str(e) != text:
+        sys.stderr.write(f"error: {e}\n")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
     out = out or sys.stdout
@@ -1022,10 +1208,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         code: int = args.fn(args, settings, out)
         return code
     except (DataError, NotFound, InvalidRequest) as e:
-        sys.stderr.write(f"错误 / error: {e}\n")
+        _say_error(e)
         return 2
     except ChainmatchError as e:
-        sys.stderr.write(f"错误 / error: {e}\n")
+        _say_error(e)
         return 2 if not isinstance(e, StoreError) else 1
     except KeyboardInterrupt:
         return 130

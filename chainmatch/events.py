@@ -433,8 +433,8 @@ def record_outcome(store: Store, who: Principal, event_id: str, enterprise_id: s
     project = store.get("Project", [str(project_id)]).get(str(project_id)) if project_id else None
     current = str(project.props.get("status")) if project else "proposed"
     if current in TERMINAL:
-        raise Conflict(f"企业 {enterprise_id} 的对接项目 {project_id} 已{_STATUS_NAMES[current]}，不能再改为"
-                       f"{_STATUS_NAMES[status]}。", details={"project_id": project_id, "status": current})
+        raise Conflict(f"企业 {enterprise_id} 的对接项目 {project_id} 已结束（{_STATUS_NAMES[current]}），不能再改为"
+                       f"「{_STATUS_NAMES[status]}」。", details={"project_id": project_id, "status": current})
     if status in _PATH and _PATH.index(status) <= _PATH.index(current):
         raise Conflict(f"企业 {enterprise_id} 的对接项目已是「{_STATUS_NAMES[current]}」，不能回到「{_STATUS_NAMES[status]}」。",
                        details={"project_id": project_id, "status": current})
