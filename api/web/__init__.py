@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from api.web import assessment, views
+from api.web import assessment, lists, maps, views
 from api.web.session import (
     STATIC,
     CsrfRefused,
@@ -29,6 +29,8 @@ def install(app: FastAPI) -> None:
     """Add the pages and their static files, and the handlers that keep their errors in HTML."""
     app.include_router(views.router)
     app.include_router(assessment.router)
+    app.include_router(lists.router)
+    app.include_router(maps.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(LoginNeeded)

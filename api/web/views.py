@@ -333,3 +333,7 @@ def my_grid(request: Request, store: StoreDep, ranking: RankingDep, user: PageUs
         grids.append((get_grid(store, who, gid), firms.items, firms.total))
     open_needs = needs.list_needs(store, who, status="open", limit=100)
     return render(request, "grid.html", user=user, grids=grids, needs=_by_due(open_needs.items), chief=True)
+
+
+# Shared with the other page modules (api/web/*.py), which add their own NOTICES.
+today, notice, page_offset, form_note, zones_of = _today, _notice, _offset, _form_note, _zones_of

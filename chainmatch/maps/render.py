@@ -43,6 +43,8 @@ __all__ = [
     "chain_html",
     "chain_json",
     "chain_svg",
+    "money",
+    "pct",
     "safe_name",
     "write_chain_xlsx",
     "write_maps",
@@ -111,6 +113,9 @@ def _money(v: float | None) -> str:
 
 def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v * 100:.1f}%"
+
+
+money, pct = _money, _pct  # for the 产业链图谱 page (api/web/maps.py)
 
 
 def _clip(text: str, n: int) -> str:
