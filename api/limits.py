@@ -28,13 +28,14 @@ from typing import Any
 import orjson
 from starlette.routing import Match
 
-__all__ = ["BodyTooLarge", "Guard", "RateLimiter", "RedactSecrets", "allowed_methods", "too_large"]
+__all__ = ["BodyTooLarge", "Guard", "RateLimiter", "RedactSecrets", "allowed_methods", "too_large", "too_large_zh"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 _SECRET_IN_QUERY = re.compile(rb"(?:^|&)(?:token|access_token|api_key|apikey|secret|key)=|cm_T[0-9a-f]{10}", re.IGNORECASE)
 _REDACT = re.compile(r"(?:(?<=[?&])(?:token|access_token|api_key|apikey|secret|key)=[^&\s]*)|cm_T[0-9a-f]{10}\S*", re.IGNORECASE)
@@ -115,8 +116,12 @@ class Guard:
     """The ASGI middleware that applies the limits before anything else runs (see the module's docstring)."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: Callable[[], int], rates: Callable[[], RateLimiter],
-                 max_upload_bytes: Callable[[], int] | None = None) -> None:
+                 max_upload_bytes: Callable[[], int] | None = None,
+                 page_refusal: Callable[[Scope, int, str], Answer | None] | None = None) -> None:
         self.app = app
+        self.page_refusal = page_refusal
+        """Given a refusal's status and Chinese message, the answer for a person in a browser (an HTML page), or
+        None when the path is not a page (then the API's JSON)."""
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes or max_body_bytes
         self.rates = rates
@@ -159,7 +164,7 @@ class Guard:
                                          zh="请求头 Content-Length 不是数字。"))
                 return
             if declared > limit:
-                await _send(send, too_large(limit, declared, upload))
+                await _send(send, self._too_large(scope, limit, declared, upload))
                 return
         path = scope.get("path", "")
         for rated_method, pattern, kind in _RATED:
@@ -200,25 +205,35 @@ class Guard:
             await self.app(scope, counted, tracked)
         except BodyTooLarge:
             if not started:
-                await _send(send, too_large(limit, received, upload))
+                await _send(send, self._too_large(scope, limit, received, upload))
+
+    def _too_large(self, scope: Scope, limit: int, size: int, upload: bool) -> Answer:
+        page = self.page_refusal(scope, 413, too_large_zh(limit, size, upload)) if self.page_refusal else None
+        return page or too_large(limit, size, upload)
 
 
-def too_large(limit: int, size: int, upload: bool = False) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """The 413 answer: status, headers and body."""
+def too_large_zh(limit: int, size: int, upload: bool = False) -> str:
+    """The Chinese message of a body over the limit."""
     if upload:
-        zh = (f"上传的台账有 {size / 2**20:.1f} MB 或更大，上传最多 {limit / 2**20:.0f} MB（CHAINMATCH_MAX_UPLOAD_BYTES）。"
-              "请按工作表或网格拆成几个文件，或用命令行导入（chainmatch import，没有大小限制）。")
+        return (f"上传的台账有 {size / 2**20:.1f} MB 或更大，上传最多 {limit / 2**20:.0f} MB（CHAINMATCH_MAX_UPLOAD_BYTES）。"
+                "请按工作表或网格拆成几个文件，或用命令行导入（chainmatch import，没有大小限制）。")
+    return f"请求内容有 {size} 字节或更多，最多接受 {limit} 字节（CHAINMATCH_MAX_BODY_BYTES）；请减少内容，例如拆分过长的说明。"
+
+
+def too_large(limit: int, size: int, upload: bool = False) -> Answer:
+    """The 413 answer: status, headers and body."""
+    zh = too_large_zh(limit, size, upload)
+    if upload:
         message = (f"The uploaded register is {size / 2**20:.1f} MB or more; an upload may be at most "
                    f"{limit / 2**20:.0f} MB (CHAINMATCH_MAX_UPLOAD_BYTES). Split the register into several files (by "
                    "sheet or by grid), or import it with the command line (chainmatch import), which has no limit.")
     else:
-        zh = f"请求内容有 {size} 字节或更多，最多接受 {limit} 字节（CHAINMATCH_MAX_BODY_BYTES）；请减少内容，例如拆分过长的说明。"
         message = (f"The request body is {size} bytes or more; at most {limit} bytes are accepted "
                    "(CHAINMATCH_MAX_BODY_BYTES). Send less, e.g. split a long description.")
     return _error(413, "payload_too_large", message, {"limit": limit}, {"Connection": "close"}, zh=zh)
 
 
-UPLOAD_PATHS = frozenset({"/registers/import"})
+UPLOAD_PATHS = frozenset({"/registers/import", "/pages/registers/upload"})
 """Routes that take a file as their body, under ``Settings.max_upload_bytes``."""
 
 

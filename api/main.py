@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
@@ -149,8 +150,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return limiter
 
     # Runs before the body is read, the token checked or a route chosen (api/limits.py).
+    def page_refusal(scope: Any, status: int, zh: str) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """A refusal of the limits on a page: a Chinese HTML page instead of the API's JSON."""
+        if not is_page(scope.get("path", "")):
+            return None
+        page = error_page(Request(scope), status, "提交的内容太大", zh + "什么也没有改变。")
+        return page.status_code, [*page.raw_headers, (b"connection", b"close")], bytes(page.body)
+
     app.add_middleware(Guard, max_body_bytes=lambda: current().max_body_bytes, rates=rates,
-                       max_upload_bytes=lambda: current().max_upload_bytes)
+                       max_upload_bytes=lambda: current().max_upload_bytes, page_refusal=page_refusal)
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactSecrets) for f in access.filters):
         access.addFilter(RedactSecrets())
@@ -163,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             _log.error("%s %s failed: %s", request.method, request.url.path, exc)
         if is_page(request.url.path):  # a person in a browser: a Chinese page, never JSON
             return error_response(request, exc)
+        if status >= 500:
             # Store trouble is logged with the file's path; the answer does not show where the file lives.
             db = current().db
             for path in {str(db.resolve()), str(db)}:
@@ -202,6 +211,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return error_page(request, exc.status_code, "页面不存在" if exc.status_code == 404 else "不支持的操作",
                               "没有这个页面，请从导航栏进入。" if exc.status_code == 404
                               else "这个页面不接受这种请求，请从页面上的链接或表单进入。")
+        if isinstance(exc.__cause__, BodyTooLarge) and is_page(request.url.path):
+            return error_response(request, exc.__cause__)
         if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI wraps what the body limit raised while reading
             status, raw, body = too_large(exc.__cause__.limit, exc.__cause__.size, request.url.path in UPLOAD_PATHS)
             return Response(body, status_code=status, headers={k.decode(): v.decode() for k, v in raw

@@ -45,6 +45,7 @@ _ENUMS: Mapping[str, Mapping[str, str]] = load_schema().enums
 _EXTRA_LABELS = {"buyers": "买家", "suppliers": "供应商", "partners": "合作伙伴", "zone": "本开发区", "outside": "区外",
                  "all": "区内外", "upstream": "上游", "downstream": "下游", "same_segment": "同环节",
                  "same_grid": "同网格", "above": "规上", "below": "规下"}
+_WHAT = {"account": "账户", "token": "令牌"}
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -133,6 +134,14 @@ _RULES: list[Rule] = [
     (re.compile(r"^Neo4j at (?P<uri>\S+) \(database '(?P<db>[^']*)'\) is unreachable"),
      lambda m, e: f"图数据库 Neo4j（{m['uri']}，数据库「{m['db']}」）暂时连不上；请确认服务器在运行、CHAINMATCH_NEO4J_URI "
                   "正确。服务器恢复后会自动重连，稍后重试即可。"),
+    (re.compile(r"^A grid_chief (?P<what>account|token) needs at least one grid"),
+     lambda m, e: f"网格长{_WHAT[m['what']]}至少要有一个网格：请填写网格编号（命令行 --grid GRID_ID，可重复）。"),
+    (re.compile(r"^Only grid_chief (?P<what>account|token)s are limited to grids; a '(?P<role>\w+)'"),
+     lambda m, e: f"只有网格长{_WHAT[m['what']]}限定网格；「{_ENUMS['api_role'].get(m['role'], m['role'])}」"
+                  f"{_WHAT[m['what']]}不带网格，请去掉网格。"),
+    (re.compile(r"^Only staff and viewer (?P<what>account|token)s are limited to zones; a '(?P<role>\w+)'"),
+     lambda m, e: f"只有招商人员和只读{_WHAT[m['what']]}可以限定开发区；「{_ENUMS['api_role'].get(m['role'], m['role'])}」"
+                  f"{_WHAT[m['what']]}不带开发区，请去掉开发区。"),
     (re.compile(r"^The match index is still being built"),
      lambda m, e: "匹配索引正在建立，请稍后重试。"),
 ]

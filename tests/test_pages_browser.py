@@ -244,3 +244,105 @@ def test_sterilizer_case_in_chinese_pages(service: tuple[str, Path], artefacts: 
     expected = ("the server responded with a status of 403",)
     assert [m for m in console if not any(x in m for x in expected)] == []
     assert len(console) <= 2, console
+
+
+# -- 产业链图谱 printed -----------------------------------------------------------------------------------------
+
+_MM = 96 / 25.4  # CSS pixels per millimetre
+PAPERS = {  # paper → (width, height in PDF points, printable width and height in mm: the page less its margins)
+    "a4": ((842, 595), (297 - 20, 210 - 20)),
+    "a3": ((1191, 842), (420 - 24, 297 - 24)),
+}
+
+
+def _printed(expected: str, text: str) -> bool:
+    """Whether ``expected`` is in text read back from a PDF: NFKC-normalised (the fonts map some characters to
+    their Kangxi radicals: ⼒ for 力), and a character of the CJK radicals supplement (⻝ for 食, which has no
+    decomposition) standing for any character."""
+    import re
+    import unicodedata
+
+    pattern = "".join(f"[{re.escape(c)}\u2e80-\u2eff]" if "\u4e00" <= c <= "\u9fff" else re.escape(c)
+                      for c in unicodedata.normalize("NFKC", expected))
+    return re.search(pattern, unicodedata.normalize("NFKC", text)) is not None
+
+
+def _largest_chain(store: SQLiteStore) -> tuple[str, str, str]:
+    """The demo chain with the most categories (the tallest and widest map): its id, name and zone's name."""
+    best: tuple[int, str] = (-1, "")
+    for chain in store.scan("Chain"):
+        segments = [e.node.id for e in store.edges("Chain", [chain.id], "SEGMENT_OF", "in")[chain.id]]
+        best = max(best, (len(segments), chain.id))
+    node = store.get("Chain", [best[1]])[best[1]]
+    zone = store.edges("Chain", [node.id], "IN_ZONE")[node.id][0].node
+    return node.id, str(node.props["name"]), str(zone.props["name"])
+
+
+def test_a_chain_map_prints_on_a4_and_a3_landscape(service: tuple[str, Path], artefacts: Path) -> None:
+    try:
+        from playwright.sync_api import sync_playwright
+        from pypdf import PdfReader
+    except ImportError:
+        missing_tool("playwright and pypdf are not installed: run `make install` (they are in the dev extras)")
+    import io
+    import math
+
+    base, db = service
+    store = SQLiteStore.open(db)
+    chain_id, chain, zone = _largest_chain(store)
+    all_segments = [e.node.id for e in store.edges("Chain", [chain_id], "SEGMENT_OF", "in")[chain_id]]
+    parents = store.edges("Segment", all_segments, "SUBSEGMENT_OF")
+    segments = sum(1 for s in all_segments if not parents[s])  # the map's columns: the top-level segments
+    store.close()
+    _cli(db, "account", "add", "tupu", "--role", "staff", "--name", "图谱打印", password=PW)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=FLAGS)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+        page.goto(base + "/login")
+        page.fill("input[name=username]", "tupu")
+        page.fill("input[name=password]", PW)
+        page.click("button:has-text('登录')")
+        page.wait_for_selector("h1:has-text('工作台')")
+        page.click("nav >> text=图谱")
+        page.click(f"a[href='/pages/maps/{chain_id}']")
+        page.wait_for_selector(".map svg")
+        for paper, ((width_pt, height_pt), (print_w, print_h)) in PAPERS.items():
+            page.goto(f"{base}/pages/maps/{chain_id}?paper={paper}")
+            day = page.inner_text("p.running").rsplit("·", 1)[1].strip()
+            # On paper: the PDF Chromium prints, at the size the page's style sheet asks for.
+            page.emulate_media(media="print")  # what page.pdf uses anyway, unless told otherwise (as below)
+            pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+            (artefacts / f"map-{paper}.pdf").write_bytes(pdf)
+            pages = PdfReader(io.BytesIO(pdf)).pages
+            assert all(round(float(pg.mediabox.width)) == width_pt and round(float(pg.mediabox.height)) == height_pt
+                       for pg in pages), paper
+            texts = [pg.extract_text() or "" for pg in pages]
+            for n, text in enumerate(texts, start=1):
+                head, _, body = text.partition(day)
+                assert _printed(zone, head) and _printed(chain, head), f"{paper} page {n} lacks the zone, chain or date: {text[:80]}"
+                assert len(body.strip()) > 20, f"{paper} page {n} is blank but for its header: {text[:200]}"
+            assert all(_printed(stage, texts[0]) for stage in ("上游", "下游")), texts[0][:300]  # the whole map on page 1
+            # The layout Chromium prints, measured at the printable width in print media.
+            page.set_viewport_size({"width": round(print_w * _MM), "height": round(print_h * _MM)})
+            page.emulate_media(media="print")
+            box = page.evaluate("""() => {
+                const svg = document.querySelector('.map svg').getBoundingClientRect();
+                const cols = [...document.querySelectorAll('.map svg g.segment rect')].map(r => r.getBoundingClientRect());
+                return {svg: [svg.left, svg.top, svg.right, svg.bottom], right: Math.max(...cols.map(c => c.right)),
+                        left: Math.min(...cols.map(c => c.left)), cols: cols.length,
+                        page: document.documentElement.scrollWidth,
+                        content: document.querySelector('table.frame').getBoundingClientRect().height,
+                        header: document.querySelector('table.frame > thead').getBoundingClientRect().height};
+            }""")
+            printable_w, printable_h = round(print_w * _MM), round(print_h * _MM)  # the viewport set above
+            assert box["cols"] == segments, box
+            assert box["page"] <= math.ceil(printable_w), f"{paper}: the page is {box['page']} px wide, not {printable_w}"
+            assert 0 <= box["left"] and box["right"] <= box["svg"][2] + 0.5 <= printable_w + 0.5, (paper, box)
+            assert box["svg"][3] - box["svg"][1] <= printable_h - box["header"], (paper, box)  # one page high
+            # As many pages as the content needs (a page pushed on by an unbreakable block at most per heading).
+            needed = math.ceil(box["content"] / (printable_h - box["header"]))
+            assert needed <= len(pages) <= needed + 2, (paper, len(pages), needed, box)
+            page.screenshot(path=str(artefacts / f"09-map-print-{paper}.png"), full_page=True)
+            page.emulate_media(media="screen")
+            page.set_viewport_size({"width": 1280, "height": 900})
+        browser.close()

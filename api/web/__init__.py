@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from api.web import assessment, lists, maps, views
+from api.web import admin, assessment, lists, maps, registers, views
 from api.web.session import (
     STATIC,
     CsrfRefused,
@@ -31,6 +31,8 @@ def install(app: FastAPI) -> None:
     app.include_router(assessment.router)
     app.include_router(lists.router)
     app.include_router(maps.router)
+    app.include_router(registers.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(LoginNeeded)

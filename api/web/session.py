@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from api.deps import Ranking, StoreDep, offload
+from api.limits import UPLOAD_PATHS, BodyTooLarge, too_large_zh
 from chainmatch.auth import Principal
 from chainmatch.errors import (
     Ambiguous,
@@ -213,6 +214,9 @@ def error_response(request: Request, exc: Exception) -> HTMLResponse:
     if isinstance(exc, CsrfRefused):
         return error_page(request, 403, "表单已失效", "这次提交缺少有效的安全令牌（CSRF），已被拒绝，什么也没有改变。"
                           "请回到上一页，刷新后重新提交。")
+    if isinstance(exc, BodyTooLarge):  # a body without Content-Length that grew past the limit while read
+        return error_page(request, 413, "提交的内容太大",
+                          too_large_zh(exc.limit, exc.size, request.url.path in UPLOAD_PATHS) + "什么也没有改变。")
     if isinstance(exc, FormUnreadable):
         return error_page(request, 400, "无法读取表单", "提交的内容不是网页表单，或不是 UTF-8 编码。请从页面上的表单提交。")
     if isinstance(exc, StoreUnavailable):
