@@ -20,6 +20,12 @@ def machine() -> str:
     return f"nproc={os.cpu_count()}, {cpu}, Python {platform.python_version()}"
 
 
+def load() -> str:
+    """The machine's load average (1, 5, 15 minutes) now: other jobs share these cores."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
 def peak_mb() -> float:
     """Peak resident memory of this process so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

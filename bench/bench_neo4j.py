@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._machine import machine, peak_mb
+from bench._machine import load, machine, peak_mb
 from chainmatch.auth import Principal, expand_grids
 from chainmatch.enterprises import profile
 from chainmatch.loader import install_industries, read_folder
@@ -134,15 +134,28 @@ def _load(store: Store, firms: list[Any], others: list[Any], rels: list[Any], ba
     t = time.perf_counter()
     for i in range(0, len(firms), batch):
         store.write(GraphBatch(nodes=firms[i : i + batch]))
+        _progress(store.kind, "firms", i + batch, len(firms), t)
     took = time.perf_counter() - t
     out["firm_nodes_per_s"], out["firm_load_s"] = round(len(firms) / took), round(took, 1)
+    out["firm_load_machine"] = load()
     t = time.perf_counter()
     for i in range(0, len(rels), batch):
         store.write(GraphBatch(rels=rels[i : i + batch]))
+        _progress(store.kind, "relationships", i + batch, len(rels), t)
     took = time.perf_counter() - t
     out["rels_per_s"], out["rels_load_s"] = round(len(rels) / took), round(took, 1)
+    out["rels_load_machine"] = load()
     print(f"{store.kind}: firms {out['firm_nodes_per_s']:,}/s, relationships {out['rels_per_s']:,}/s", flush=True)
     return out
+
+
+def _progress(kind: str, what: str, done: int, total: int, since: float) -> None:
+    """A line every 100,000 items (and at the end): how far a long load got, its rate so far, the machine's load."""
+    done = min(done, total)
+    if done % 100_000 and done != total:
+        return
+    took = time.perf_counter() - since
+    print(f"  {kind} {what}: {done:,} of {total:,} in {took:.0f}s = {done / took:,.0f}/s; {load()}", flush=True)
 
 
 class _TimedReads:
@@ -226,7 +239,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     reuse = (work / "loaded").exists()
     results: dict[str, Any] = {"firms": args.firms, "batch": args.batch, "chunk": args.chunk, "heap": args.heap,
-                               "pagecache": args.pagecache, "machine": machine()}
+                               "pagecache": args.pagecache, "machine": machine(), "start_machine": load()}
     if not reuse:
         t = time.perf_counter()
         generate(work / "data", enterprises=args.firms, seed=args.seed)
@@ -273,10 +286,12 @@ def main() -> int:
             indexes[name] = build_index(timed)  # type: ignore[arg-type]  # a Store by delegation
             took = time.perf_counter() - t
             results.setdefault(name, {})["build_index"] = {"s": round(took, 1), "reads_s": round(timed.read_s, 1),
-                                            "peak_mb": round(peak_mb())}
+                                            "peak_mb": round(peak_mb()), "machine": load()}
             if name == "neo4j":
                 results[name]["build_index"]["round_trips"] = proxy.round_trips - before
             results[name]["read_alone_s"] = [_read_alone(st, timed.calls) for _ in range(args.read_passes)]
+            results[name]["read_alone_machine"] = load()
+            print(f"{name}: read alone {results[name]['read_alone_s']} s; {load()}", flush=True)
             print(f"{name}: build_index {results[name]['build_index']}", flush=True)
 
         chief, inside = _chief(neo, args.seed)
@@ -291,6 +306,7 @@ def main() -> int:
                 figures: dict[str, Any] = _latency_ms(_cycling(fn, sample), args.repeat)
                 if via:
                     figures["round_trips"] = proxy.measure(_cycling(via[call], sample), 20)
+                figures["machine"] = load()
                 out[call] = figures
                 print(f"{name}: {call}: {figures}", flush=True)
             results[name]["calls"] = out

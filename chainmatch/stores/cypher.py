@@ -8,7 +8,7 @@ front-end, see ``tests/test_cypher_lint.py``) and on a real Neo4j 5.26 (``tests/
 
 >>> s = statements()
 >>> s["merge_nodes:Zone"].text
-'UNWIND $rows AS row MERGE (n:Zone {id: row.id}) SET n = row'
+'UNWIND $rows AS row MERGE (n:Zone {id: row.id}) ON CREATE SET n = row ON MATCH SET n = row'
 >>> sorted(s["edges_out:Enterprise:SUPPLIES"].params)
 ['ids', 'limit']
 >>> statement("merge_nodes:Nope")
@@ -91,8 +91,15 @@ def _text_filter(lab: Label) -> str:
 
 def _label_statements(lab: Label) -> Iterator[Statement]:
     L = lab.name
-    # Each row is the node's whole property map, key included: one map per node to pack and send.
-    yield _s(f"merge_nodes:{L}", f"UNWIND $rows AS row MERGE (n:{L} {{id: row.id}}) SET n = row", "write")
+    # Each row is the node's whole property map, key included: one map per node to pack and send. The SET is
+    # written as ON CREATE / ON MATCH (the same replace of every property): a plain `SET n = row` after the MERGE
+    # makes Neo4j plan an Eager (the map may write the key the next row's MERGE reads), which holds every row of
+    # the chunk before the first SET; this form streams (tests/test_neo4j_guarantees.py holds it).
+    yield _s(
+        f"merge_nodes:{L}",
+        f"UNWIND $rows AS row MERGE (n:{L} {{id: row.id}}) ON CREATE SET n = row ON MATCH SET n = row",
+        "write",
+    )
     # Writing a node takes its write lock until the transaction ends; what is read after that is the committed
     # state, and a concurrent writer of the node waits (the check of GraphBatch.expects).
     yield _s(f"lock_node:{L}", f"MATCH (n:{L} {{id: $id}}) SET n.id = n.id RETURN properties(n) AS props", "write")
