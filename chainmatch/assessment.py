@@ -11,18 +11,17 @@ For the problems raised from ``start`` to ``end`` (inclusive) that the caller ma
 - ``escalated``: problems raised a level at least once, ``escalations``: levels raised in all;
 - ``avg_days_to_close``: calendar days from raising to the (last) closing, over the closed problems.
 
-Rates are None when their denominator is 0. Everything is read from the Problem nodes (which keep a copy of their
-grid and departments), so a zone's year is assessed in one pass.
+Rates are None when their denominator is 0. The store sums the figures itself (:meth:`Store.tally_problems`: one
+SQL ``GROUP BY`` in the embedded store, one Cypher aggregation in Neo4j) per copy of grid and departments that the
+Problem nodes keep, so a zone's year is assessed without reading its problems into Python.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
@@ -32,7 +31,7 @@ from chainmatch.deadlines import check_date
 from chainmatch.enterprises import display_name
 from chainmatch.errors import InvalidRequest, NotFound
 from chainmatch.problems import OPEN
-from chainmatch.stores.base import Store
+from chainmatch.stores.base import PROBLEM_TALLY_COLUMNS, Store
 
 __all__ = ["Assessment", "Figures", "assess"]
 
@@ -72,8 +71,7 @@ class Assessment:
     chiefs: list[Figures]
 
 
-_COLUMNS = ("received", "closed", "on_time", "open", "overdue", "feedback_owed", "feedback_given", "satisfied",
-            "unsatisfied", "escalated", "escalations", "days")
+_COLUMNS = PROBLEM_TALLY_COLUMNS
 
 
 def _figures(id_: str, name: str, sums: Sequence[int]) -> Figures:
@@ -88,23 +86,6 @@ def _figures(id_: str, name: str, sums: Sequence[int]) -> Figures:
         v["feedback_given"], v["satisfied"], v["unsatisfied"], v["escalated"], v["escalations"],
         round(v["days"] / v["closed"], 2) if v["closed"] else None, rate(v["on_time"], v["closed"]),
         rate(v["feedback_given"], v["feedback_owed"]), rate(v["satisfied"], v["feedback_given"]))
-
-
-def _one(p: Mapping[str, Any], today: str, day: Callable[[str], int]) -> tuple[int, ...]:
-    """What one problem (its properties) adds to each column of ``_COLUMNS``."""
-    status = p.get("status")
-    closed = status == "closed" or status == "evaluated"
-    reopened = int(p.get("reopened") or 0)
-    evaluated = status == "evaluated"
-    days = 0
-    if closed and p.get("closed_on") and p.get("raised_on"):
-        days = day(str(p["closed_on"])) - day(str(p["raised_on"]))
-    is_open = status in OPEN
-    due = p.get("due_on")
-    escalations = int(p.get("escalations") or 0)
-    return (1, int(closed), int(closed and bool(p.get("on_time"))), int(is_open),
-            int(is_open and bool(due) and str(due) < today), reopened + int(closed), reopened + int(evaluated),
-            int(evaluated and p.get("evaluation") == "satisfied"), reopened, int(escalations > 0), escalations, days)
 
 
 def _chunks(ids: list[str], size: int = 5_000) -> Iterable[list[str]]:
@@ -127,79 +108,70 @@ def assess(store: Store, who: Principal, *, start: date, end: date, zone_id: str
     if zone_id is not None and not store.get("Zone", [zone_id]):
         raise NotFound(f"No zone has the id '{zone_id}'.", candidates=[z.id for z in store.find("Zone", limit=10)])
     day = today or audit.now_cst().date()
-    first, last = start.isoformat(), end.isoformat()
-    # The service keeps a copy of each problem's grid and departments on the node (one read for a zone's year);
-    # problems loaded from a data folder without them are looked up through their relationships.
-    nodes: dict[str, Mapping[str, Any]] = {}
+    first, last, today_iso = start.isoformat(), end.isoformat(), day.isoformat()
+    # The store sums the problems per copy of grid and departments kept on the node (one aggregate query); a
+    # problem loaded from a data folder without those copies comes as a tally of its own, looked up through its
+    # relationships.
+    tallies = store.tally_problems(first, last, today_iso, sorted(OPEN))
+    loose = {t.problem_id: t for t in tallies if t.problem_id is not None}
+    no_depts = [pid for pid, t in loose.items() if t.departments is None]
+    no_grid = [pid for pid, t in loose.items() if t.grid is None and t.departments is None]
     dispatched: dict[str, list[str]] = {}
     grid_of: dict[str, str] = {}
-    unknown_depts, unknown_grid = [], []
-    for n in store.scan("Problem"):
-        p = n.props
-        if not first <= str(p.get("raised_on", "")) <= last:
-            continue
-        pid = n.id
-        nodes[pid] = p
-        kept = p.get("departments")
-        if kept is None:
-            unknown_depts.append(pid)
-        else:
-            dispatched[pid] = kept
-        grid = p.get("grid")
-        if grid:
-            grid_of[pid] = grid
-        elif kept is None:
-            unknown_grid.append(pid)
-    for chunk in _chunks(unknown_depts):
+    for chunk in _chunks(no_depts):
         for pid, es in store.edges("Problem", chunk, "DISPATCHED_TO").items():
             dispatched[pid] = [e.node.id for e in es]
-    for chunk in _chunks(unknown_grid):
+    for chunk in _chunks(no_grid):
         for pid, es in store.edges("Problem", chunk, "RAISED_IN").items():
             if es:
                 grid_of[pid] = es[0].node.id
-    zone_of: dict[str, str | None] = {}
+    groups: list[tuple[str | None, Sequence[str], str | None, tuple[int, ...]]] = []  # grid, depts, loose id, sums
+    for t in tallies:
+        lone = t.problem_id
+        grid = t.grid if t.grid is not None else (grid_of.get(lone) if lone is not None else None)
+        depts: Sequence[str] = t.departments if t.departments is not None else dispatched.get(lone or "", [])
+        groups.append((grid, depts, lone, t.sums))
+    zone_of_grid: dict[str, str | None] = {}
+    zone_of_loose: dict[str, str | None] = {}
     if zone_id is not None or who.zones is not None:
-        in_zone = store.edges("Grid", sorted(set(grid_of.values())), "IN_ZONE")
-        grid_zone = {g: (es[0].node.id if es else None) for g, es in in_zone.items()}
-        zone_of = {pid: grid_zone.get(g) for pid, g in grid_of.items()}
-        for chunk in _chunks([pid for pid in nodes if pid not in grid_of]):
+        in_zone = store.edges("Grid", sorted({g for g, _, _, _ in groups if g is not None}), "IN_ZONE")
+        zone_of_grid = {g: (es[0].node.id if es else None) for g, es in in_zone.items()}
+        for chunk in _chunks([pid for g, _, pid, _ in groups if g is None and pid is not None]):
             for pid, es in store.edges("Problem", chunk, "IN_ZONE").items():
-                zone_of[pid] = es[0].node.id if es else None
+                zone_of_loose[pid] = es[0].node.id if es else None
 
     everything = zone_id is None and who.department_id is None and who.grids is None
 
-    def visible(pid: str) -> bool:
-        if zone_id is not None and zone_of.get(pid) != zone_id:
+    def visible(grid: str | None, depts: Sequence[str], pid: str | None) -> bool:
+        zone = zone_of_grid.get(grid) if grid is not None else zone_of_loose.get(pid or "")
+        if zone_id is not None and zone != zone_id:
             return False
         if who.department_id is not None:
-            return who.department_id in dispatched.get(pid, ())
+            return who.department_id in depts
         if who.grids is None:
             return True
-        return grid_of.get(pid) in who.grids or (who.zones is not None and zone_of.get(pid) in who.zones)
+        return grid in who.grids or (who.zones is not None and zone in who.zones)
 
     chiefs_of: dict[str, list[str]] = defaultdict(list)
     for r in store.scan_rels("CHIEF_OF"):
         chiefs_of[r.dst].append(r.src)
-    today_iso = day.isoformat()
-    ordinal = lru_cache(maxsize=None)(lambda iso: date.fromisoformat(iso).toordinal())  # a few hundred dates
     rows: list[tuple[int, ...]] = []
-    depts: dict[str, list[int]] = defaultdict(list)
+    depts_rows: dict[str, list[int]] = defaultdict(list)
     grids: dict[str, list[int]] = defaultdict(list)
     only = who.department_id
-    for pid, props in nodes.items():
-        if not everything and not visible(pid):
+    for g, ds, lid, sums in groups:
+        if not everything and not visible(g, ds, lid):
             continue
         k = len(rows)
-        rows.append(_one(props, today_iso, ordinal))
-        for d in dispatched.get(pid, ()):
+        rows.append(sums)
+        for d in ds:
             if only is None or d == only:
-                depts[d].append(k)
-        grid = grid_of.get(pid)
-        if grid is not None:
-            grids[grid].append(k)
+                depts_rows[d].append(k)
+        if g is not None:
+            grids[g].append(k)
     chiefs: dict[str, list[int]] = defaultdict(list)
-    for grid, ks in grids.items():
-        for person in chiefs_of.get(grid, ()):
+    for grid_id, ks in grids.items():
+        for person in chiefs_of.get(grid_id, ()):
             chiefs[person] += ks
     table = np.array(rows, dtype=np.int64).reshape(len(rows), len(_COLUMNS))
 
@@ -210,4 +182,4 @@ def assess(store: Store, who: Principal, *, start: date, end: date, zone_id: str
                 for i, ks in sorted(groups.items())]
 
     return Assessment(first, last, zone_id, today_iso, _figures("", "合计", table.sum(axis=0)),
-                      summed(depts, "Department"), summed(grids, "Grid"), summed(chiefs, "Person"))
+                      summed(depts_rows, "Department"), summed(grids, "Grid"), summed(chiefs, "Person"))

@@ -460,10 +460,7 @@ def record_outcome(store: Store, who: Principal, event_id: str, enterprise_id: s
             made = create_project(store, who, parties=[(host.id, host_role), (enterprise_id, firm_role)],
                                   event=event_id, origin="event", note=f"对接活动「{title}」", limits=limits, at=when)
         project_id = made.id
-        fresh = store.get("MatchEvent", [event_id])[event_id]
-        _write_invitations(store, who, fresh, [Rel("INVITED", "Enterprise", enterprise_id, "MatchEvent", event_id,
-                                                   {**edge.rel.props, "project_id": project_id})],
-                           "outcome", f"{enterprise_id} → {project_id}", when)
+        _link_project(store, who, event_id, enterprise_id, project_id, when)
     pid = str(project_id)
     if needs_claim and claimant:
         claim_project(store, who, pid, person_id=claimant, at=when)
@@ -474,6 +471,45 @@ def record_outcome(store: Store, who: Principal, event_id: str, enterprise_id: s
                         limits=limits, at=when)
     view = get_event(store, who, event_id)
     return next(i for i in view.invitees if i.firm.id == enterprise_id)
+
+
+_LINK_TRIES = 5
+
+
+def _link_project(store: Store, who: Principal, event_id: str, enterprise_id: str, project_id: str,
+                  when: datetime) -> None:
+    """Write the invitee's new project on its invitation. The write expects the event's list unchanged since it
+    was read; when someone changed the list meanwhile (another invitee's outcome, an invitation), the list is read
+    again and the link written on it, up to ``_LINK_TRIES`` times. When another request linked a project to this
+    same invitee meanwhile, the project made here is deleted and a Conflict names the other one."""
+    for attempt in range(_LINK_TRIES):
+        fresh = store.get("MatchEvent", [event_id]).get(event_id)
+        invitation = _invited(store, event_id).get(enterprise_id) if fresh is not None else None
+        linked = invitation.rel.props.get("project_id") if invitation is not None else None
+        if fresh is None or invitation is None or linked:
+            _discard_project(store, project_id)
+            if linked:
+                raise Conflict(f"企业 {enterprise_id} 的对接结果刚由他人记为项目 {linked}，这次记录没有生效（未新建项目）。"
+                               "请刷新后在该项目上继续。", details={"enterprise_id": enterprise_id, "project_id": linked})
+            raise Conflict(f"企业 {enterprise_id} 在这次记录期间被移出了对接活动 '{event_id}' 的名单，结果没有记录。")
+        try:
+            _write_invitations(store, who, fresh, [Rel("INVITED", "Enterprise", enterprise_id, "MatchEvent", event_id,
+                                                       {**invitation.rel.props, "project_id": project_id})],
+                               "outcome", f"{enterprise_id} → {project_id}", when)
+            return
+        except Conflict:
+            if attempt == _LINK_TRIES - 1:
+                _discard_project(store, project_id)
+                raise Conflict(f"对接活动 '{event_id}' 的名单一直在被他人修改，企业 {enterprise_id} 的结果试了 "
+                               f"{_LINK_TRIES} 次仍未记录（未新建项目）。请稍后再试。",
+                               details={"enterprise_id": enterprise_id}) from None
+
+
+def _discard_project(store: Store, project_id: str) -> None:
+    """Delete a project made for an outcome that could not be recorded, with its steps."""
+    steps = [e.node.id for e in store.edges("Project", [project_id], "STEP_OF", "in")[project_id]]
+    store.delete("ProjectStep", steps)
+    store.delete("Project", [project_id])
 
 
 def chain_funnels(store: Store, who: Principal, *, zone_id: str | None = None) -> list[ChainFunnel]:

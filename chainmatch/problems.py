@@ -775,18 +775,20 @@ def sweep(store: Store, *, today: date | None = None, who: Principal = SYSTEM, z
                if zone_id else None)
     result = SweepResult(day.isoformat())
     late: list[Node] = []
-    cutoff, top = day.isoformat(), LEVELS[-1]
-    for n in store.scan("Problem"):
-        p = n.props
-        if p.get("status") not in OPEN or (in_zone is not None and n.id not in in_zone):
+    top = LEVELS[-1]
+    # The store counts the open problems and reads only those past their due date (ISO dates order as the days do).
+    checked, overdue = store.open_problems_due_before(day.isoformat(), sorted(OPEN))
+    if in_zone is not None:
+        checked = sum(1 for n in store.get("Problem", sorted(in_zone)).values()
+                      if n.props.get("status") in OPEN)
+    result.checked = checked
+    for n in overdue:
+        if in_zone is not None and n.id not in in_zone:
             continue
-        result.checked += 1
-        due = p.get("due_on")
-        if due and str(due) < cutoff:  # ISO dates order as the days do
-            if str(p.get("level", LEVELS[0])) == top:
-                result.at_top.append(n.id)
-            else:
-                late.append(n)
+        if str(n.props.get("level", LEVELS[0])) == top:
+            result.at_top.append(n.id)
+        else:
+            late.append(n)
     if dry_run:
         result.escalated = [n.id for n in late]
         return result

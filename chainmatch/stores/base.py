@@ -17,12 +17,14 @@ from chainmatch.errors import Conflict
 from chainmatch.settings import Settings
 
 __all__ = [
+    "PROBLEM_TALLY_COLUMNS",
     "Counts",
     "Direction",
     "Edge",
     "Expect",
     "GraphBatch",
     "Node",
+    "ProblemTally",
     "Rel",
     "Reset",
     "Store",
@@ -123,6 +125,34 @@ class Counts:
         return sum(self.rels.values())
 
 
+PROBLEM_TALLY_COLUMNS = ("received", "closed", "on_time", "open", "overdue", "feedback_owed", "feedback_given",
+                         "satisfied", "unsatisfied", "escalated", "escalations", "days")
+"""What :meth:`Store.tally_problems` sums over the problems of a group, in this order (``status`` is the problem's):
+
+- ``received``: the problems; ``closed``: status ``closed`` or ``evaluated``; ``on_time``: closed with ``on_time``
+  true; ``open``: status among the open statuses given; ``overdue``: open with a ``due_on`` before ``today``;
+- ``feedback_owed``: ``reopened`` + closed (every closing owes an evaluation); ``feedback_given``: ``reopened`` +
+  (status ``evaluated``); ``satisfied``: evaluated with ``evaluation`` = ``satisfied``; ``unsatisfied``:
+  ``reopened`` (each reopening followed a 不满意);
+- ``escalated``: ``escalations`` > 0; ``escalations``: the sum of ``escalations``;
+- ``days``: over the closed problems with both dates, the calendar days from ``raised_on`` to ``closed_on``.
+
+Missing numbers count as 0, a missing flag as false."""
+
+
+@dataclass(frozen=True)
+class ProblemTally:
+    """The sums of :data:`PROBLEM_TALLY_COLUMNS` over the problems raised in a period that share the copies of
+    their grid and departments kept on the node (``grid``, ``departments``). A problem without either copy (loaded
+    from a data folder) is a tally of its own, with its id in ``problem_id``, so that the caller can look it up
+    through its relationships."""
+
+    grid: str | None
+    departments: tuple[str, ...] | None
+    problem_id: str | None
+    sums: tuple[int, ...]
+
+
 @runtime_checkable
 class Store(Protocol):
     """What chainmatch needs from a graph database; implemented by the embedded and Neo4j stores."""
@@ -168,6 +198,17 @@ class Store(Protocol):
 
     def counts(self) -> Counts:
         """Node counts per label and relationship counts per type."""
+
+    def tally_problems(self, first: str, last: str, today: str,
+                       open_statuses: Sequence[str]) -> list[ProblemTally]:
+        """The Problem nodes whose ``raised_on`` is from ``first`` to ``last`` (ISO dates, inclusive), summed in the
+        store (one aggregate query, no node read into Python) per (``grid``, ``departments``) copy; see
+        :class:`ProblemTally` and :data:`PROBLEM_TALLY_COLUMNS`. Order unspecified."""
+
+    def open_problems_due_before(self, day: str, open_statuses: Sequence[str]) -> tuple[int, list[Node]]:
+        """How many Problem nodes have a status among ``open_statuses``, and those of them whose ``due_on`` is
+        before ``day`` (ISO dates order as the days do), by id: what the overdue sweep needs, filtered in the
+        store."""
 
     def close(self) -> None:
         """Release connections; the store is unusable afterwards."""

@@ -32,7 +32,9 @@ __all__ = [
     "COUNT_NODES",
     "COUNT_RELS",
     "DELETE_ALL",
+    "OVERDUE_PROBLEMS",
     "PING",
+    "TALLY_PROBLEMS",
     "TEXT_FIELDS",
     "Statement",
     "statement",
@@ -46,6 +48,8 @@ PING = "ping"
 COUNT_NODES = "count_nodes"
 COUNT_RELS = "count_rels"
 DELETE_ALL = "delete_all"
+TALLY_PROBLEMS = "tally_problems"
+OVERDUE_PROBLEMS = "overdue_problems"
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -186,6 +190,34 @@ def _counts(schema: Schema) -> Iterator[Statement]:
     ))
 
 
+def _problem_statements() -> Iterator[Statement]:
+    """The assessment's sums (``chainmatch.stores.base.PROBLEM_TALLY_COLUMNS``) per copy of grid and departments
+    kept on the Problem nodes, a problem without them grouped on its own id; and the sweep's open problems with
+    those past their due date. Each answers as one record holding a list."""
+    closed = "p.status IN ['closed', 'evaluated']"
+    one = "CASE WHEN {} THEN 1 ELSE 0 END".format
+    yield _s(TALLY_PROBLEMS, (
+        "MATCH (p:Problem) WHERE p.raised_on >= $first AND p.raised_on <= $last "
+        "WITH p, coalesce(p.reopened, 0) AS reopened, coalesce(p.escalations, 0) AS escalations, "
+        "CASE WHEN p.departments IS NULL OR p.grid IS NULL OR p.grid = '' THEN p.id END AS loose, "
+        "CASE WHEN p.grid = '' THEN null ELSE p.grid END AS grid "
+        "WITH loose, grid, p.departments AS departments, count(*) AS received, "
+        f"sum({one(closed)}) AS closed, sum({one(closed + ' AND coalesce(p.on_time, false)')}) AS on_time, "
+        f"sum({one('p.status IN $open')}) AS open, "
+        f"sum({one('p.status IN $open AND p.due_on IS NOT NULL AND p.due_on <> $empty AND p.due_on < $today')}) "
+        f"AS overdue, sum(reopened + {one(closed)}) AS owed, sum(reopened + {one('p.status = $evaluated')}) AS given, "
+        f"sum({one('p.status = $evaluated AND p.evaluation = $satisfied')}) AS satisfied, "
+        f"sum(reopened) AS unsatisfied, sum({one('escalations > 0')}) AS escalated, sum(escalations) AS raised, "
+        f"sum(CASE WHEN {closed} AND p.closed_on IS NOT NULL AND p.raised_on IS NOT NULL "
+        "THEN duration.inDays(date(p.raised_on), date(p.closed_on)).days ELSE 0 END) AS days "
+        "RETURN collect([loose, grid, departments, received, closed, on_time, open, overdue, owed, given, satisfied, "
+        "unsatisfied, escalated, raised, days]) AS rows"))
+    yield _s(OVERDUE_PROBLEMS, (
+        "MATCH (p:Problem) WHERE p.status IN $open "
+        "RETURN count(p) AS checked, collect(CASE WHEN p.due_on IS NOT NULL AND p.due_on <> $empty "
+        "AND p.due_on < $day THEN [p.id, properties(p)] END) AS late"))
+
+
 def _build(schema: Schema) -> dict[str, Statement]:
     out: dict[str, Statement] = {}
 
@@ -199,6 +231,9 @@ def _build(schema: Schema) -> dict[str, Statement]:
     add(_s(DELETE_ALL, "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted", "write"))
     for st in _counts(schema):
         add(st)
+    if "Problem" in schema.labels:
+        for st in _problem_statements():
+            add(st)
     for lab in schema.labels.values():
         for st in _label_statements(lab):
             add(st)

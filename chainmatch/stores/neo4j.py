@@ -26,12 +26,14 @@ from neo4j import exceptions as nx
 
 from chainmatch.errors import ConfigError, Conflict, StoreError, StoreUnavailable
 from chainmatch.settings import Settings
-from chainmatch.stores.base import Counts, Direction, Edge, GraphBatch, Node, Rel
+from chainmatch.stores.base import Counts, Direction, Edge, GraphBatch, Node, ProblemTally, Rel
 from chainmatch.stores.cypher import (
     COUNT_NODES,
     COUNT_RELS,
     DELETE_ALL,
+    OVERDUE_PROBLEMS,
     PING,
+    TALLY_PROBLEMS,
     Statement,
     statement,
     statements,
@@ -425,3 +427,17 @@ class Neo4jStore:
         return Counts(
             {k: v for k, v in sorted(nodes.items()) if v}, {k: v for k, v in sorted(rels.items()) if v}
         )
+
+    def tally_problems(self, first: str, last: str, today: str,
+                       open_statuses: Sequence[str]) -> list[ProblemTally]:
+        rows = self._read(self._statement(TALLY_PROBLEMS), {
+            "first": first, "last": last, "today": today, "open": list(open_statuses), "empty": "",
+            "evaluated": "evaluated", "satisfied": "satisfied"})[0]["rows"]
+        return [ProblemTally(grid, tuple(depts) if depts is not None else None, loose,
+                             tuple(int(x or 0) for x in sums)) for loose, grid, depts, *sums in rows]
+
+    def open_problems_due_before(self, day: str, open_statuses: Sequence[str]) -> tuple[int, list[Node]]:
+        rec = self._read(self._statement(OVERDUE_PROBLEMS), {"day": day, "open": list(open_statuses),
+                                                              "empty": ""})[0]
+        late = sorted((Node("Problem", key, props) for key, props in rec["late"]), key=lambda n: n.id)
+        return int(rec["checked"]), late

@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from chainmatch.errors import Conflict, StoreError, StoreUnavailable
-from chainmatch.stores.base import Counts, Direction, Edge, GraphBatch, Node, Rel
+from chainmatch.stores.base import Counts, Direction, Edge, GraphBatch, Node, ProblemTally, Rel
 from graph_schema import Schema, load_schema
 
 __all__ = ["SQLiteStore"]
@@ -43,9 +43,26 @@ CREATE TABLE IF NOT EXISTS rels (
     PRIMARY KEY (type, src_label, src, dst_label, dst)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rels_outgoing ON rels (src_label, src, type);
 CREATE INDEX IF NOT EXISTS rels_incoming ON rels (dst_label, dst, type);
+CREATE TABLE IF NOT EXISTS problem_tally (
+    id TEXT PRIMARY KEY, raised_on TEXT, grid TEXT, departments TEXT, status TEXT, due_on TEXT, closed_on TEXT,
+    on_time INTEGER, evaluation TEXT, reopened INTEGER, escalations INTEGER) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS problem_tally_status ON problem_tally (status, due_on);
 """
 # The primary key starts with the type, so reading every relationship of a type (building the
 # match index) is one range scan; the two indexes serve a node's outgoing and incoming edges.
+# problem_tally holds, for each Problem node, the properties the assessment sums and the sweep filters on, as plain
+# columns: written with the node in the same transaction (write, delete), rebuilt from the nodes when its row count
+# differs from theirs on opening (a file written before it existed). SQLite 3.40 parses a property map again for
+# every json_extract; over these columns a year of 100,000 problems is summed by one GROUP BY in a tenth of the time.
+
+_TALLY_PROPS = ("raised_on", "grid", "departments", "status", "due_on", "closed_on", "on_time", "evaluation",
+                "reopened", "escalations")
+_TALLY_ROW = ("INSERT INTO problem_tally (id, " + ", ".join(_TALLY_PROPS) + ") VALUES (?" + ", ?" * len(_TALLY_PROPS)
+              + ") ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{p} = excluded.{p}" for p in _TALLY_PROPS))
+_TALLY_REBUILD = ("DELETE FROM problem_tally; INSERT INTO problem_tally (id, " + ", ".join(_TALLY_PROPS) + ") "
+                  "SELECT id, " + ", ".join(f"json_extract(props, '$.{p}')" if p != "departments" else
+                                           "json(json_extract(props, '$.departments'))" for p in _TALLY_PROPS)
+                  + " FROM nodes WHERE label = 'Problem';")
 
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 _TEXT_FIELDS = ("name", "short_name", "aliases", "title")
@@ -69,6 +86,15 @@ def _parse(props: str) -> dict[str, Any]:
         return dict(orjson.loads(props))
     except orjson.JSONDecodeError:
         return dict(json.loads(props))
+
+
+def _tally_row(n: Node) -> tuple[Any, ...]:
+    p = n.props
+    depts = p.get("departments")
+    values = [p.get(k) for k in _TALLY_PROPS]
+    values[2] = None if depts is None else json.dumps(list(depts), ensure_ascii=False, separators=(",", ":"))
+    values[6] = None if p.get("on_time") is None else int(bool(p.get("on_time")))
+    return (n.id, *values)
 
 
 def _like(text: str) -> str:
@@ -203,7 +229,12 @@ class SQLiteStore:
                     f"AND json_extract(props, '$.{prop}') IS NOT NULL;"
                 )
         try:
-            self._conn().executescript("\n".join(statements))
+            conn = self._conn()
+            conn.executescript("\n".join(statements))
+            tallied = conn.execute("SELECT count(*) FROM problem_tally").fetchone()[0]
+            problems = conn.execute("SELECT count(*) FROM nodes WHERE label = 'Problem'").fetchone()[0]
+            if tallied != problems:
+                conn.executescript(f"BEGIN IMMEDIATE; {_TALLY_REBUILD} COMMIT;")
         except sqlite3.DatabaseError as e:
             raise StoreError(
                 f"Cannot prepare the store at {self.path}: {e}. If the file is not a chainmatch database, "
@@ -238,6 +269,7 @@ class SQLiteStore:
                 "ON CONFLICT (label, id) DO UPDATE SET props = excluded.props",
                 sorted((n.label, n.id, _dumps(n.props)) for n in batch.nodes),
             )
+            conn.executemany(_TALLY_ROW, sorted(_tally_row(n) for n in batch.nodes if n.label == "Problem"))
             conn.executemany(
                 "INSERT INTO rels (type, src_label, src, dst_label, dst, props) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (type, src_label, src, dst_label, dst) DO UPDATE SET props = excluded.props",
@@ -276,6 +308,8 @@ class SQLiteStore:
                 ).rowcount
                 conn.execute(f"DELETE FROM rels WHERE src_label = ? AND src IN ({marks})", (label, *chunk))
                 conn.execute(f"DELETE FROM rels WHERE dst_label = ? AND dst IN ({marks})", (label, *chunk))
+                if label == "Problem":
+                    conn.execute(f"DELETE FROM problem_tally WHERE id IN ({marks})", tuple(chunk))
             conn.execute("COMMIT")
         except sqlite3.OperationalError as e:
             _rollback(conn)
@@ -360,6 +394,39 @@ class SQLiteStore:
         nodes = dict(self._run("SELECT label, count(*) FROM nodes GROUP BY label ORDER BY label"))
         rels = dict(self._run("SELECT type, count(*) FROM rels GROUP BY type ORDER BY type"))
         return Counts(nodes, rels)
+
+
+    def tally_problems(self, first: str, last: str, today: str,
+                       open_statuses: Sequence[str]) -> list[ProblemTally]:
+        opens = ",".join(f"?{i}" for i in range(4, 4 + len(open_statuses))) or "NULL"
+        rows = self._run(_TALLY.format(opens=opens), (first, last, today, *open_statuses))
+        return [ProblemTally(grid, tuple(orjson.loads(depts)) if depts is not None else None, loose,
+                             tuple(int(x or 0) for x in sums)) for loose, grid, depts, *sums in rows]
+
+    def open_problems_due_before(self, day: str, open_statuses: Sequence[str]) -> tuple[int, list[Node]]:
+        opens = ",".join("?" * len(open_statuses)) or "NULL"
+        counted = self._run(f"SELECT count(*) FROM problem_tally WHERE status IN ({opens})", tuple(open_statuses))
+        rows = self._run(
+            f"SELECT n.id, n.props FROM problem_tally t JOIN nodes n ON n.label = 'Problem' AND n.id = t.id "
+            f"WHERE t.status IN ({opens}) AND t.due_on < ? AND t.due_on <> '' ORDER BY n.id", (*open_statuses, day))
+        return int(counted[0][0]), [Node("Problem", id_, _parse(props)) for id_, props in rows]
+
+
+# The assessment's sums (PROBLEM_TALLY_COLUMNS) in one pass over problem_tally. A problem without the grid or
+# departments copy is grouped on its own id ("loose").
+_TALLY = """
+SELECT CASE WHEN departments IS NULL OR grid IS NULL OR grid = '' THEN id END AS loose, NULLIF(grid, ''),
+       departments, count(*), sum(status IN ('closed', 'evaluated')),
+       sum(status IN ('closed', 'evaluated') AND coalesce(on_time, 0)), sum(status IN ({opens})),
+       sum(status IN ({opens}) AND due_on <> '' AND due_on < ?3),
+       sum(coalesce(reopened, 0) + (status IN ('closed', 'evaluated'))),
+       sum(coalesce(reopened, 0) + (status = 'evaluated')), sum(status = 'evaluated' AND evaluation = 'satisfied'),
+       sum(coalesce(reopened, 0)), sum(coalesce(escalations, 0) > 0), sum(coalesce(escalations, 0)),
+       sum(CASE WHEN status IN ('closed', 'evaluated') AND closed_on IS NOT NULL AND raised_on IS NOT NULL
+                THEN CAST(julianday(closed_on) - julianday(raised_on) AS INTEGER) ELSE 0 END)
+FROM problem_tally WHERE raised_on >= ?1 AND raised_on <= ?2
+GROUP BY loose, NULLIF(grid, ''), departments
+"""
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
