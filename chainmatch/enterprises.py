@@ -15,7 +15,7 @@ from chainmatch.errors import Ambiguous, InvalidRequest, NotFound
 from chainmatch.stores.base import Node, Store
 from graph_schema import load_schema
 
-__all__ = ["Profile", "Ref", "Resolution", "display_name", "profile", "resolve"]
+__all__ = ["Profile", "Ref", "Resolution", "display_name", "firm_id", "profile", "resolve"]
 
 _MAX_CANDIDATES = 8
 _ENUMS = load_schema().enums  # Chinese labels of stored codes (上游, 已签约 ...)
@@ -100,6 +100,15 @@ def resolve(store: Store, query: str) -> Resolution:
         raise Ambiguous(f"'{q}' matches {len(hits)}{'+' if len(hits) == 200 else ''} enterprises.",
                         candidates=[f"{display_name(n)} ({n.id})" for n in hits[:_MAX_CANDIDATES]])
     raise NotFound(f"No enterprise is called '{q}'.", candidates=_close_names(store, q))
+
+
+def firm_id(store: Store, query: str) -> str:
+    """The id of the firm ``query`` names (an id, a full name, a short name such as 利通, an alias), as
+    :func:`resolve` finds it: for the firm ids of request bodies, which take what paths take."""
+    q = query.strip()
+    if q in store.get("Enterprise", [q]):
+        return q
+    return resolve(store, q).node.id
 
 
 def _close_names(store: Store, q: str) -> list[str]:

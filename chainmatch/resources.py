@@ -14,7 +14,7 @@ from typing import Any
 
 from chainmatch import audit
 from chainmatch.auth import Principal, authorize, require, require_firms, visible_firms
-from chainmatch.enterprises import display_name
+from chainmatch.enterprises import display_name, firm_id
 from chainmatch.errors import Conflict, InvalidRequest, NotFound
 from chainmatch.firms import normalize_text
 from chainmatch.needs import NEED_KINDS
@@ -27,6 +27,7 @@ __all__ = [
     "create_resource",
     "get_resource",
     "list_resources",
+    "provider_id",
     "update_resource",
     "withdraw_resource",
 ]
@@ -63,6 +64,21 @@ def _views(store: Store, nodes: Sequence[Node]) -> list[ResourceView]:
             zones[n.id][0].node.id if zones[n.id] else None,
         ))
     return out
+
+
+def provider_id(store: Store, query: str) -> str:
+    """The id of the provider ``query`` names: a department by id or exact name, else a firm by id, name, short name
+    or alias (:func:`chainmatch.enterprises.firm_id`)."""
+    q = query.strip()
+    if q in store.get("Department", [q]):
+        return q
+    named = [d.id for d in store.find("Department", text=q, limit=20) if d.props.get("name") == q] if q else []
+    if len(named) == 1:
+        return named[0]
+    try:
+        return firm_id(store, q)
+    except NotFound as e:
+        raise NotFound(f"No enterprise or department is called '{q}'.", candidates=e.candidates) from e
 
 
 def _provider(store: Store, provider_id: str) -> Node:

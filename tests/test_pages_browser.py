@@ -346,3 +346,129 @@ def test_a_chain_map_prints_on_a4_and_a3_landscape(service: tuple[str, Path], ar
             page.emulate_media(media="screen")
             page.set_viewport_size({"width": 1280, "height": 900})
         browser.close()
+
+
+# -- admin and viewer ------------------------------------------------------------------------------------------
+
+
+def test_admin_and_viewer_flows_in_chinese_pages(service: tuple[str, Path], artefacts: Path,
+                                                 tmp_path: Path) -> None:
+    """An admin makes a viewer account on the 账户 page, posts and closes a need of 利通, uploads a register, reads
+    its report and commits it; the viewer, on a phone, reads the lists and gets Chinese 403 pages for what it may
+    not do (post a need, advance a project, the admin pages)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_tool("playwright is not installed: run `make install` (it is in the dev extras)")
+    from openpyxl import Workbook
+
+    base, db = service
+    _cli(db, "account", "add", "guanliyuan", "--role", "admin", "--name", "管理员测试", password=PW)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["企业名称", "主营产品", "所属开发区"])
+    ws.append(["漯河浏览器测试食品机械有限公司", "杀菌设备", "漯河经济技术开发区"])
+    register = tmp_path / "企业名录.xlsx"
+    wb.save(register)
+    console: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=FLAGS)
+
+        def new_page(width: int) -> object:
+            page = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN").new_page()
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text} ({page.url})"))
+            page.on("pageerror", lambda e: console.append(f"pageerror: {e} ({page.url})"))
+            return page
+
+        def login(page: object, user: str, password: str = PW) -> None:
+            page.goto(base + "/login")  # type: ignore[attr-defined]
+            page.fill("input[name=username]", user)  # type: ignore[attr-defined]
+            page.fill("input[name=password]", password)  # type: ignore[attr-defined]
+            page.click("button:has-text('登录')")  # type: ignore[attr-defined]
+            page.wait_for_selector("h1:has-text('工作台')")  # type: ignore[attr-defined]
+
+        def fits(page: object) -> None:
+            width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+            assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"  # type: ignore[attr-defined]
+
+        admin = new_page(1280)
+        login(admin, "guanliyuan")
+        admin.click("nav >> text=账户")
+        admin.fill("form[action='/pages/accounts'] input[name=username]", "chakan")
+        admin.fill("form[action='/pages/accounts'] input[name=name]", "只读测试")
+        admin.select_option("select[name=role]", "viewer")
+        admin.fill("form[action='/pages/accounts'] input[name=password]", PW)
+        admin.fill("form[action='/pages/accounts'] input[name=password2]", PW)
+        admin.click("button:has-text('创建账户')")
+        admin.wait_for_selector("text=账户已创建")
+        assert "只读测试" in admin.inner_text("tr[data-account=chakan]")
+        admin.screenshot(path=str(artefacts / "10-admin-accounts.png"), full_page=True)
+        # a need of 利通, posted by its short name, then closed
+        admin.click("nav >> text=需求")
+        admin.fill("form[method=post] input[name=firm]", "利通")
+        admin.fill("form[method=post] input[name=title]", "浏览器测试液压胶管找买家")
+        admin.select_option("form[method=post] select[name=kind]", "buyers")
+        admin.click("button:has-text('发布需求')")
+        admin.wait_for_selector("text=需求已发布")
+        row = admin.locator("tr:has-text('浏览器测试液压胶管找买家')")
+        assert "找买家" in row.inner_text() and "-" in row.inner_text()  # a due date
+        admin.screenshot(path=str(artefacts / "11-admin-needs.png"), full_page=True)
+        row.locator("button:has-text('办结')").click()
+        admin.wait_for_selector("text=需求已办结")
+        assert admin.locator("tr:has-text('浏览器测试液压胶管找买家')").count() == 0  # open needs only
+        admin.select_option("select[name=status]", "closed")
+        admin.fill("form[method=get] input[name=q]", "浏览器测试")
+        admin.click("button:has-text('筛选')")
+        assert "已办结" in admin.inner_text("tr:has-text('浏览器测试液压胶管找买家')")
+        # a register: upload, read the report, commit
+        admin.click("nav >> text=台账")
+        admin.set_input_files("input[type=file]", str(register))
+        admin.click("button:has-text('检查')")
+        admin.wait_for_selector("h1:has-text('导入报告')")
+        assert "检查通过" in admin.inner_text("main") and "新增 1" in admin.inner_text("main")
+        admin.screenshot(path=str(artefacts / "12-register-report.png"), full_page=True)
+        admin.click("button:has-text('确认导入')")
+        admin.wait_for_selector("text=已导入")
+        admin.goto(base + "/pages/firms?q=浏览器测试食品机械")
+        assert "漯河浏览器测试食品机械有限公司" in admin.inner_text("main")
+
+        viewer = new_page(360)
+        login(viewer, "chakan")
+        for path in ("/", "/pages/needs", "/pages/resources", "/pages/projects", "/pages/maps"):
+            viewer.goto(base + path)
+            fits(viewer)
+        viewer.goto(base + "/pages/needs")
+        assert viewer.locator("form[method=post][action='/pages/needs']").count() == 0
+        assert "不能发布" in viewer.inner_text("main")
+        viewer.screenshot(path=str(artefacts / "13-viewer-needs.png"), full_page=True)
+        # A form the page does not offer, sent anyway with the session's own CSRF token: a Chinese 403 page.
+        for action, fields in [("/pages/needs", {"firm": "利通", "title": "不该发布", "kind": "land"}),
+                               ("/pages/projects", {"a": "利通", "a_role": "supplier", "b": "双汇", "b_role": "buyer"})]:
+            viewer.evaluate("""([action, fields]) => {
+                const form = document.createElement('form');
+                form.method = 'post'; form.action = action;
+                const all = {...fields, csrf: document.querySelector('input[name=csrf]').value};
+                for (const [k, v] of Object.entries(all)) {
+                    const input = document.createElement('input'); input.type = 'hidden'; input.name = k; input.value = v;
+                    form.appendChild(input);
+                }
+                document.body.appendChild(form); form.submit();
+            }""", [action, fields])
+            viewer.wait_for_selector("h1:has-text('无权操作')")
+            assert "只读账户" in viewer.inner_text("main")
+            fits(viewer)
+            viewer.goto(base + "/pages/needs")
+        viewer.screenshot(path=str(artefacts / "14-viewer-refused.png"), full_page=True)
+        for path in ("/pages/accounts", "/pages/registers"):
+            response = viewer.goto(base + path)
+            assert response is not None and response.status == 403
+            assert "无权操作" in viewer.inner_text("main")
+        browser.close()
+    store = SQLiteStore.open(db)
+    try:
+        assert not [n for n in store.find("Need", text="不该发布", limit=5)]  # nothing was written
+    finally:
+        store.close()
+    expected = ("the server responded with a status of 403",)
+    assert [m for m in console if not any(x in m for x in expected)] == [], console

@@ -3,10 +3,13 @@ resource, by the roles that may (grid chiefs within their grids, admins) and ref
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from tests import test_pages
 from tests.test_pages import csrf_of, is_chinese_html, login
+from tests.world import client_for
 
 client = test_pages.client  # the fixture: the world's store with an account per role
 
@@ -39,7 +42,7 @@ def test_a_grid_chief_posts_and_closes_a_need_of_their_grid_only(client: TestCli
     token = csrf_of(page.text)
     r = client.post("/pages/needs", data={"csrf": token, "firm": "利通", "title": "液压胶管找买家", "kind": "buyers",
                                           "product": "液压胶管"})
-    assert r.status_code == 303 and r.headers["location"] == "/pages/needs?msg=need_posted"
+    assert r.status_code == 303 and r.headers["location"].startswith("/pages/needs?msg=need_posted&q=")
     listed = client.get(r.headers["location"]).text
     assert "需求已发布" in listed and "液压胶管找买家" in listed
     assert "液压胶管找买家" in client.get("/pages/firms/E1").text  # the firm's profile shows it too
@@ -90,3 +93,30 @@ def test_resources_are_listed_offered_and_withdrawn(client: TestClient) -> None:
     r = viewer.post("/pages/resources", data={"csrf": csrf_of(page.text), "provider": "利通", "title": "x",
                                               "kind": "land"})
     assert r.status_code == 403 and "无权操作" in r.text
+
+
+def test_short_names_in_api_bodies_and_chinese_labels_in_answers(tmp_path: Path) -> None:
+    with client_for(tmp_path) as (c, h):
+        r = c.post("/needs", json={"enterprise_id": "利通", "title": "液压胶管找买家", "kind": "找买家"},
+                   headers=h["grid_chief"])
+        assert r.status_code == 201 and r.json()["enterprise"]["id"] == "E1", r.text
+        r = c.post("/resources", json={"provider_id": "汇龙液压", "title": "闲置厂房", "kind": "land"},
+                   headers=h["grid_chief"])
+        assert r.status_code == 201 and r.json()["provider_id"] == "E3", r.text
+        r = c.post("/resources", json={"provider_id": "区金融办", "title": "贴息", "kind": "finance"},
+                   headers=h["admin"])
+        assert r.status_code == 201 and r.json()["provider_id"] == "D1", r.text
+        r = c.post("/projects", json={"parties": [{"enterprise_id": "利通", "role": "supplier"},
+                                                  {"enterprise_id": "亿家馨", "role": "buyer"}]}, headers=h["staff"])
+        assert r.status_code == 201 and {p["firm"]["id"] for p in r.json()["parties"]} == {"E1", "E2"}, r.text
+        r = c.post("/needs", json={"enterprise_id": "双汇", "title": "找工人", "kind": "workers"},
+                   headers=h["grid_chief"])
+        assert r.status_code == 403  # a short name is checked at the object like an id
+        r = c.post("/needs", json={"enterprise_id": "漯河", "title": "找工人", "kind": "workers"}, headers=h["admin"])
+        assert r.status_code == 409 and r.json()["code"] == "ambiguous"  # several firms: the candidates listed
+        r = c.post("/needs", json={"enterprise_id": "没有这家", "title": "x", "kind": "land"}, headers=h["admin"])
+        assert r.status_code == 404 and "没有名为" in r.json()["message"]
+        rec = c.get("/enterprises/利通/recommendations", params={"direction": "buyers"}, headers=h["staff"]).json()
+        assert rec["direction_label"] == "买家" and rec["scope_label"] == "区内外"
+        near = c.get("/enterprises/E1/neighbours", headers=h["staff"]).json()["items"]
+        assert near and all(n["relation_label"] in ("上游", "下游", "同环节", "同网格") for n in near)

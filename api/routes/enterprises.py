@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import Field
 
 from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep, offload
 from api.models import FirmOut, Out, PageOut, RefOut, Relation, Scale, page_json
@@ -47,6 +48,7 @@ class NeighbourOut(Out):
     relation: Relation
     via: str
     distance: int
+    relation_label: str = Field(description="the relation in Chinese (上游, 下游, 同环节, 同网格)")
 
 
 @router.get("", response_model=PageOut[FirmOut])

@@ -12,6 +12,7 @@ from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep
 from api.models import VISIBLE, FirmOut, Out, PageOut, RefOut, page_out
 from api.routes.recommendations import RecommendationsOut, recommendations_response
 from chainmatch import events
+from chainmatch.enterprises import firm_id
 
 __all__ = ["router"]
 
@@ -113,7 +114,8 @@ def list_events(store: StoreDep, who: PrincipalDep, paging: PagingDep,
 def create_event(store: StoreDep, who: PrincipalDep, body: EventCreate) -> EventOut:
     """Create an event for a need or for a host firm's product (staff and admins)."""
     return EventOut.model_validate(events.create_event(
-        store, who, title=body.title, need_id=body.need_id, host_id=body.host_id, product=body.product,
+        store, who, title=body.title, need_id=body.need_id,
+        host_id=firm_id(store, body.host_id) if body.host_id else None, product=body.product,
         chain_id=body.chain_id, held_on=body.held_on, direction=body.direction))
 
 
@@ -144,7 +146,7 @@ def suggestions(store: StoreDep, who: PrincipalDep, ranking: RankingDep, event_i
 def invite(store: StoreDep, who: PrincipalDep, ranking: RankingDep, event_id: str, body: InviteBody) -> EventOut:
     """Invite the top recommended firms and/or firms by hand; a firm invited twice is refused with 409."""
     return EventOut.model_validate(events.invite(
-        store, ranking.index, who, event_id, enterprise_ids=body.enterprise_ids, top=body.top, scope=body.scope,
+        store, ranking.index, who, event_id, enterprise_ids=[firm_id(store, f) for f in body.enterprise_ids], top=body.top, scope=body.scope,
         weights=ranking.weights, model_name=ranking.model))
 
 
@@ -157,7 +159,8 @@ def remove_invitee(store: StoreDep, who: PrincipalDep, event_id: str, enterprise
 @router.post("/{event_id}/attendance", response_model=EventOut)
 def record_attendance(store: StoreDep, who: PrincipalDep, event_id: str, body: AttendanceBody) -> EventOut:
     """Record which invitees came (到场); the event is then held."""
-    return EventOut.model_validate(events.record_attendance(store, who, event_id, body.enterprise_ids,
+    return EventOut.model_validate(events.record_attendance(store, who, event_id,
+                                                            [firm_id(store, f) for f in body.enterprise_ids],
                                                             attended=body.attended, held_on=body.held_on))
 
 
@@ -165,5 +168,5 @@ def record_attendance(store: StoreDep, who: PrincipalDep, event_id: str, body: A
 def record_outcome(store: StoreDep, who: PrincipalDep, limits: LimitsDep, event_id: str,
                    body: OutcomeBody) -> InviteeOut:
     """Record an invitee's outcome: its project with the host is created or moved to the status."""
-    return InviteeOut.model_validate(events.record_outcome(store, who, event_id, body.enterprise_id, body.status,
+    return InviteeOut.model_validate(events.record_outcome(store, who, event_id, firm_id(store, body.enterprise_id), body.status,
                                                            person_id=body.person_id, note=body.note, limits=limits))

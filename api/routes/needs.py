@@ -12,6 +12,7 @@ from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep, d
 from api.models import VISIBLE, FirmOut, NeedKind, NeedStatus, Out, PageOut, label_of, page_out
 from chainmatch import needs
 from chainmatch.deadlines import EARLIEST, LATEST
+from chainmatch.enterprises import firm_id
 
 __all__ = ["router"]
 
@@ -47,7 +48,7 @@ class NeedOut(Out):
 
 class NeedCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    enterprise_id: str = Field(min_length=1, max_length=100, description="the firm that posts the need")
+    enterprise_id: str = Field(min_length=1, max_length=100, description="the firm that posts the need: its id, name or short name (利通)")
     title: str = Field(min_length=1, max_length=200, pattern=VISIBLE)
     kind: NeedKind
     product: str | None = Field(default=None, max_length=100)
@@ -112,7 +113,7 @@ def list_needs(
 def create_need(request: Request, store: StoreDep, who: PrincipalDep, limits: LimitsDep,
                 body: NeedCreate) -> NeedOut:
     """Post a need for a firm; its due date follows the time limit of its kind ("135")."""
-    view = needs.create_need(store, who, enterprise_id=body.enterprise_id, title=body.title, kind=body.kind,
+    view = needs.create_need(store, who, enterprise_id=firm_id(store, body.enterprise_id), title=body.title, kind=body.kind,
                              product=body.product, description=body.description, posted_on=body.posted_on,
                              limits=limits)
     data_changed(request.app.state)  # the need's recommendations come from the match index

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import LimitsDep, PagingDep, PrincipalDep, SettingsDep, StoreDep
 from api.models import VISIBLE, FirmOut, Out, PageOut, RefOut, page_out
 from chainmatch import assessment, audit, problems
+from chainmatch.enterprises import firm_id
 from chainmatch.problems import Catalogue
 from chainmatch.registers.export import export_assessment
 
@@ -185,7 +186,7 @@ def raise_problem(store: StoreDep, who: PrincipalDep, limits: LimitsDep, catalog
                   body: ProblemCreate) -> ProblemOut:
     """Raise (上报) a firm's problem: level 网格, due by its category's limit."""
     return ProblemOut.model_validate(problems.raise_problem(
-        store, who, enterprise_id=body.enterprise_id, title=body.title, category=body.category,
+        store, who, enterprise_id=firm_id(store, body.enterprise_id), title=body.title, category=body.category,
         description=body.description, reporter_id=body.reporter_id, raised_on=body.raised_on,
         catalogue=catalogue, limits=limits))
 

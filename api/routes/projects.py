@@ -21,6 +21,7 @@ from api.models import (
     page_out,
 )
 from chainmatch import projects
+from chainmatch.enterprises import firm_id
 
 __all__ = ["router"]
 
@@ -85,7 +86,7 @@ class ProjectOut(Out):
 
 class PartyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    enterprise_id: str = Field(min_length=1, max_length=100)
+    enterprise_id: str = Field(min_length=1, max_length=100, description="the firm: its id, name or short name")
     role: PartyRole = "partner"
 
 
@@ -134,7 +135,7 @@ def list_projects(
 def create_project(store: StoreDep, who: PrincipalDep, limits: LimitsDep, body: ProjectCreate) -> ProjectOut:
     """Propose a project from a firm pair (a recommendation) or from a need with a resource or a firm."""
     view = projects.create_project(
-        store, who, parties=[(p.enterprise_id, p.role) for p in body.parties], need_id=body.need_id,
+        store, who, parties=[(firm_id(store, p.enterprise_id), p.role) for p in body.parties], need_id=body.need_id,
         resource_id=body.resource_id, title=body.title, event=body.event, origin=body.origin, note=body.note,
         limits=limits)
     return ProjectOut.model_validate(view)

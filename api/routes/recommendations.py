@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
 from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking, offload, settle
-from api.models import Direction, Out, Scale, Scope, json_response
+from api.models import Direction, Out, Scale, Scope, json_response, label_of
 from chainmatch.auth import Principal, require, require_firms, visible_firms
 from chainmatch.enterprises import resolve
 from chainmatch.matching.index import build_index
@@ -50,7 +50,9 @@ class RecommendationsOut(Out):
     source_id: str
     source_name: str
     direction: str
+    direction_label: str = Field(description="the direction in Chinese (买家, 供应商, 合作伙伴)")
     scope: str
+    scope_label: str = Field(description="the scope in Chinese (本开发区, 区外, 区内外)")
     model: str
     candidates_considered: int
     reason: str | None
@@ -99,7 +101,9 @@ def recommendations_response(store: Store, who: Principal, result: Recommendatio
         else RecommendationOut(rank=item.rank, id=item.id, name=item.name, restricted=True).model_dump()
         for item in result.items
     ]
-    return json_response({**result.__dict__, "items": items})
+    return json_response({**result.__dict__, "items": items,
+                          "direction_label": label_of("direction", result.direction),
+                          "scope_label": label_of("scope", result.scope)})
 
 
 @router.get("/recommendations", response_model=RecommendationsOut)

@@ -43,7 +43,7 @@ class ResourceOut(Out):
 
 class ResourceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    provider_id: str = Field(min_length=1, max_length=100, description="an enterprise or department id")
+    provider_id: str = Field(min_length=1, max_length=100, description="a department (id or name) or an enterprise (id, name or short name)")
     title: str = Field(min_length=1, max_length=200, pattern=VISIBLE)
     kind: NeedKind
     product: str | None = Field(default=None, max_length=100)
@@ -81,7 +81,7 @@ def list_resources(
 def create_resource(store: StoreDep, who: PrincipalDep, body: ResourceCreate) -> ResourceOut:
     """Offer a resource from a firm or a department."""
     return ResourceOut.model_validate(resources.create_resource(
-        store, who, provider_id=body.provider_id, title=body.title, kind=body.kind, product=body.product,
+        store, who, provider_id=resources.provider_id(store, body.provider_id), title=body.title, kind=body.kind, product=body.product,
         description=body.description))
 
 

@@ -14,8 +14,7 @@ from api.deps import LimitsDep, StoreDep, data_changed
 from api.web.session import LABELS, FormDep, PageUserDep, error_page, redirect, render
 from api.web.views import NOTICES, form_note, notice, page_offset, today, zones_of
 from chainmatch import needs, resources
-from chainmatch.enterprises import display_name, resolve
-from chainmatch.errors import NotFound
+from chainmatch.enterprises import display_name, firm_id
 from chainmatch.firms import MAX_QUERY, normalize_text
 from chainmatch.stores.base import Store
 
@@ -87,12 +86,11 @@ def post_need(request: Request, store: StoreDep, limits: LimitsDep, user: PageUs
         return _bad(request, f"需求标题最多 {_TITLE_MAX} 个字，请缩短；详细情况写在说明里。")
     if kind not in needs.NEED_KINDS:
         return _bad(request, "请选择需求类型（找买家、找供应、用地厂房……）。")
-    node = resolve(store, firm).node
-    needs.create_need(store, user.who, enterprise_id=node.id, title=title, kind=kind,
+    view = needs.create_need(store, user.who, enterprise_id=firm_id(store, firm), title=title, kind=kind,
                       product=_text(form, "product", 100) or None,
                       description=form.get("description", "").strip()[:_TEXT_MAX] or None, limits=limits)
     data_changed(request.app.state)  # open needs are evidence in the match index
-    return redirect("/pages/needs?msg=need_posted")
+    return redirect("/pages/needs?" + urlencode({"msg": "need_posted", "q": view.title[:MAX_QUERY]}))  # shown
 
 
 @router.post("/pages/needs/{need_id}/close")
@@ -130,20 +128,6 @@ def resource_list(request: Request, store: StoreDep, user: PageUserDep) -> HTMLR
                   statuses=LABELS["resource_status"])
 
 
-def _provider_id(store: Store, text: str) -> str:
-    """A department by id or name, else a firm by id, name or short name."""
-    departments = store.get("Department", [text])
-    if text in departments:
-        return text
-    named = [d for d in store.find("Department", text=text, limit=20) if d.props.get("name") == text]
-    if len(named) == 1:
-        return named[0].id
-    try:
-        return resolve(store, text).node.id
-    except NotFound as e:
-        raise NotFound(f"No enterprise or department is called '{text}'.", candidates=e.candidates) from e
-
-
 @router.post("/pages/resources")
 def offer_resource(request: Request, store: StoreDep, user: PageUserDep, form: FormDep) -> Response:
     """提供资源: from a firm (id, name or short name) or a department (id or name)."""
@@ -156,10 +140,10 @@ def offer_resource(request: Request, store: StoreDep, user: PageUserDep, form: F
         return _bad(request, f"资源标题最多 {_TITLE_MAX} 个字，请缩短；详细情况写在说明里。")
     if kind not in needs.NEED_KINDS:
         return _bad(request, "请选择资源类型（找买家、找供应、用地厂房……）。")
-    resources.create_resource(store, user.who, provider_id=_provider_id(store, provider), title=title, kind=kind,
+    view = resources.create_resource(store, user.who, provider_id=resources.provider_id(store, provider), title=title, kind=kind,
                               product=_text(form, "product", 100) or None,
                               description=form.get("description", "").strip()[:_TEXT_MAX] or None)
-    return redirect("/pages/resources?msg=resource_offered")
+    return redirect("/pages/resources?" + urlencode({"msg": "resource_offered", "q": view.title[:MAX_QUERY]}))
 
 
 @router.post("/pages/resources/{resource_id}/withdraw")

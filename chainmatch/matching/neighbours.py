@@ -13,7 +13,7 @@ only whether the firm or grid exists and for the caller's rights.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +39,14 @@ class Neighbour:
     relation: str
     via: str
     distance: int
+    relation_label: str = field(init=False)
+    """The relation in Chinese (上游, 下游, 同环节, 同网格)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "relation_label", RELATION_LABELS.get(self.relation, self.relation))
+
+
+RELATION_LABELS = {"upstream": "上游", "downstream": "下游", "same_segment": "同环节", "same_grid": "同网格"}
 
 
 def grid_firms(store: Store, index: MatchIndex, who: Principal, grid_id: str, *, include_subgrids: bool = True,
