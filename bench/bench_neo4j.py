@@ -129,7 +129,10 @@ def _latency_ms(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
 
 def _load(store: Store, firms: list[Any], others: list[Any], rels: list[Any], batch: int) -> dict[str, Any]:
     install_industries(store)
-    store.write(GraphBatch(nodes=others))
+    t = time.perf_counter()
+    for i in range(0, len(others), batch):  # in batches: at 1,000,000 firms one transaction of all ~970,000 other
+        store.write(GraphBatch(nodes=others[i : i + batch]))  # nodes passes Neo4j's transaction memory limit
+        _progress(store.kind, "other nodes", i + batch, len(others), t)
     out: dict[str, Any] = {}
     t = time.perf_counter()
     for i in range(0, len(firms), batch):

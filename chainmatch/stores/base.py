@@ -190,6 +190,12 @@ class Store(Protocol):
     ) -> dict[str, list[Edge]]:
         """For each of ``ids``, its ``rel_type`` relationships in ``direction`` with the far node."""
 
+    def edges_many(
+        self, label: str, ids: Sequence[str], wants: Sequence[tuple[str, Direction]], *, limit: int = 1000,
+    ) -> dict[tuple[str, Direction], dict[str, list[Edge]]]:
+        """:meth:`edges` of several (relationship type, direction) pairs of the same nodes at once, by pair: what
+        ``edges`` would give for each, in one read (one round trip on Neo4j) instead of one per pair."""
+
     def scan(self, label: str) -> Iterator[Node]:
         """Every node of ``label``, ordered by id."""
 

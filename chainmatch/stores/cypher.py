@@ -37,6 +37,7 @@ __all__ = [
     "TALLY_PROBLEMS",
     "TEXT_FIELDS",
     "Statement",
+    "edges_many",
     "statement",
     "statements",
 ]
@@ -255,6 +256,49 @@ def statements(schema: Schema | None = None) -> Mapping[str, Statement]:
     if schema is None or schema is load_schema():
         return _default()
     return _build(schema)
+
+
+def edges_many(label: str, wants: tuple[tuple[str, str], ...], schema: Schema | None = None) -> Statement:
+    """One statement reading several (relationship type, direction) pairs of the nodes ``$ids`` of ``label``: a
+    branch per pair in one subquery (``UNION ALL``), each branch ordered by the far node's key and limited like
+    ``edges_out`` / ``edges_in``; column ``k`` says which pair (its place in ``wants``) a row belongs to.
+
+    Built from names ``graph_schema`` declares (a pair not declared at ``label`` is a :class:`SchemaError`), so a
+    caller's text never reaches the statement; made once per (label, pairs).
+
+    >>> print(edges_many("Grid", (("PART_OF", "out"), ("CHIEF_OF", "in"))).text)  # doctest: +NORMALIZE_WHITESPACE
+    UNWIND $ids AS id MATCH (n:Grid {id: id}) CALL (n) {
+    MATCH (n)-[r:PART_OF]->(m) WITH r, m ORDER BY m.id LIMIT $limit RETURN 0 AS k, r, m
+    UNION ALL MATCH (n)<-[r:CHIEF_OF]-(m) WITH r, m ORDER BY m.id LIMIT $limit RETURN 1 AS k, r, m }
+    RETURN n.id AS id, k, properties(r) AS rel, labels(m) AS far_labels, m.id AS far_id, properties(m) AS far
+    """
+    schema = schema or load_schema()
+    key = (id(schema), label, wants)
+    made = _MANY.get(key)
+    if made is None or made[0] is not schema:
+        made = _MANY[key] = (schema, _edges_many(label, wants, schema))
+    return made[1]
+
+
+_MANY: dict[tuple[int, str, tuple[tuple[str, str], ...]], tuple[Schema, Statement]] = {}
+
+
+def _edges_many(label: str, wants: tuple[tuple[str, str], ...], schema: Schema) -> Statement:
+    known = statements(schema)
+    branches = []
+    for k, (rel_type, direction) in enumerate(wants):
+        rel = schema.relationship(rel_type)
+        if f"edges_{direction}:{label}:{rel.name}" not in known:  # also refuses a direction other than out / in
+            raise SchemaError(f"No relationship {rel_type} ({direction}) at {label} in graph_schema/schema.toml.")
+        pattern = f"(n)-[r:{rel.name}]->(m)" if direction == "out" else f"(n)<-[r:{rel.name}]-(m)"
+        branches.append(f"MATCH {pattern} WITH r, m ORDER BY m.id LIMIT $limit RETURN {k} AS k, r, m")
+    if not branches:
+        raise SchemaError("edges_many needs at least one relationship.")
+    return _s(
+        f"edges_many:{label}:" + ",".join(f"{t}.{d}" for t, d in wants),
+        f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) CALL (n) {{ " + " UNION ALL ".join(branches) + " } "
+        "RETURN n.id AS id, k, properties(r) AS rel, labels(m) AS far_labels, m.id AS far_id, properties(m) AS far",
+    )
 
 
 def statement(name: str, schema: Schema | None = None) -> Statement:

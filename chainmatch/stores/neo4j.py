@@ -35,6 +35,7 @@ from chainmatch.stores.cypher import (
     PING,
     TALLY_PROBLEMS,
     Statement,
+    edges_many,
     statement,
     statements,
 )
@@ -383,16 +384,37 @@ class Neo4jStore:
         if name not in self._statements:  # the schema declares no such relationship at this label
             return out
         st = self._statements[name]
-        far_declared = rel.to_labels if direction == "out" else rel.from_labels
         for chunk in _chunks(list(out), self.batch_size):
             for rec in self._read(st, {"ids": list(chunk), "limit": max(0, int(limit))}):
-                near, far_id = rec["id"], rec["far_id"]
-                far_label = self._far_label(rec["far_labels"], far_declared)
-                if direction == "out":
-                    r = Rel(rel.name, label, near, far_label, far_id, rec["rel"])
-                else:
-                    r = Rel(rel.name, far_label, far_id, label, near, rec["rel"])
-                out[near].append(Edge(r, Node(far_label, far_id, rec["far"])))
+                out[rec["id"]].append(self._edge(label, rel.name, direction, rec))
+        return out
+
+    def _edge(self, label: str, rel_type: str, direction: Direction, rec: neo4j.Record) -> Edge:
+        rel = self.schema.relationships[rel_type]
+        near, far_id = rec["id"], rec["far_id"]
+        far_label = self._far_label(rec["far_labels"], rel.to_labels if direction == "out" else rel.from_labels)
+        if direction == "out":
+            r = Rel(rel_type, label, near, far_label, far_id, rec["rel"])
+        else:
+            r = Rel(rel_type, far_label, far_id, label, near, rec["rel"])
+        return Edge(r, Node(far_label, far_id, rec["far"]))
+
+    def edges_many(
+        self, label: str, ids: Sequence[str], wants: Sequence[tuple[str, Direction]], *, limit: int = 1000,
+    ) -> dict[tuple[str, Direction], dict[str, list[Edge]]]:
+        """Every pair in one statement (``cypher.edges_many``): one round trip per ``batch_size`` ids."""
+        self.schema.label(label)
+        pairs = [(self.schema.relationship(t).name, d) for t, d in dict.fromkeys(wants)]
+        out: dict[tuple[str, Direction], dict[str, list[Edge]]] = {p: {i: [] for i in ids} for p in pairs}
+        # Pairs the schema does not declare at this label have no relationships (as in edges).
+        asked = [p for p in pairs if f"edges_{p[1]}:{label}:{p[0]}" in self._statements]
+        if not asked or not ids:
+            return out
+        st = edges_many(label, tuple(asked), self.schema)
+        for chunk in _chunks(list(dict.fromkeys(ids)), self.batch_size):
+            for rec in self._read(st, {"ids": list(chunk), "limit": max(0, int(limit))}):
+                rel_type, direction = asked[rec["k"]]
+                out[(rel_type, direction)][rec["id"]].append(self._edge(label, rel_type, direction, rec))
         return out
 
     def scan(self, label: str) -> Iterator[Node]:
