@@ -32,6 +32,11 @@ __all__ = [
     "COUNT_NODES",
     "COUNT_RELS",
     "DELETE_ALL",
+    "JOURNAL_APPEND",
+    "JOURNAL_LABELS",
+    "JOURNAL_PROPERTIES",
+    "JOURNAL_PRUNE",
+    "JOURNAL_READ",
     "PING",
     "TEXT_FIELDS",
     "Statement",
@@ -46,6 +51,12 @@ PING = "ping"
 COUNT_NODES = "count_nodes"
 COUNT_RELS = "count_rels"
 DELETE_ALL = "delete_all"
+JOURNAL_APPEND = "journal_append"
+JOURNAL_PRUNE = "journal_prune"
+JOURNAL_READ = "journal_read"
+JOURNAL_LABELS = ("JournalEntry", "JournalHead")
+"""The journal's labels: the store's own bookkeeping, not data labels of graph_schema."""
+JOURNAL_PROPERTIES = ("id", "seq", "touched")
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -179,6 +190,28 @@ def _counts(schema: Schema) -> Iterator[Statement]:
     ))
 
 
+def _journal() -> Iterator[Statement]:
+    """The write journal (Store.changes): one JournalEntry node per write, numbered by the JournalHead node that
+    the writing transaction increments (and so locks: entries are numbered one by one, in commit order). Its
+    labels are not data labels of graph_schema: counts, scans and exports never see them. ``touched`` is a flat
+    list label, id, via, label, id, via …"""
+    yield _s(JOURNAL_APPEND,
+             "MERGE (h:JournalHead {id: 'journal'}) ON CREATE SET h.seq = 0 SET h.seq = h.seq + 1 "
+             "CREATE (:JournalEntry {seq: h.seq, touched: $touched}) RETURN h.seq AS seq", "write")
+    yield _s(JOURNAL_PRUNE,
+             "MATCH (e:JournalEntry) WHERE e.seq <= $upto WITH e LIMIT 10000 DELETE e RETURN count(*) AS deleted",
+             "write")
+    yield _s(JOURNAL_READ,
+             "OPTIONAL MATCH (h:JournalHead {id: 'journal'}) "
+             "CALL () { MATCH (e:JournalEntry) WHERE e.seq > $since WITH e ORDER BY e.seq "
+             "RETURN collect([e.seq, e.touched]) AS entries } "
+             "RETURN coalesce(h.seq, 0) AS latest, entries")
+    yield Statement("schema:journal_entry_seq", "CREATE CONSTRAINT journal_entry_seq IF NOT EXISTS "
+                    "FOR (e:JournalEntry) REQUIRE e.seq IS UNIQUE", frozenset(), "schema")
+    yield Statement("schema:journal_head_id", "CREATE CONSTRAINT journal_head_id IF NOT EXISTS "
+                    "FOR (h:JournalHead) REQUIRE h.id IS UNIQUE", frozenset(), "schema")
+
+
 def _build(schema: Schema) -> dict[str, Statement]:
     out: dict[str, Statement] = {}
 
@@ -191,6 +224,8 @@ def _build(schema: Schema) -> dict[str, Statement]:
     # Deletes in bounded transactions; only for emptying a dedicated database (tests, migrate --replace).
     add(_s(DELETE_ALL, "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted", "write"))
     for st in _counts(schema):
+        add(st)
+    for st in _journal():
         add(st)
     for lab in schema.labels.values():
         for st in _label_statements(lab):
