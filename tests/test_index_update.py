@@ -113,6 +113,16 @@ def test_updates_after_each_kind_of_write_equal_a_fresh_build(demo: Store) -> No
     store.delete("Enterprise", ["LH-E-004"])
     index, seq = _step(store, index, seq)
     assert "LH-E-004" not in index.pos
+    # Several writes between two updates: a firm deleted, two created (one sorting first), one updated.
+    store.delete("Enterprise", ["LH-E-009"])
+    import_records(store, ADMIN, "enterprises", [
+        {"企业名称": "漯河甲醇化工有限公司", "主营产品": "甲醇", "所属开发区": "LH", "产值（万元）": "100"},
+        {"企业名称": "漯河焦化有限公司", "主营产品": "冶金焦炭", "所属开发区": "LH", "规模": "规下"}])
+    store.write(GraphBatch(nodes=[Node("Enterprise", "A-FIRST", {"id": "A-FIRST", "name": "最先的企业"})],
+                           rels=[Rel("IN_ZONE", "Enterprise", "A-FIRST", "Zone", "LH"),
+                                 Rel("SUPPLIES", "Enterprise", "A-FIRST", "Enterprise", "LH-E-007")]))
+    index, seq = _step(store, index, seq)
+    assert index.ids[0] == "A-FIRST" and "LH-E-009" not in index.pos
 
 
 def test_a_write_beyond_firms_asks_for_a_rebuild(demo: Store) -> None:

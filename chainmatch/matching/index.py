@@ -643,22 +643,22 @@ def update_index(index: MatchIndex, store: Store, touched: Iterable[Touch], *,
     here_set = set(here)
     old_changed = [index.pos[i] for i in ids_changed if i in index.pos]
 
+    # The renumbering is monotone: the kept firms in their order, the new ones inserted at their places.
+    keep = remap >= 0 if remap is not None else None
+    slots = [pos[i] - j for j, i in enumerate(added)]  # where each new firm goes among the kept ones
+
     def moved(values: list[Any], empty: Any) -> list[Any]:
-        if remap is None:
+        if keep is None:
             return list(values)
-        out = [empty] * n
-        for k, v in enumerate(values):
-            if remap[k] >= 0:
-                out[remap[k]] = v
+        out = [v for v, k in zip(values, keep) if k] if deleted else list(values)
+        for j, at in enumerate(slots):
+            out.insert(at + j, empty)
         return out
 
     def moved_array(values: NDArray[Any], fill: Any) -> NDArray[Any]:
-        if remap is None:
+        if keep is None:
             return values.copy()
-        out = np.full(n, fill, dtype=values.dtype)
-        keep = remap >= 0
-        out[remap[keep]] = values[keep]
-        return out
+        return np.insert(values[keep], slots, fill) if slots else values[keep]
 
     names, short, scales = moved(index.names, ""), moved(index.short_names, ""), moved(index.scales, None)
     codes, basis = moved(index.codes, ()), moved(index.code_basis, {})
