@@ -140,8 +140,11 @@ def main() -> None:
     q = statistics.quantiles(latencies, n=100)
     print(f"machine: {machine()}; {args.firms:,} firms, {args.workers} worker(s), {args.clients} clients with "
           f"{args.think} ms think time ({len(latencies) / (time.perf_counter() - start):.0f} req/s over the run)")
+    after = [d - w for d, w in zip(delays, writes)]
     print(f"write {statistics.median(writes):.2f}s (median); write → recommendations in every worker: median "
-          f"{statistics.median(delays):.2f}s, max {max(delays):.2f}s over {args.writes} new firms; load during the "
+          f"{statistics.median(delays):.2f}s, max {max(delays):.2f}s over {args.writes} new firms (from the write's "
+          f"answer: median {statistics.median(after):.2f}s, max {max(after):.2f}s, the last 10 polls of 50 ms "
+          f"included); load average {os.getloadavg()[0]:.1f}; load during the "
           f"run: recommendations p50 {q[49] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms, non-200 {errors[0]} of "
           f"{len(latencies)}")
 

@@ -21,7 +21,7 @@ from chainmatch.matching.index import MatchIndex, build_index, update_index
 from chainmatch.matching.ranking import recommend, warm
 from chainmatch.needs import close_need, create_need
 from chainmatch.registers.importing import import_records
-from chainmatch.stores.base import GraphBatch, Node, Rel, Reset, Store
+from chainmatch.stores.base import GraphBatch, Node, Rel, Reset, Store, journal_position
 
 DEMO = Path(__file__).resolve().parent.parent / "seeds" / "demo"
 ADMIN = Principal("T-admin", "管理员", "admin")
@@ -82,7 +82,7 @@ def _step(store: Store, index: MatchIndex, seq: int) -> tuple[MatchIndex, int]:
 
 def test_updates_after_each_kind_of_write_equal_a_fresh_build(demo: Store) -> None:
     store = demo
-    seq = store.changes(0).seq
+    seq = journal_position(store)
     index = build_index(store)
     warm(index)
     # A new firm (its id sorts among the others: the positions after it move up).
@@ -127,7 +127,7 @@ def test_updates_after_each_kind_of_write_equal_a_fresh_build(demo: Store) -> No
 
 def test_a_write_beyond_firms_asks_for_a_rebuild(demo: Store) -> None:
     store = demo
-    seq = store.changes(0).seq
+    seq = journal_position(store)
     index = build_index(store)
     grid = store.get("Grid", ["LH-G-1-01-01"])["LH-G-1-01-01"]
     store.write(GraphBatch(nodes=[Node("Grid", grid.id, {**grid.props, "name": "改名的网格"})]))

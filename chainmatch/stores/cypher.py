@@ -121,6 +121,10 @@ def _label_statements(lab: Label) -> Iterator[Statement]:
         f"MATCH (n:{L}) WHERE {_text_filter(lab)} AND all(k IN keys($where) WHERE n[k] = $where[k]) "
         "RETURN n.id AS id, properties(n) AS props ORDER BY n.id SKIP $skip LIMIT $limit",
     )
+    for prop in dict.fromkeys((*lab.unique, *lab.indexed)):  # an index seek on one property (a firm by its normalised name)
+        yield _s(f"find_by:{L}:{prop}",
+                 f"MATCH (n:{L}) WHERE n.{prop} = $value RETURN n.id AS id, properties(n) AS props "
+                 "ORDER BY n.id SKIP $skip LIMIT $limit")
     # Keyset pages for bulk reads (the match index): the next $limit nodes after $after in key order (a range
     # seek on the key's unique index gives the order), as ONE record holding a list of [id, props]: a record per
     # node costs the driver far more than the values it carries.
@@ -222,7 +226,9 @@ def _build(schema: Schema) -> dict[str, Statement]:
 
     add(_s(PING, "RETURN 1 AS ok"))
     # Deletes in bounded transactions; only for emptying a dedicated database (tests, migrate --replace).
-    add(_s(DELETE_ALL, "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted", "write"))
+    # The journal's head stays, so that its numbers never start again (a reader's position stays meaningful).
+    add(_s(DELETE_ALL, "MATCH (n) WHERE NOT n:JournalHead WITH n LIMIT $limit DETACH DELETE n "
+           "RETURN count(*) AS deleted", "write"))
     for st in _counts(schema):
         add(st)
     for st in _journal():

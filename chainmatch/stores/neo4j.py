@@ -374,6 +374,8 @@ class Neo4jStore:
             deleted = int(records[0]["deleted"]) if records else 0
             total += deleted
             if deleted == 0:
+                # Followers of the journal (the service's match index) read everything again.
+                self._run_write(lambda tx: self._journal(tx, [EVERYTHING]), "journaling that the database was emptied")
                 return total
 
     # -- reads --------------------------------------------------------------------------------
@@ -400,7 +402,13 @@ class Neo4jStore:
             "skip": max(0, int(offset)),
             "limit": max(0, int(limit)),
         }
-        records = self._read(self._statement(f"find_nodes:{lab.name}"), params)
+        only = next(iter(where.items())) if where and len(where) == 1 and not text else None
+        seek = f"find_by:{lab.name}:{only[0]}" if only else ""
+        if only and seek in self._statements:  # one indexed property: an index seek (find_nodes' n[k] cannot)
+            params = {"value": only[1], "skip": params["skip"], "limit": params["limit"]}
+            records = self._read(self._statement(seek), params)
+        else:
+            records = self._read(self._statement(f"find_nodes:{lab.name}"), params)
         return [Node(label, rec["id"], rec["props"]) for rec in records]
 
     def _far_label(self, labels: Sequence[str], declared: Sequence[str]) -> str:
