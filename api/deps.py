@@ -20,11 +20,11 @@ from numpy.typing import NDArray
 from chainmatch.auth import Principal, authenticate
 from chainmatch.deadlines import Limits
 from chainmatch.errors import DataError, StoreUnavailable
-from chainmatch.matching.index import MatchIndex, build_index
+from chainmatch.matching.index import MatchIndex, build_index, update_index
 from chainmatch.matching.ranking import load_model, warm
 from chainmatch.pages import MAX_LIMIT
 from chainmatch.settings import Settings, get_settings
-from chainmatch.stores.base import Store, changes_file, mark_changed, open_store
+from chainmatch.stores.base import Store, changes_file, journal_position, mark_changed, open_store
 
 __all__ = [
     "LimitsDep",
@@ -39,6 +39,7 @@ __all__ = [
     "data_changed",
     "get_store",
     "make_ranking",
+    "next_index",
     "offload",
     "refresh_index",
     "settle",
@@ -66,6 +67,7 @@ def connect(state: Any) -> Store:
                 # The match index is read once from the store; `POST /model/train` rebuilds it, and so does a
                 # newer data stamp (an import in any worker: refresh_index).
                 state.data_stamp = _stamp(changes_file(settings))
+                state.journal_seq = journal_position(store)  # before the read: later writes are applied after
                 state.ranking = make_ranking(build_index(store), settings.model_path)
                 warm(state.ranking.index)
             except BaseException:
@@ -201,8 +203,13 @@ def data_changed(state: Any) -> None:
 
 
 def refresh_index(state: Any) -> None:
-    """Rebuild the match index in a background thread and swap it in whole (a request sees the old index or the
-    new one); asked again while it runs, it runs once more after."""
+    """Bring the match index up to the store's journal in a background thread and swap the new one in whole (a
+    request sees the old index or the new one); asked again while it runs, it runs once more after.
+
+    The writes since the index's journal position are read from the store (:meth:`Store.changes`); when they
+    touched only firms and their needs, trades and links, :func:`update_index` re-reads just those firms
+    (milliseconds); otherwise (a grid, a chain, a load or import too large to list, an unknown position) the
+    index is rebuilt from the whole store."""
     with _refresh_lock:
         state.refresh_wanted = True
         if getattr(state, "refresh_running", False):
@@ -223,6 +230,23 @@ def stop_refresh(state: Any, timeout: float = 120.0) -> None:
         thread.join(timeout)
 
 
+def next_index(store: Store, current: MatchIndex | None, since: int | None) -> tuple[MatchIndex, int, str]:
+    """The index after the writes since journal position ``since`` (None: unknown), the new position, and how it
+    was made ('unchanged', 'updated' or 'rebuilt')."""
+    if current is not None and since is not None:
+        changes = store.changes(since)
+        if changes.touched is not None:
+            updated = update_index(current, store, changes.touched)
+            if updated is current:
+                return current, changes.seq, "unchanged"
+            if updated is not None:
+                return updated, changes.seq, "updated"
+        seq = changes.seq
+    else:
+        seq = journal_position(store)
+    return build_index(store), seq, "rebuilt"
+
+
 def _refresh(state: Any) -> None:
     while True:
         with _refresh_lock:
@@ -233,13 +257,17 @@ def _refresh(state: Any) -> None:
             state.refresh_wanted = False
         try:
             start = time.perf_counter()
-            index = build_index(store)
-            warm(index)
             current: Ranking | None = state.ranking
-            state.ranking = (replace(current, index=index) if current is not None
-                             else make_ranking(index, state.settings.model_path))
-            settle()
-            _log.info("match index rebuilt after a data change in %.1f s", time.perf_counter() - start)
+            index, seq, how = next_index(store, current.index if current is not None else None,
+                                         getattr(state, "journal_seq", None))
+            if how != "unchanged":
+                warm(index)
+                state.ranking = (replace(current, index=index) if current is not None
+                                 else make_ranking(index, state.settings.model_path))
+                if how == "rebuilt":
+                    settle()  # an update keeps almost every object of the index it came from: no new walk to spare
+            state.journal_seq = seq
+            _log.info("match index %s after a data change in %.2f s", how, time.perf_counter() - start)
         except Exception:  # noqa: BLE001 (keep serving the index in use; the next change tries again)
             _log.exception("rebuilding the match index after a data change failed; the previous index stays")
 

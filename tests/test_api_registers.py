@@ -4,9 +4,11 @@ a moment earlier, without a restart."""
 from __future__ import annotations
 
 import io
+import logging
 import time
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 from chainmatch.registers.importing import MAX_UPLOAD_BYTES
@@ -142,3 +144,37 @@ def test_a_need_posted_through_the_api_gets_recommendations_without_restart(tmp_
                 break
             time.sleep(0.1)
         assert got.status_code == 200, got.text
+
+
+def test_a_firm_created_in_one_worker_is_applied_to_every_workers_index_without_a_rebuild(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two app instances on one store file stand for two worker processes: the one that writes and the other,
+    which sees the stamp file at its next request. Both update their index for the written firm only."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from chainmatch.settings import Settings
+
+    caplog.set_level(logging.INFO, logger="chainmatch.api")
+    with client_for(tmp_path) as (a, h):
+        settings = Settings(db=tmp_path / "world.db", model_path=tmp_path / "model.json")
+        with TestClient(create_app(settings)) as b:
+            before = b.app.state.ranking.index  # type: ignore[attr-defined]
+            firm = {"企业名称": "漯河新锐食品机械有限公司", "统一社会信用代码": uscc(78), "主营产品": "杀菌设备",
+                    "行业代码": "3531", "所属开发区": "LH"}
+            done = a.post("/registers/enterprises/records", json={"records": [firm]}, headers=h["admin"])
+            assert done.status_code == 200, done.text
+            url = f"/enterprises/{uscc(78)}/recommendations"
+            for client in (a, b):
+                for _ in range(300):
+                    r = client.get(url, params={"direction": "buyers", "scope": "zone"}, headers=h["staff"])
+                    if r.status_code == 200:
+                        break
+                    time.sleep(0.1)
+                assert r.status_code == 200, r.text
+                assert {"E2", "E9"} & {item["id"] for item in r.json()["items"]}
+            after = b.app.state.ranking.index  # type: ignore[attr-defined]
+            assert after is not before and after.context is before.context  # updated, not read again whole
+            assert uscc(78) in after.pos and uscc(78) not in before.pos
+    updates = [m for m in caplog.messages if m.startswith("match index updated")]
+    assert len(updates) >= 2 and not [m for m in caplog.messages if m.startswith("match index rebuilt")]

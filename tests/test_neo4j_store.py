@@ -14,7 +14,7 @@ import pytest
 from chainmatch.errors import ConfigError, Conflict, StoreError, StoreUnavailable
 from chainmatch.settings import Settings
 from chainmatch.stores import neo4j as neo4j_store
-from chainmatch.stores.base import GraphBatch, Node, Rel
+from chainmatch.stores.base import GraphBatch, Node, Rel, Touch
 from chainmatch.stores.neo4j import Neo4jStore
 from chainmatch.stores.sqlite import SQLiteStore
 
@@ -138,3 +138,14 @@ def test_parity_demo_data_gives_the_same_answers_in_both_stores(tmp_path: Path, 
     for zone in embedded.scan("Zone"):
         assert zone_coverage(neo, SYSTEM, zone.id) == zone_coverage(embedded, SYSTEM, zone.id), zone.id
     embedded.close()
+
+
+def test_emptying_the_database_keeps_the_journal_numbering_and_says_read_everything(neo: Neo4jStore) -> None:
+    neo.write(GraphBatch(nodes=[Node("Zone", "Z", {"id": "Z", "name": "开发区"})]))
+    seq = neo.changes(0).seq
+    neo.clear()
+    after = neo.changes(seq)
+    assert after.seq > seq and after.touched is None  # not a restart at 0 that a reader could mistake
+    assert neo.counts().total_nodes == 0
+    neo.write(GraphBatch(nodes=[Node("Zone", "Z2", {"id": "Z2", "name": "开发区二"})]))
+    assert neo.changes(after.seq).touched == frozenset({Touch("Zone", "Z2")})

@@ -471,3 +471,33 @@ def test_likely_duplicates_against_the_store_and_unknown_chains(zone: SQLiteStor
     assert (chain.row, chain.header, chain.value) == (4, "所属产业链", "食口产业链") and "食品（FOOD）" in chain.fix
     (likely,) = report.duplicates
     assert likely.by == "name" and any(f"库中 漯河市甲食品有限责任公司（{uscc(1)}）" in w for w in likely.where)
+
+
+def test_a_few_records_are_matched_by_the_indexed_name_key_on_every_store(store: Store, tmp_path: Path) -> None:
+    """Firms written before ``name_key`` existed get it at the first lookup; then a record without id or code finds
+    its firm by normalised name through the index (on Neo4j the find_by seek), and a likely duplicate is said."""
+    from chainmatch.registers.importing import TARGETED_MAX, ensure_name_keys, import_records
+    from chainmatch.stores.base import GraphBatch, Node, Rel
+
+    load_folder(store, write_folder(tmp_path / "zone", zone_files()))
+    store.write(GraphBatch(nodes=[Node("Enterprise", "OLD-1", {"id": "OLD-1", "name": "漯河市老字号食品有限责任公司"})],
+                           rels=[Rel("IN_ZONE", "Enterprise", "OLD-1", "Zone", "LH")]))  # no name_key: an old store
+    assert "name_key" not in store.get("Enterprise", ["OLD-1"])["OLD-1"].props
+    admin = Principal("T-admin", "管理员", "admin")
+    report = import_records(store, admin, "enterprises", [{"企业名称": "老字号食品有限公司", "规模": "规下"}])
+    assert TARGETED_MAX >= 1 and report.updated == 1 and report.new == 0 and report.matched_by_name == 1
+    assert store.get("Enterprise", ["OLD-1"])["OLD-1"].props["name_key"] == "老字号食品有限公司"  # 漯河市 set aside
+    assert ensure_name_keys(store) == 0  # the firms written since the last check have their keys
+    store.write(GraphBatch(nodes=[Node("Enterprise", "OLD-2", {"id": "OLD-2", "name": "另一家老企业"})]))
+    assert ensure_name_keys(store) == 1  # a firm written without one since (by an older version) gets it
+    again = import_records(store, admin, "enterprises", [{"企业名称": "老字号食品（漯河）有限公司", "统一社会信用代码": uscc(5)}])
+    assert again.new == 1 and [d.by for d in again.duplicates] == ["name"]
+    new = store.get("Enterprise", [uscc(5)])[uscc(5)].props
+    assert new["name_key"] == "老字号食品有限公司"  # the loader derives it for every firm it writes
+
+
+def test_name_key_is_not_a_column_of_templates_or_exports(tmp_path: Path) -> None:
+    from chainmatch.registers.template import register_fields
+
+    assert "name_key" not in register_fields("enterprises") and "name_key" not in register_fields(
+        "enterprises", export=True)

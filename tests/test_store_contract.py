@@ -8,7 +8,18 @@ from __future__ import annotations
 import pytest
 
 from chainmatch.errors import Conflict
-from chainmatch.stores.base import Expect, GraphBatch, Node, Rel, Reset, Store
+from chainmatch.stores.base import (
+    JOURNAL_MAX_TOUCHES,
+    Changes,
+    Expect,
+    GraphBatch,
+    Node,
+    Rel,
+    Reset,
+    Store,
+    Touch,
+    journal_position,
+)
 
 
 def _grid_batch() -> GraphBatch:
@@ -182,3 +193,40 @@ def test_apply_schema_is_idempotent(store: Store) -> None:
     store.apply_schema()
     store.write(_grid_batch())
     assert store.counts().total_nodes == 5
+
+
+def test_the_journal_lists_what_each_write_touched(store: Store) -> None:
+    start = journal_position(store)  # 0 for a new store (a Neo4j database emptied for the test goes on counting)
+    assert store.changes(start) == Changes(start, frozenset())
+    store.write(_grid_batch())
+    first = store.changes(start)
+    assert first.seq == start + 1 and first.touched is not None
+    assert Touch("Enterprise", "E1", "") in first.touched  # written itself
+    assert Touch("Enterprise", "E2", "SUPPLIES") in first.touched  # at the far end of a relationship written
+    assert Touch("Grid", "G2", "IN_GRID") in first.touched and Touch("Grid", "G1", "PART_OF") in first.touched
+    assert store.changes(first.seq) == Changes(first.seq, frozenset())
+    store.write(GraphBatch(resets=[Reset("IN_GRID", "Enterprise", "E1")]))
+    second = store.changes(first.seq)
+    assert second.seq > first.seq and second.touched == frozenset({Touch("Enterprise", "E1", "IN_GRID")})
+    assert store.delete("Enterprise", ["E2", "missing"]) == 1
+    third = store.changes(second.seq)
+    assert third.touched == frozenset({Touch("Enterprise", "E2"), Touch("Enterprise", "missing")})
+    both = store.changes(first.seq)
+    assert both.seq == third.seq and both.touched == second.touched | third.touched
+
+
+def test_the_journal_records_nothing_for_a_refused_write_and_everything_for_a_large_one(store: Store) -> None:
+    store.write(_grid_batch())
+    seq = journal_position(store)
+    with pytest.raises(Conflict):
+        store.write(GraphBatch(nodes=[Node("Zone", "Z2", {"id": "Z2", "name": "别的开发区"})],
+                               expects=[Expect("Enterprise", "E1", "name", "另一个名字")]))
+    assert store.changes(seq) == Changes(seq, frozenset())
+    assert store.delete("Enterprise", ["missing"]) == 0  # nothing deleted: nothing journaled
+    assert store.changes(seq) == Changes(seq, frozenset())
+    many = [Node("Zone", f"Z{i:05d}", {"id": f"Z{i:05d}", "name": f"开发区{i}"}) for i in range(JOURNAL_MAX_TOUCHES + 1)]
+    store.write(GraphBatch(nodes=many))
+    large = store.changes(seq)
+    assert large.seq > seq and large.touched is None  # too many to list: read everything again
+    assert store.changes(large.seq) == Changes(large.seq, frozenset())
+    assert store.changes(large.seq + 5).touched is None  # a position the journal never reached (it restarted)

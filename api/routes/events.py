@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep
+from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep, data_changed
 from api.models import VISIBLE, FirmOut, Out, PageOut, RefOut, page_out
 from api.routes.recommendations import RecommendationsOut, recommendations_response
 from chainmatch import events
@@ -165,8 +165,11 @@ def record_attendance(store: StoreDep, who: PrincipalDep, event_id: str, body: A
 
 
 @router.post("/{event_id}/outcomes", response_model=InviteeOut)
-def record_outcome(store: StoreDep, who: PrincipalDep, limits: LimitsDep, event_id: str,
+def record_outcome(request: Request, store: StoreDep, who: PrincipalDep, limits: LimitsDep, event_id: str,
                    body: OutcomeBody) -> InviteeOut:
     """Record an invitee's outcome: its project with the host is created or moved to the status."""
-    return InviteeOut.model_validate(events.record_outcome(store, who, event_id, firm_id(store, body.enterprise_id), body.status,
-                                                           person_id=body.person_id, note=body.note, limits=limits))
+    out = InviteeOut.model_validate(events.record_outcome(store, who, event_id, firm_id(store, body.enterprise_id), body.status,
+                                                          person_id=body.person_id, note=body.note, limits=limits))
+    if body.status == "signed":
+        data_changed(request.app.state)  # a signed project marks the event's need matched
+    return out

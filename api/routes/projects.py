@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from api.deps import LimitsDep, PagingDep, PrincipalDep, StoreDep
+from api.deps import LimitsDep, PagingDep, PrincipalDep, StoreDep, data_changed
 from api.models import (
     VISIBLE,
     FirmOut,
@@ -156,8 +156,11 @@ def claim_project(store: StoreDep, who: PrincipalDep, project_id: str, body: Cla
 
 
 @router.post("/{project_id}/status", response_model=ProjectOut)
-def advance_project(store: StoreDep, who: PrincipalDep, limits: LimitsDep, project_id: str,
+def advance_project(request: Request, store: StoreDep, who: PrincipalDep, limits: LimitsDep, project_id: str,
                     body: StatusBody) -> ProjectOut:
     """Move a project to its next status with a note; an illegal transition is refused with 409."""
-    return ProjectOut.model_validate(
+    out = ProjectOut.model_validate(
         projects.advance_project(store, who, project_id, body.status, note=body.note, limits=limits))
+    if body.status == "signed":
+        data_changed(request.app.state)  # signing marks the need matched: it leaves the match index
+    return out

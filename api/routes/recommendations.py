@@ -22,7 +22,7 @@ from chainmatch.matching.ranking import (
     recommend_for_text,
     warm,
 )
-from chainmatch.stores.base import Store
+from chainmatch.stores.base import Store, journal_position
 
 __all__ = ["RecommendationsOut", "recommendations_response", "router"]
 
@@ -146,10 +146,12 @@ async def train_model(request: Request, store: StoreDep, who: PrincipalDep, sett
     require(who, "model")
 
     def work() -> TrainOut:
+        seq = journal_position(store)
         index = build_index(store)
         result = train(store, index, settings.model_path)
         warm(index)
         ranking = request.app.state.ranking = make_ranking(index, settings.model_path)  # requests see old or new
+        request.app.state.journal_seq = seq
         settle()
         return TrainOut(trained=result.trained, message=result.message, model=ranking.model, summary=result.summary)
 

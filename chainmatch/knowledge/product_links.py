@@ -39,6 +39,9 @@ _BUDGET = 3000
 _MATCHES = 40
 """At most this many register products stand for one knowledge product (the most alike)."""
 
+_CHUNK = 128
+"""Knowledge products matched at once (a chunk × register products dense block: 128 × 50,000 is 51 MB)."""
+
 Link = tuple[str, str, float, str]
 
 
@@ -76,14 +79,15 @@ class ProductLinks:
             empty = sp.csr_matrix((n, n))
             return cls(empty, empty, sp.csr_matrix((len(names), n)), names, links)
         rows, cols, vals = [], [], []
-        for k, name in enumerate(names):
-            sims = text.product_similarity(text.text_vector([name]))
-            hit = np.flatnonzero(sims >= MATCH_MIN)
-            if len(hit) > _MATCHES:
-                hit = hit[np.argpartition(-sims[hit], _MATCHES)[:_MATCHES]]
-            rows += [k] * len(hit)
-            cols += hit.tolist()
-            vals += sims[hit].tolist()
+        for start in range(0, len(names), _CHUNK):  # the knowledge's names vectorised together, a chunk at a time
+            block = np.asarray((text.text_vectors(names[start:start + _CHUNK]) @ text.product_terms).todense())
+            for k, sims in enumerate(block, start=start):
+                hit = np.flatnonzero(sims >= MATCH_MIN)
+                if len(hit) > _MATCHES:
+                    hit = hit[np.argpartition(-sims[hit], _MATCHES)[:_MATCHES]]
+                rows += [k] * len(hit)
+                cols += hit.tolist()
+                vals += sims[hit].tolist()
         match = sp.csr_matrix((vals, (rows, cols)), shape=(len(names), n))
         at = {x: i for i, x in enumerate(names)}
         best: dict[tuple[int, int], float] = {}

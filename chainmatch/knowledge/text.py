@@ -131,6 +131,19 @@ class TextMeasure:
         rows = [self._one(t) for t in texts]
         return _l2(rows[0] if len(rows) == 1 else sp.csr_matrix(sp.vstack(rows).sum(axis=0)))
 
+    def text_vectors(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """One row per text, each the vector ``text_vector([text])`` gives, made in one pass (many texts at once)."""
+        width = max(self.products.shape[1], 1)
+        if self.vectorizer is None or not texts:
+            return sp.csr_matrix((len(texts), width))
+        todo = [t for t in dict.fromkeys(texts) if t and t.strip() and t not in self.product_ids]
+        weighed = self._weigh(self.vectorizer.transform(todo).tocsr(), self.idf) if todo else None
+        at = {t: k for k, t in enumerate(todo)}
+        empty = sp.csr_matrix((1, width))
+        rows = [self.products[self.product_ids[t]] if t in self.product_ids
+                else weighed[at[t]] if t in at and weighed is not None else empty for t in texts]
+        return _l2(sp.csr_matrix(sp.vstack(rows, format="csr")))
+
     def firm_vector(self, firm: int) -> sp.csr_matrix:
         """The normalised vector of one firm's products (all zeros for a firm without products)."""
         if self.vectorizer is None:

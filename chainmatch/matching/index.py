@@ -10,8 +10,9 @@ Build it once (at start-up or in a batch job) and pass it to :func:`chainmatch.m
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,12 +21,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chainmatch.knowledge.text import TextMeasure
-from chainmatch.stores.base import Store
+from chainmatch.stores.base import Store, Touch
 
 if TYPE_CHECKING:
     from chainmatch.knowledge.product_links import ProductLinks
 
-__all__ = ["CLASSIFY_MIN_CONFIDENCE", "FirmNeed", "MatchIndex", "build_index", "code_prefixes"]
+__all__ = [
+    "CLASSIFY_MIN_CONFIDENCE",
+    "FirmNeed",
+    "IndexContext",
+    "MatchIndex",
+    "build_index",
+    "code_prefixes",
+    "firms_to_update",
+    "update_index",
+]
 
 CLASSIFY_MIN_CONFIDENCE = 0.35
 """Product names whose best industry is less certain than this add no industry to their firm."""
@@ -115,6 +125,8 @@ class MatchIndex:
     Codes here may be any label (e.g. a dataset's own industry names), not only GB/T codes."""
     text_measure: TextMeasure | None = field(default=None, repr=False, compare=False)
     """The product-text vectors (:mod:`chainmatch.knowledge.text`); built from ``products`` on first use when not given."""
+    context: IndexContext | None = field(default=None, repr=False, compare=False)
+    """What the build read besides the firms' rows, for :func:`update_index` (None: the index cannot be updated)."""
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Answers derived from the tables, kept by the functions that compute them (they live as long as the index)."""
 
@@ -197,9 +209,7 @@ class MatchIndex:
     def diffuse(self) -> NDArray[np.float64]:
         """Per firm, how many different 大类 its industries span, in [0, 1]: 0 for one, 1 for eleven or more
         (a conglomerate classified by its side lines matches everything a little)."""
-        majors = np.array([len({code_prefixes(c)[0] for c in cs if code_prefixes(c)}) for cs in self.codes],
-                          dtype=np.float64)
-        return np.asarray(np.minimum(1.0, np.log1p(np.maximum(majors - 1, 0)) / np.log1p(10)), dtype=np.float64)
+        return _diffuse(self.codes)
 
     @cached_property
     def id_rank(self) -> NDArray[np.int64]:
@@ -245,11 +255,126 @@ def _default_classify_many() -> ClassifyMany:
     return many
 
 
+FIRM_RELS = frozenset({"IN_ZONE", "IN_GRID", "IN_INDUSTRY", "PRODUCES", "IN_SEGMENT", "LEADS", "SITS_IN", "SUPPLIES",
+                       "POSTED"})
+"""Relationships of a firm that the index reads: a write touching a firm through one of them changes its row."""
+CONTEXT_LABELS = frozenset({"Zone", "Grid", "Chain", "Segment", "PartyOrganization", "Person"})
+"""Labels whose own properties (names, segment order, party kinds, chiefs' names) the index holds beside the firms."""
+CONTEXT_RELS = frozenset({"SEGMENT_OF", "UNDER", "COVERS", "PART_OF", "CHIEF_OF"})
+"""Relationships between context nodes that the index reads (grid tree, chiefs, party tree, chain segments)."""
+UPDATE_MAX_FIRMS = 5000
+"""Above this many changed firms (or a quarter of the index) :func:`update_index` declines: a rebuild is cheaper."""
+_COMMITTEES = ("comprehensive", "industry")
+_ALL = 1 << 30  # no limit on a firm's edges of one type when re-reading it
+
+
+@dataclass
+class IndexContext:
+    """What a build read besides the firms' own rows, kept so that :func:`update_index` can derive a changed firm's
+    row exactly as the build did (positions of zones, grids and segments, the party tree, classified texts)."""
+
+    zpos: dict[str, int]
+    gpos: dict[str, int]
+    spos: dict[str, int]
+    ppos: dict[str, int]
+    party_kind: dict[str, Any]
+    party_parent: dict[str, str]
+    covers: dict[str, list[str]]
+    """Grid id → the party organizations covering it, in id order."""
+    product_codes: dict[str, str | None]
+    """Every product name looked up so far → its code (declared by its Product node, else classified), or None."""
+    need_codes: dict[str, str | None]
+
+
+def _firm_codes(registered: Iterable[str], products: Sequence[str], product_codes: dict[str, str | None],
+                ) -> tuple[tuple[str, ...], dict[str, str]]:
+    """A firm's codes (registered ones first, then its products') and where each came from."""
+    codes: list[str] = []
+    basis: dict[str, str] = {}
+    for code in registered:
+        if code not in basis:
+            codes.append(code)
+            basis[code] = "登记行业"
+    for p in products:
+        made = product_codes.get(p)
+        if not made:
+            continue
+        if made not in basis:
+            codes.append(made)
+            basis[made] = p
+        elif basis[made] == "登记行业":
+            basis[made] = p  # a product name explains a registered code better
+    return tuple(codes), basis
+
+
+def _firm_party(orgs: Iterable[str], grid_id: str | None, ctx: IndexContext) -> tuple[bool, int]:
+    """(has a party channel, committee position or -1): the firm's own organizations (in id order, the last one
+    reaching a committee wins), climbed to their comprehensive or industry committee; else the committee
+    covering its grid."""
+    has_party, committee = False, -1
+    for org in orgs:
+        has_party = True
+        at, hops = org, 0
+        while at and ctx.party_kind.get(at) not in _COMMITTEES and hops < 6:
+            at, hops = ctx.party_parent.get(at, ""), hops + 1
+        if at and ctx.party_kind.get(at) in _COMMITTEES:
+            committee = ctx.ppos[at]
+    if committee < 0 and grid_id is not None:
+        for org in ctx.covers.get(grid_id, []):
+            has_party = True
+            if ctx.party_kind.get(org) in _COMMITTEES:
+                committee = ctx.ppos[org]
+                break
+    return has_party, committee
+
+
+def _need_text(props: Mapping[str, Any]) -> str:
+    return str(props.get("product") or props.get("title") or "")
+
+
+def _firm_need(need_id: str, props: Mapping[str, Any], need_codes: dict[str, str | None]) -> FirmNeed | None:
+    """The need as matching sees it, or None unless it is open."""
+    if props.get("status") != "open":
+        return None
+    text = _need_text(props)
+    code = need_codes.get(text)
+    return FirmNeed(need_id, str(props.get("title", "")), str(props.get("kind", "")), text, (code,) if code else ())
+
+
+def _diffuse(codes: Sequence[Sequence[str]]) -> NDArray[np.float64]:
+    """Per firm of ``codes``, how many different 大类 its industries span, in [0, 1] (see MatchIndex.diffuse)."""
+    majors = np.array([len({code_prefixes(c)[0] for c in cs if code_prefixes(c)}) for cs in codes], dtype=np.float64)
+    return np.asarray(np.minimum(1.0, np.log1p(np.maximum(majors - 1, 0)) / np.log1p(10)), dtype=np.float64)
+
+
+def _segment_members(segments: Sequence[tuple[int, ...]], count: int) -> list[NDArray[np.int32]]:
+    members: list[list[int]] = [[] for _ in range(count)]
+    for i, segs in enumerate(segments):
+        for s in segs:
+            members[s].append(i)
+    return [np.array(m, dtype=np.int32) for m in members]
+
+
+def _supply_needs(needs: Mapping[int, list[FirmNeed]]) -> dict[str, NDArray[np.int32]]:
+    lists: dict[str, set[int]] = defaultdict(set)
+    for i, firm_needs in needs.items():
+        for need in firm_needs:
+            if need.kind == "supply" and need.codes:
+                for prefix in code_prefixes(need.codes[0]):
+                    lists[prefix].add(i)
+    return {k: np.array(sorted(v), dtype=np.int32) for k, v in lists.items()}
+
+
+def _prefixes(codes: Iterable[str]) -> set[str]:
+    return {prefix for code in codes for prefix in code_prefixes(code)}
+
+
 def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> MatchIndex:
     """Read every firm and the links ranking needs from ``store`` into a :class:`MatchIndex`.
 
     ``classify_many`` turns product names into (GB/T code, confidence); by default the shipped
-    classifier. Only distinct product names are classified, once each.
+    classifier. Only distinct product names are classified, once each. Every per-firm value is derived by the
+    same functions :func:`update_index` uses, from the firm's relationships in id order.
     """
     ids: list[str] = []
     names: list[str] = []
@@ -287,29 +412,20 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
         if r.src in pos and r.dst in gpos:
             grid[pos[r.src]] = gpos[r.dst]
 
-    codes: list[list[str]] = [[] for _ in range(n)]
-    basis: list[dict[str, str]] = [{} for _ in range(n)]
+    registered: list[list[str]] = [[] for _ in range(n)]
+    declared: dict[str, str] = {}
     for r in store.scan_rels("IN_INDUSTRY"):
         if r.src_label == "Enterprise" and r.src in pos:
-            i = pos[r.src]
-            if r.dst not in basis[i]:
-                codes[i].append(r.dst)
-                basis[i][r.dst] = "登记行业"
+            registered[pos[r.src]].append(r.dst)
+        elif r.src_label == "Product":
+            declared.setdefault(r.src, r.dst)
     products: list[list[str]] = [[] for _ in range(n)]
     for r in store.scan_rels("PRODUCES"):
         if r.src in pos:
             products[pos[r.src]].append(r.dst)
-    product_codes = _classify_products({p for ps in products for p in ps}, store, classify_many)
-    for i, ps in enumerate(products):
-        for p in ps:
-            code = product_codes.get(p)
-            if not code:
-                continue
-            if code not in basis[i]:
-                codes[i].append(code)
-                basis[i][code] = p
-            elif basis[i][code] == "登记行业":
-                basis[i][code] = p  # a product name explains a registered code better
+    product_codes = _product_codes({p for ps in products for p in ps}, declared, classify_many)
+    firm_codes = [_firm_codes(registered[i], products[i], product_codes) for i in range(n)]
+    del registered
 
     # Segments and chain leaders.
     seg_props = {node.id: node.props for node in store.scan("Segment")}
@@ -336,10 +452,6 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
     for r in store.scan_rels("IN_SEGMENT"):
         if r.src in pos and r.dst in spos:
             segments[pos[r.src]].append(spos[r.dst])
-    seg_members: list[list[int]] = [[] for _ in seg_ids]
-    for i, segs in enumerate(segments):
-        for s in segs:
-            seg_members[s].append(i)
     leader = np.zeros(n, dtype=np.bool_)
     for r in store.scan_rels("LEADS"):
         if r.src in pos:
@@ -349,39 +461,25 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
     party_nodes = list(store.scan("PartyOrganization"))
     party_kind = {node.id: node.props.get("kind") for node in party_nodes}
     party_name = {node.id: str(node.props.get("name", node.id)) for node in party_nodes}
-    parent = {r.src: r.dst for r in store.scan_rels("UNDER")}
-    party_ids: list[str] = []
-    ppos: dict[str, int] = {}
-    committee = np.full(n, -1, dtype=np.int32)
-    has_party = np.zeros(n, dtype=np.bool_)
-    for r in store.scan_rels("SITS_IN"):
-        if r.dst not in pos:
-            continue
-        i = pos[r.dst]
-        has_party[i] = True
-        org, hops = r.src, 0
-        while org and party_kind.get(org) not in ("comprehensive", "industry") and hops < 6:
-            org, hops = parent.get(org, ""), hops + 1
-        if org and party_kind.get(org) in ("comprehensive", "industry"):
-            if org not in ppos:
-                ppos[org] = len(party_ids)
-                party_ids.append(org)
-            committee[i] = ppos[org]
-    # Firms in a grid a committee covers also have that channel.
+    party_ids = sorted(p for p, kind in party_kind.items() if kind in _COMMITTEES)
     covers: dict[str, list[str]] = defaultdict(list)
     for r in store.scan_rels("COVERS"):
         covers[r.dst].append(r.src)
+    ctx = IndexContext(zpos=zpos, gpos=gpos, spos=spos, ppos={p: i for i, p in enumerate(party_ids)},
+                       party_kind=party_kind, party_parent={r.src: r.dst for r in store.scan_rels("UNDER")},
+                       covers={g: sorted(orgs) for g, orgs in covers.items()}, product_codes=product_codes,
+                       need_codes={})
+    orgs: dict[int, list[str]] = defaultdict(list)
+    for r in store.scan_rels("SITS_IN"):
+        if r.dst in pos:
+            orgs[pos[r.dst]].append(r.src)
+    committee = np.full(n, -1, dtype=np.int32)
+    has_party = np.zeros(n, dtype=np.bool_)
     for i in range(n):
-        if committee[i] >= 0 or grid[i] < 0:
-            continue
-        for org in covers.get(grid_ids[grid[i]], []):
-            has_party[i] = True
-            if party_kind.get(org) in ("comprehensive", "industry"):
-                if org not in ppos:
-                    ppos[org] = len(party_ids)
-                    party_ids.append(org)
-                committee[i] = ppos[org]
-                break
+        own = orgs.get(i)
+        if own or grid[i] >= 0:
+            has_party[i], committee[i] = _firm_party(sorted(own or ()), grid_ids[grid[i]] if grid[i] >= 0 else None,
+                                                     ctx)
 
     # Known trades.
     out_lists: list[list[int]] = [[] for _ in range(n)]
@@ -393,23 +491,15 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
 
     # Open needs.
     need_props = {node.id: node.props for node in store.scan("Need") if node.props.get("status") == "open"}
-    need_texts = {str(p.get("product") or p.get("title") or "") for p in need_props.values()}
-    need_codes = _classify_products(need_texts - {""}, None, classify_many)
+    ctx.need_codes = _product_codes({_need_text(p) for p in need_props.values()} - {""}, {}, classify_many)
     needs: dict[int, list[FirmNeed]] = defaultdict(list)
-    supply_need_lists: dict[str, list[int]] = defaultdict(list)
     for r in store.scan_rels("POSTED"):
         np_ = need_props.get(r.dst)
         if np_ is None or r.src not in pos:
             continue
-        i = pos[r.src]
-        text = str(np_.get("product") or np_.get("title") or "")
-        need_code = need_codes.get(text)
-        need = FirmNeed(r.dst, str(np_.get("title", "")), str(np_.get("kind", "")), text,
-                        (need_code,) if need_code else ())
-        needs[i].append(need)
-        if need.kind == "supply" and need_code:
-            for prefix in code_prefixes(need_code):
-                supply_need_lists[prefix].append(i)
+        need = _firm_need(r.dst, np_, ctx.need_codes)
+        if need is not None:
+            needs[pos[r.src]].append(need)
 
     # Grid chiefs, inherited from parent grids when a grid has none of its own.
     grid_parent = {r.src: r.dst for r in store.scan_rels("PART_OF")}
@@ -431,29 +521,26 @@ def build_index(store: Store, *, classify_many: ClassifyMany | None = None) -> M
     output = np.array(outputs, dtype=np.float32)
     prior = np.nan_to_num(output, nan=0.0)
     prefix_lists: dict[str, list[int]] = defaultdict(list)
-    for i, cs in enumerate(codes):
-        seen: set[str] = set()
-        for firm_code in cs:
-            for prefix in code_prefixes(firm_code):
-                if prefix not in seen:
-                    seen.add(prefix)
-                    prefix_lists[prefix].append(i)
+    for i, (cs, _) in enumerate(firm_codes):
+        for prefix in _prefixes(cs):
+            prefix_lists[prefix].append(i)
     by_prefix = {k: _by_prior(v, prior) for k, v in prefix_lists.items()}
+    seg_tuples = [tuple(s) for s in segments]
 
     return MatchIndex(
         ids=ids, names=names, short_names=short, zone=zone, zone_ids=zone_ids, zone_names=zone_names,
         grid=grid, grid_ids=grid_ids, grid_names=grid_names, output=output,
         above_scale=np.array([x == "above" for x in scales], dtype=np.bool_), leader=leader, committee=committee, has_party=has_party,
         party_names=[party_name.get(p, p) for p in party_ids],
-        codes=[tuple(c) for c in codes], code_basis=basis, products=[tuple(p) for p in products],
-        segments=[tuple(s) for s in segments], segment_info=segment_info, chain_ids=chain_ids,
+        codes=[c for c, _ in firm_codes], code_basis=[b for _, b in firm_codes], products=[tuple(p) for p in products],
+        segments=seg_tuples, segment_info=segment_info, chain_ids=chain_ids,
         chain_names=chain_names, segment_supplies=segment_supplies,
-        segment_firms=[np.array(m, dtype=np.int32) for m in seg_members], by_prefix=by_prefix,
+        segment_firms=_segment_members(seg_tuples, len(seg_ids)), by_prefix=by_prefix,
         trade_out=[np.array(x, dtype=np.int32) for x in out_lists],
         trade_in=[np.array(x, dtype=np.int32) for x in in_lists],
-        needs=dict(needs),
-        supply_needs_by_prefix={k: np.array(sorted(set(v)), dtype=np.int32) for k, v in supply_need_lists.items()},
+        needs=dict(needs), supply_needs_by_prefix=_supply_needs(needs),
         grid_chiefs=grid_chiefs, pos=pos, grid_children={g: tuple(cs) for g, cs in children.items()}, scales=scales,
+        context=ctx,
     )
 
 
@@ -463,17 +550,246 @@ def _by_prior(firms: list[int], prior: NDArray[np.float32]) -> NDArray[np.int32]
     return arr[order]
 
 
-def _classify_products(texts: set[str], store: Store | None, classify_many: ClassifyMany | None) -> dict[str, str]:
-    """GB/T code per product name: the code a Product node declares, else the classifier's confident best."""
-    found: dict[str, str] = {}
-    if store is not None:
-        for r in store.scan_rels("IN_INDUSTRY"):
-            if r.src_label == "Product" and r.src in texts:
-                found.setdefault(r.src, r.dst)
+def _product_codes(texts: set[str], declared: Mapping[str, str], classify_many: ClassifyMany | None,
+                   ) -> dict[str, str | None]:
+    """GB/T code per text: the code its Product node declares (``declared``), else the classifier's confident
+    best, else None."""
+    found: dict[str, str | None] = {t: declared[t] for t in texts if t in declared}
     todo = sorted(t for t in texts if t not in found)
     if todo:
         many = classify_many or _default_classify_many()
         for text, result in zip(todo, many(todo)):
-            if result is not None and result[1] >= CLASSIFY_MIN_CONFIDENCE:
-                found[text] = result[0]
+            found[text] = result[0] if result is not None and result[1] >= CLASSIFY_MIN_CONFIDENCE else None
     return found
+
+
+def firms_to_update(index: MatchIndex, store: Store, touched: Iterable[Touch]) -> set[str] | None:
+    """The ids of the firms whose rows in ``index`` the touches may have changed (firms written, their
+    relationships, their needs), or None when something beyond firms changed (a grid, a chain, a party
+    organization, a product's declared industry …): then only a rebuild is exact."""
+    ctx = index.context
+    if ctx is None:
+        return None
+    firms: set[str] = set()
+    needs: set[str] = set()
+    products: set[str] = set()
+    for t in touched:
+        if t.label == "Enterprise":
+            if not t.via or t.via in FIRM_RELS:
+                firms.add(t.id)
+        elif t.label == "Need":
+            if not t.via or t.via == "POSTED":
+                needs.add(t.id)
+        elif t.label == "Product":
+            if t.via == "IN_INDUSTRY":
+                products.add(t.id)
+        elif t.label in CONTEXT_LABELS and (not t.via or t.via in CONTEXT_RELS):
+            return None
+    if products:
+        known = sorted(p for p in products if p in ctx.product_codes)
+        now = store.edges("Product", known, "IN_INDUSTRY", "out", limit=1)
+        for p in known:
+            code = now[p][0].rel.dst if now[p] else None
+            if code is None or code != ctx.product_codes[p]:
+                return None  # a product's industry changed: every maker's codes and the classification may
+    if needs:
+        for i, firm_needs in index.needs.items():
+            if any(need.id in needs for need in firm_needs):
+                firms.add(index.ids[i])
+        for edges in store.edges("Need", sorted(needs), "POSTED", "in", limit=_ALL).values():
+            firms.update(e.node.id for e in edges if e.node.label == "Enterprise")
+    return firms
+
+
+def update_index(index: MatchIndex, store: Store, touched: Iterable[Touch], *,
+                 classify_many: ClassifyMany | None = None) -> MatchIndex | None:
+    """A new index equal to ``build_index(store)`` after writes that touched only ``touched``, made by re-reading
+    just the changed firms (their node and relationships, through the store interface) and patching copies of
+    the tables; ``index`` itself is not changed (requests may be reading it). Returns None when the touches go
+    beyond firms and their needs, or when too many firms changed: rebuild instead.
+
+    Positions stay in id order (a new firm is inserted at its place, the others move up by a monotone renumbering),
+    so every order that positions decide (ties, makers of a product, candidates by output) is the one a build gives.
+    """
+    ctx = index.context
+    changed = firms_to_update(index, store, touched)
+    if ctx is None or changed is None or len(changed) > min(UPDATE_MAX_FIRMS, max(50, index.n // 4)):
+        return None
+    if not changed:
+        return index
+    if any(a >= b for a, b in zip(index.ids, index.ids[1:])):
+        return None  # positions not in id order (an index made by hand): nothing to patch
+    ids_changed = sorted(changed)
+    nodes = store.get("Enterprise", ids_changed)
+    out_edges = {t: store.edges("Enterprise", ids_changed, t, "out", limit=_ALL)
+                 for t in ("IN_ZONE", "IN_GRID", "IN_INDUSTRY", "PRODUCES", "IN_SEGMENT", "LEADS", "SUPPLIES",
+                           "POSTED")}
+    in_edges = {t: store.edges("Enterprise", ids_changed, t, "in", limit=_ALL) for t in ("SUPPLIES", "SITS_IN")}
+
+    # New positions: the old firms less the deleted ones, plus the new ones, in id order.
+    deleted = {i for i in ids_changed if i not in nodes and i in index.pos}
+    added = [i for i in ids_changed if i in nodes and i not in index.pos]
+    if deleted or added:
+        kept = [i for i in index.ids if i not in deleted] if deleted else index.ids
+        ids = list(kept)
+        for i in reversed(added):  # `added` is sorted: insert each at its place
+            ids.insert(bisect_left(ids, i), i)
+        pos = {x: k for k, x in enumerate(ids)}
+        remap = np.array([pos.get(x, -1) for x in index.ids], dtype=np.int32)
+    else:
+        ids, pos, remap = index.ids, index.pos, None
+    n = len(ids)
+    here = sorted(pos[i] for i in ids_changed if i in nodes)  # new positions of the changed firms still there
+    here_set = set(here)
+    old_changed = [index.pos[i] for i in ids_changed if i in index.pos]
+
+    # The renumbering is monotone: the kept firms in their order, the new ones inserted at their places.
+    keep = remap >= 0 if remap is not None else None
+    slots = [pos[i] - j for j, i in enumerate(added)]  # where each new firm goes among the kept ones
+
+    def moved(values: list[Any], empty: Any) -> list[Any]:
+        if keep is None:
+            return list(values)
+        out = [v for v, k in zip(values, keep) if k] if deleted else list(values)
+        for j, at in enumerate(slots):
+            out.insert(at + j, empty)
+        return out
+
+    def moved_array(values: NDArray[Any], fill: Any) -> NDArray[Any]:
+        if keep is None:
+            return values.copy()
+        return np.insert(values[keep], slots, fill) if slots else values[keep]
+
+    names, short, scales = moved(index.names, ""), moved(index.short_names, ""), moved(index.scales, None)
+    codes, basis = moved(index.codes, ()), moved(index.code_basis, {})
+    products, segments = moved(index.products, ()), moved(index.segments, ())
+    zone, grid = moved_array(index.zone, -1), moved_array(index.grid, -1)
+    output, above = moved_array(index.output, np.nan), moved_array(index.above_scale, False)
+    leader, committee = moved_array(index.leader, False), moved_array(index.committee, -1)
+    has_party = moved_array(index.has_party, False)
+    diffuse = moved_array(index.diffuse, 0.0)
+
+    new_products = {e.node.id for i in nodes for e in out_edges["PRODUCES"][i]} - set(ctx.product_codes)
+    if new_products:
+        declared = {}
+        for p, edges in store.edges("Product", sorted(new_products), "IN_INDUSTRY", "out", limit=1).items():
+            if edges:
+                declared[p] = edges[0].rel.dst
+        ctx.product_codes.update(_product_codes(new_products, declared, classify_many))
+    posted = {i: [e for e in out_edges["POSTED"][i] if e.node.label == "Need"] for i in nodes}
+    texts = {_need_text(e.node.props) for es in posted.values() for e in es if e.node.props.get("status") == "open"}
+    texts -= {""} | set(ctx.need_codes)
+    if texts:
+        ctx.need_codes.update(_product_codes(texts, {}, classify_many))
+
+    old_prefixes: set[str] = set()
+    for k in old_changed:
+        old_prefixes |= _prefixes(index.codes[k])
+    for i in ids_changed:
+        if i not in nodes:
+            continue
+        k, props = pos[i], nodes[i].props
+        names[k] = str(props.get("name", i))
+        short[k] = str(props.get("short_name") or "")
+        ov = props.get("output_value")
+        output[k] = float(ov) if isinstance(ov, (int, float)) else math.nan
+        scale = props.get("scale")
+        scales[k] = str(scale) if scale else None
+        above[k] = scales[k] == "above"
+        z = [e.node.id for e in out_edges["IN_ZONE"][i] if e.node.id in ctx.zpos]
+        zone[k] = ctx.zpos[z[-1]] if z else -1
+        g = [e.node.id for e in out_edges["IN_GRID"][i] if e.node.id in ctx.gpos]
+        if len(g) < len(out_edges["IN_GRID"][i]) or len(z) < len(out_edges["IN_ZONE"][i]):
+            return None  # a grid or zone the index has not read
+        grid[k] = ctx.gpos[g[-1]] if g else -1
+        products[k] = tuple(e.node.id for e in out_edges["PRODUCES"][i])
+        codes[k], basis[k] = _firm_codes([e.node.id for e in out_edges["IN_INDUSTRY"][i]], products[k],
+                                         ctx.product_codes)
+        segs = out_edges["IN_SEGMENT"][i]
+        if any(e.node.id not in ctx.spos for e in segs):
+            return None
+        segments[k] = tuple(ctx.spos[e.node.id] for e in segs)
+        leader[k] = bool(out_edges["LEADS"][i])
+        orgs = [e.node.id for e in in_edges["SITS_IN"][i]]
+        if any(o not in ctx.party_kind for o in orgs):
+            return None  # a party organization the index has not read
+        has_party[k], committee[k] = _firm_party(orgs, index.grid_ids[grid[k]] if grid[k] >= 0 else None, ctx)
+    if here:
+        diffuse[here] = _diffuse([codes[k] for k in here])
+
+    # Trades: the changed firms' lists as read; a firm that is not changed keeps its list, renumbered, less the
+    # changed firms, plus the changed firms that now trade with it (a trade between two firms touches both).
+    new_out = {pos[i]: sorted(pos[e.node.id] for e in out_edges["SUPPLIES"][i] if e.node.id in pos)
+               for i in nodes}
+    new_in = {pos[i]: sorted(pos[e.node.id] for e in in_edges["SUPPLIES"][i] if e.node.id in pos) for i in nodes}
+    trade_out = moved(index.trade_out, _EMPTY)
+    trade_in = moved(index.trade_in, _EMPTY)
+    affected: set[int] = set()
+    for k in old_changed:
+        for arr in (index.trade_out[k], index.trade_in[k]):
+            affected.update(int(x) for x in (remap[arr] if remap is not None else arr))
+    for lists in (new_out, new_in):
+        for partners in lists.values():
+            affected.update(partners)
+    affected = {k for k in affected if k >= 0} - here_set
+    if remap is not None:
+        for k in range(n):
+            if k not in here_set and len(trade_out[k]):
+                trade_out[k] = remap[trade_out[k]]
+            if k not in here_set and len(trade_in[k]):
+                trade_in[k] = remap[trade_in[k]]
+    for k in here:
+        trade_out[k] = np.array(new_out[k], dtype=np.int32)
+        trade_in[k] = np.array(new_in[k], dtype=np.int32)
+    for b in affected:
+        for mine, theirs in ((trade_out, new_in), (trade_in, new_out)):
+            rest = [int(x) for x in mine[b] if x >= 0 and int(x) not in here_set]
+            rest += [c for c in here if b in theirs[c]]
+            mine[b] = np.array(sorted(rest), dtype=np.int32)
+
+    # Needs, renumbered; the changed firms' read again.
+    needs: dict[int, list[FirmNeed]] = {}
+    for k, firm_needs in index.needs.items():
+        at = int(remap[k]) if remap is not None else k
+        if at >= 0 and at not in here_set:
+            needs[at] = firm_needs
+    for i in nodes:
+        found = [need for e in posted[i] if (need := _firm_need(e.node.id, e.node.props, ctx.need_codes))]
+        if found:
+            needs[pos[i]] = found
+    needs = dict(sorted(needs.items()))
+
+    # Firms per code prefix, largest output first (ties in position order): renumbered, and the prefixes of the
+    # changed firms' old and new codes made again.
+    prior = np.nan_to_num(output, nan=0.0)
+    by_prefix: dict[str, NDArray[np.int32]] = {}
+    touched_prefixes = set(old_prefixes)
+    for k in here:
+        touched_prefixes |= _prefixes(codes[k])
+    for prefix, arr in index.by_prefix.items():
+        if prefix not in touched_prefixes:
+            by_prefix[prefix] = remap[arr] if remap is not None else arr
+    for prefix in touched_prefixes:
+        old = index.by_prefix.get(prefix, _EMPTY)
+        members = {int(x) for x in (remap[old] if remap is not None else old)} - here_set
+        members |= {k for k in here if prefix in _prefixes(codes[k])}
+        members.discard(-1)
+        if members:
+            by_prefix[prefix] = _by_prior(sorted(members), prior)
+
+    same_text = remap is None and all(products[k] == index.products[k] for k in here)
+    memo: dict[str, Any] = {}
+    if same_text and "product_links" in index.memo:
+        memo["product_links"] = index.memo["product_links"]
+    values = {f.name: getattr(index, f.name) for f in fields(index)}
+    updated = MatchIndex(**{
+        **values, "ids": ids, "names": names, "short_names": short, "zone": zone, "grid": grid, "output": output,
+        "above_scale": above, "leader": leader, "committee": committee, "has_party": has_party, "codes": codes,
+        "code_basis": basis, "products": products, "segments": segments,
+        "segment_firms": _segment_members(segments, len(index.segment_info)), "by_prefix": by_prefix,
+        "trade_out": trade_out, "trade_in": trade_in, "needs": needs, "supply_needs_by_prefix": _supply_needs(needs),
+        "scales": scales, "pos": pos, "text_measure": index.text_measure if same_text else None, "memo": memo,
+    })
+    updated.__dict__["diffuse"] = diffuse  # the cached property, patched for the changed firms only
+    return updated
+

@@ -17,15 +17,17 @@ import hashlib
 import re
 import time
 import unicodedata
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chainmatch import audit
 from chainmatch.auth import Principal
 from chainmatch.errors import LoadError, PermissionDenied, Problem, RegisterError
-from chainmatch.loader import Classify, check_uscc, read_rows, uscc_check_digit, write_batch
+from chainmatch.loader import Classify, check_uscc, normalize_name, read_rows, uscc_check_digit, write_batch
 from chainmatch.registers.headers import IGNORE, KINDS, HeaderDictionary, kind_label, read_mapping
 from chainmatch.registers.report import (
     ColumnMap,
@@ -36,7 +38,7 @@ from chainmatch.registers.report import (
     kind_title,
 )
 from chainmatch.registers.sheets import Sheet, cell_text, read_sheets
-from chainmatch.stores.base import GraphBatch, Node, Store
+from chainmatch.stores.base import GraphBatch, Node, Store, journal_position
 from graph_schema import Label, Schema, load_schema
 
 __all__ = [
@@ -66,23 +68,6 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """The largest register an upload may be: 20 MB holds about 100,000 firms as .xlsx."""
 
 _NOTE_SHEETS = {"说明", "填写说明", "填表说明", "选项", "字典", "代码表"}
-
-
-def normalize_name(name: str, city: str = "") -> str:
-    """A firm's name as compared for duplicates: NFKC (full-width brackets folded), no spaces, 有限责任公司 as
-    有限公司, and the zone's city (漯河市, 漯河, （漯河）) dropped.
-
-    >>> normalize_name("漯河市 利通液压科技有限责任公司", "漯河市") == normalize_name("利通液压科技有限公司", "漯河市")
-    True
-    >>> normalize_name("中粮（漯河）粮油工业有限公司", "漯河市")
-    '中粮粮油工业有限公司'
-    """
-    text = "".join(unicodedata.normalize("NFKC", name).split())
-    text = text.replace("有限责任公司", "有限公司")
-    for c in sorted({city, city.removesuffix("市")} - {""}, key=len, reverse=True):
-        text = text.replace(f"({c})", "")
-        text = text.removeprefix(c)
-    return text
 
 
 @dataclass
@@ -132,21 +117,79 @@ class _Context:
     zone: str | None
     city: str
     names: dict[str, _Names] = field(default_factory=dict)
+    firms: _Names | None = None
+    """The stored firms looked up for the records being imported (:meth:`firms_for`)."""
 
     def lookup(self, label: str) -> _Names:
         if label not in self.names:
             table = _Names(city=self.city)
             nodes = list(self.store.scan(label))
             zones = self.store.edges(label, [n.id for n in nodes], "IN_ZONE") if nodes and label != "Zone" else {}
-            for n in nodes:
-                names = [str(n.props.get(p, "")) for p in ("name", "title", "short_name", "uscc")]
-                names += [str(a) for a in n.props.get("aliases") or []]
-                z = zones.get(n.id)
-                table.add(n.id, names, z[0].node.id if z else None)
-                if n.props.get("uscc"):
-                    table.uscc[str(n.props["uscc"])] = n.id
+            _fill(table, nodes, zones)
             self.names[label] = table
         return self.names[label]
+
+    def firms_for(self, records: Sequence[_Record]) -> _Names:
+        """The stored firms the records may match or duplicate: all of them (one pass) for a large register; for
+        a few records only those with one of their 统一社会信用代码 or normalised names (index lookups)."""
+        if "Enterprise" in self.names or len(records) > TARGETED_MAX:
+            return self.lookup("Enterprise")
+        if self.firms is not None:
+            return self.firms  # asked again for the same records (less the duplicates dropped meanwhile)
+        ensure_name_keys(self.store)
+        found: dict[str, Node] = {}
+        for rec in records:
+            for prop, value in (("uscc", rec.values.get("uscc", "")),
+                                ("name_key", normalize_name(rec.values.get("name", ""), self.city))):
+                if value:
+                    found.update((n.id, n) for n in self.store.find("Enterprise", where={prop: value}, limit=1000))
+        nodes = [found[i] for i in sorted(found)]
+        table = _Names(city=self.city)
+        _fill(table, nodes, self.store.edges("Enterprise", [n.id for n in nodes], "IN_ZONE") if nodes else {})
+        self.firms = table
+        return table
+
+
+TARGETED_MAX = 200
+"""Up to this many firm records are matched to the store by index lookups (统一社会信用代码 and the indexed
+``name_key``); a larger register is matched against one pass over every stored firm."""
+_KEYED: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+"""Per store: the journal position up to which every firm is known to have its name_key."""
+
+
+def ensure_name_keys(store: Store) -> int:
+    """Give every stored firm without one its ``name_key`` (firms written before the property existed); returns
+    how many were written. The first call of a process on a store reads every firm; later calls read only the
+    firms that the writes journaled since then touched (every write through the loader sets the key, so they are
+    normally none)."""
+    since = _KEYED.get(store)
+    changes = store.changes(since) if since is not None else None
+    if changes is not None and changes.touched is not None:
+        seq = changes.seq
+        touched = sorted({t.id for t in changes.touched if t.label == "Enterprise"})
+        candidates: Iterable[Node] = store.get("Enterprise", touched).values() if touched else ()
+    else:
+        seq = journal_position(store)  # before the read: what is written after it is checked next time
+        candidates = store.scan("Enterprise")
+    missing = [n for n in candidates if "name_key" not in n.props]
+    if missing:
+        zones = store.edges("Enterprise", [n.id for n in missing], "IN_ZONE")
+        cities = {z.id: str(z.props.get("city") or "") for z in store.scan("Zone")}
+        store.write(GraphBatch(nodes=[Node("Enterprise", n.id, {**n.props, "name_key": normalize_name(
+            str(n.props.get("name", "")), cities.get(zones[n.id][0].node.id, "") if zones.get(n.id) else "")})
+            for n in missing]))
+    _KEYED[store] = seq
+    return len(missing)
+
+
+def _fill(table: _Names, nodes: Iterable[Node], zones: Mapping[str, Sequence[Any]]) -> None:
+    for n in nodes:
+        names = [str(n.props.get(p, "")) for p in ("name", "title", "short_name", "uscc")]
+        names += [str(a) for a in n.props.get("aliases") or []]
+        z = zones.get(n.id)
+        table.add(n.id, names, z[0].node.id if z else None)
+        if n.props.get("uscc"):
+            table.uscc[str(n.props["uscc"])] = n.id
 
 
 def plan_import(store: Store, path: Path, *, kind: str | None = None, sheet: str | None = None,
@@ -586,8 +629,10 @@ def _convert(ctx: _Context, kind: str, label: Label, records: list[_Record], rep
 def _assign_ids(ctx: _Context, kind: str, label: Label, records: list[_Record], report: ImportReport) -> None:
     """Give every record its id: the id column, else the record in the store with its 统一社会信用代码 or its
     normalised name (in its zone), else the 统一社会信用代码, else an id made from the zone and the name."""
-    table = ctx.lookup(label.name) if label.name != "Enterprise" or any(
-        "id" not in r.values for r in records) else _Names()
+    if label.name != "Enterprise":
+        table = ctx.lookup(label.name)
+    else:
+        table = ctx.firms_for(records) if any("id" not in r.values for r in records) else _Names()
     by_norm: dict[tuple[str, str], set[str]] = defaultdict(set)
     by_uscc = table.uscc
     for id_, name in table.by_id.items():
@@ -660,7 +705,7 @@ def _check_duplicates(ctx: _Context, kind: str, label: Label, records: list[_Rec
                 "name", recs[0].values.get("name", ""), [f"{_where(r)}「{r.values.get('name', '')}」" for r in recs],
                 "名称归一化（有限责任公司/有限公司、全角半角括号、城市名前缀）后相同但统一社会信用代码不同："
                 "核对是否同一企业；是则合并，不是则不用处理。"))
-    table = ctx.lookup("Enterprise")
+    table = ctx.firms_for(records)
     if not table.by_id:
         return
     store_norm: dict[str, list[str]] = defaultdict(list)

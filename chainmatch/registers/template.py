@@ -24,6 +24,8 @@ TEMPLATE_ROWS = 2000
 """Rows of the data sheet that carry the drop-down lists."""
 
 _EXPORT_ONLY = {"industry_confidence", "industry_basis", "steps"}
+_DERIVED = {"name_key"}
+"""Properties the loader derives (never a column of a register, a template or an export)."""
 _TYPE_ZH = {"str": "文字", "text": "文字（可长）", "int": "整数", "float": "数字", "bool": "是/否",
             "date": "日期，如 2025-05-01", "datetime": "日期时间，如 2025-05-01 09:30", "list": "多个值用、或；分隔",
             "uscc": "18位统一社会信用代码（校验位须正确）"}
@@ -45,7 +47,8 @@ def register_fields(kind: str, schema: Schema | None = None, *, export: bool = F
     """
     schema = schema or load_schema()
     lab = schema.labels[kind_label(kind, schema)]
-    props = [p for p in lab.properties if p != "synthetic" and (export or (p != lab.key and p not in _EXPORT_ONLY))]
+    props = [p for p in lab.properties if p != "synthetic" and p not in _DERIVED
+             and (export or (p != lab.key and p not in _EXPORT_ONLY))]
     links = [r.column for r in schema.inline(lab.name) if r.column]
     virtual = list(VIRTUAL_FIELDS.get(kind, {}))
     fields = [*props, *[c for c in links if c], *virtual]

@@ -8,7 +8,7 @@ writing the same batch twice changes nothing; one ``write`` is one transaction.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -17,7 +17,11 @@ from chainmatch.errors import Conflict
 from chainmatch.settings import Settings
 
 __all__ = [
+    "EVERYTHING",
+    "JOURNAL_KEEP",
+    "JOURNAL_MAX_TOUCHES",
     "PROBLEM_TALLY_COLUMNS",
+    "Changes",
     "Counts",
     "Direction",
     "Edge",
@@ -28,9 +32,13 @@ __all__ = [
     "Rel",
     "Reset",
     "Store",
+    "Touch",
     "changes_file",
+    "journal_position",
     "mark_changed",
     "open_store",
+    "read_changes",
+    "touches",
 ]
 
 Direction = Literal["out", "in"]
@@ -151,6 +159,64 @@ class ProblemTally:
     departments: tuple[str, ...] | None
     problem_id: str | None
     sums: tuple[int, ...]
+JOURNAL_MAX_TOUCHES = 2000
+"""A write that touches more nodes than this is journaled as one 'everything changed' entry (a load, an import)."""
+JOURNAL_KEEP = 100_000
+"""Journal entries (one per write) a store keeps; a reader further behind is told that it cannot know."""
+EVERYTHING = ("*", "*", "")
+"""The touch of a write too large to list: whoever follows the journal reads everything again."""
+
+
+@dataclass(frozen=True, order=True)
+class Touch:
+    """A node a write touched: written or deleted itself (``via`` empty), or at an end of a ``via`` relationship
+    written, reset or deleted."""
+
+    label: str
+    id: str
+    via: str = ""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What the writes after a journal position touched (:meth:`Store.changes`)."""
+
+    seq: int
+    """The journal position of the last write included (pass it to the next call)."""
+    touched: frozenset[Touch] | None
+    """The nodes touched; None when it cannot be said (a write too large to list, entries no longer kept, or a
+    journal that restarted, as after emptying the database): read everything again."""
+
+
+def touches(batch: GraphBatch) -> list[tuple[str, str, str]] | None:
+    """The (label, id, via) touches of a batch, sorted; None when there are more than :data:`JOURNAL_MAX_TOUCHES`
+    (then the journal records :data:`EVERYTHING`)."""
+    if len(batch.nodes) + 2 * len(batch.rels) + len(batch.resets) > 4 * JOURNAL_MAX_TOUCHES:
+        return None  # certainly too many: do not even collect them (a bulk load)
+    out: set[tuple[str, str, str]] = {(n.label, n.id, "") for n in batch.nodes}
+    for r in batch.rels:
+        out.add((r.src_label, r.src, r.type))
+        out.add((r.dst_label, r.dst, r.type))
+    for x in batch.resets:
+        out.add((x.label, x.id, x.type))
+    if len(out) > JOURNAL_MAX_TOUCHES:
+        return None
+    return sorted(out)
+
+
+def read_changes(since: int, latest: int, rows: Iterable[tuple[int, str, str, str]]) -> Changes:
+    """The :class:`Changes` after ``since`` of a journal whose last entry is ``latest``, given its rows after
+    ``since`` as (seq, label, id, via) in seq order; shared by the stores. Entries are numbered one by one and
+    pruned from the oldest, so entry ``since + 1`` is there unless some after ``since`` were pruned."""
+    rows = list(rows)
+    if since > latest or (since < latest and (not rows or rows[0][0] != since + 1)):
+        return Changes(latest, None)  # the journal restarted, or entries after `since` are no longer kept
+    found: set[Touch] = set()
+    for _, label, id_, via in rows:
+        if (label, id_, via) == EVERYTHING:
+            return Changes(latest, None)
+        found.add(Touch(label, id_, via))
+    return Changes(latest, frozenset(found))
 
 
 @runtime_checkable
@@ -174,6 +240,13 @@ class Store(Protocol):
 
     def delete(self, label: str, ids: Sequence[str]) -> int:
         """Delete nodes and their relationships; returns how many nodes existed."""
+
+    def changes(self, since: int) -> Changes:
+        """What the writes committed after journal position ``since`` touched (0: from the start).
+
+        Every :meth:`write` and :meth:`delete` that changes something appends one journal entry in its own
+        transaction, with its :func:`touches` (the deleted nodes for a delete); the match index of each service
+        worker follows it to update itself for just those nodes."""
 
     def get(self, label: str, ids: Sequence[str]) -> dict[str, Node]:
         """The nodes of ``label`` among ``ids`` that exist, by id."""
@@ -218,6 +291,15 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections; the store is unusable afterwards."""
+
+
+_END = 1 << 62
+
+
+def journal_position(store: Store) -> int:
+    """The journal position of the store's last write (read before building an index from the store: the writes
+    after it are those to apply later)."""
+    return store.changes(_END).seq  # a position beyond the end: the answer is the end, with no entries read
 
 
 def open_store(settings: Settings) -> Store:

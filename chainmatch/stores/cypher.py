@@ -32,6 +32,11 @@ __all__ = [
     "COUNT_NODES",
     "COUNT_RELS",
     "DELETE_ALL",
+    "JOURNAL_APPEND",
+    "JOURNAL_LABELS",
+    "JOURNAL_PROPERTIES",
+    "JOURNAL_PRUNE",
+    "JOURNAL_READ",
     "OVERDUE_PROBLEMS",
     "PING",
     "TALLY_PROBLEMS",
@@ -51,6 +56,12 @@ COUNT_RELS = "count_rels"
 DELETE_ALL = "delete_all"
 TALLY_PROBLEMS = "tally_problems"
 OVERDUE_PROBLEMS = "overdue_problems"
+JOURNAL_APPEND = "journal_append"
+JOURNAL_PRUNE = "journal_prune"
+JOURNAL_READ = "journal_read"
+JOURNAL_LABELS = ("JournalEntry", "JournalHead")
+"""The journal's labels: the store's own bookkeeping, not data labels of graph_schema."""
+JOURNAL_PROPERTIES = ("id", "seq", "touched")
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -122,6 +133,10 @@ def _label_statements(lab: Label) -> Iterator[Statement]:
         f"MATCH (n:{L}) WHERE {_text_filter(lab)} AND all(k IN keys($where) WHERE n[k] = $where[k]) "
         "RETURN n.id AS id, properties(n) AS props ORDER BY n.id SKIP $skip LIMIT $limit",
     )
+    for prop in dict.fromkeys((*lab.unique, *lab.indexed)):  # an index seek on one property (a firm by its normalised name)
+        yield _s(f"find_by:{L}:{prop}",
+                 f"MATCH (n:{L}) WHERE n.{prop} = $value RETURN n.id AS id, properties(n) AS props "
+                 "ORDER BY n.id SKIP $skip LIMIT $limit")
     # Keyset pages for bulk reads (the match index): the next $limit nodes after $after in key order (a range
     # seek on the key's unique index gives the order), as ONE record holding a list of [id, props]: a record per
     # node costs the driver far more than the values it carries.
@@ -217,6 +232,26 @@ def _problem_statements() -> Iterator[Statement]:
         "MATCH (p:Problem) WHERE p.status IN $open "
         "RETURN count(p) AS checked, collect(CASE WHEN p.due_on IS NOT NULL AND p.due_on <> $empty "
         "AND p.due_on < $day THEN [p.id, properties(p)] END) AS late"))
+def _journal() -> Iterator[Statement]:
+    """The write journal (Store.changes): one JournalEntry node per write, numbered by the JournalHead node that
+    the writing transaction increments (and so locks: entries are numbered one by one, in commit order). Its
+    labels are not data labels of graph_schema: counts, scans and exports never see them. ``touched`` is a flat
+    list label, id, via, label, id, via …"""
+    yield _s(JOURNAL_APPEND,
+             "MERGE (h:JournalHead {id: 'journal'}) ON CREATE SET h.seq = 0 SET h.seq = h.seq + 1 "
+             "CREATE (:JournalEntry {seq: h.seq, touched: $touched}) RETURN h.seq AS seq", "write")
+    yield _s(JOURNAL_PRUNE,
+             "MATCH (e:JournalEntry) WHERE e.seq <= $upto WITH e LIMIT 10000 DELETE e RETURN count(*) AS deleted",
+             "write")
+    yield _s(JOURNAL_READ,
+             "OPTIONAL MATCH (h:JournalHead {id: 'journal'}) "
+             "CALL () { MATCH (e:JournalEntry) WHERE e.seq > $since WITH e ORDER BY e.seq "
+             "RETURN collect([e.seq, e.touched]) AS entries } "
+             "RETURN coalesce(h.seq, 0) AS latest, entries")
+    yield Statement("schema:journal_entry_seq", "CREATE CONSTRAINT journal_entry_seq IF NOT EXISTS "
+                    "FOR (e:JournalEntry) REQUIRE e.seq IS UNIQUE", frozenset(), "schema")
+    yield Statement("schema:journal_head_id", "CREATE CONSTRAINT journal_head_id IF NOT EXISTS "
+                    "FOR (h:JournalHead) REQUIRE h.id IS UNIQUE", frozenset(), "schema")
 
 
 def _build(schema: Schema) -> dict[str, Statement]:
@@ -229,12 +264,16 @@ def _build(schema: Schema) -> dict[str, Statement]:
 
     add(_s(PING, "RETURN 1 AS ok"))
     # Deletes in bounded transactions; only for emptying a dedicated database (tests, migrate --replace).
-    add(_s(DELETE_ALL, "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted", "write"))
+    # The journal's head stays, so that its numbers never start again (a reader's position stays meaningful).
+    add(_s(DELETE_ALL, "MATCH (n) WHERE NOT n:JournalHead WITH n LIMIT $limit DETACH DELETE n "
+           "RETURN count(*) AS deleted", "write"))
     for st in _counts(schema):
         add(st)
     if "Problem" in schema.labels:
         for st in _problem_statements():
             add(st)
+    for st in _journal():
+        add(st)
     for lab in schema.labels.values():
         for st in _label_statements(lab):
             add(st)

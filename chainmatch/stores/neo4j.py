@@ -26,11 +26,28 @@ from neo4j import exceptions as nx
 
 from chainmatch.errors import ConfigError, Conflict, StoreError, StoreUnavailable
 from chainmatch.settings import Settings
-from chainmatch.stores.base import Counts, Direction, Edge, GraphBatch, Node, ProblemTally, Rel
+from chainmatch.stores.base import (
+    EVERYTHING,
+    JOURNAL_KEEP,
+    JOURNAL_MAX_TOUCHES,
+    Changes,
+    Counts,
+    Direction,
+    Edge,
+    GraphBatch,
+    Node,
+    ProblemTally,
+    Rel,
+    read_changes,
+    touches,
+)
 from chainmatch.stores.cypher import (
     COUNT_NODES,
     COUNT_RELS,
     DELETE_ALL,
+    JOURNAL_APPEND,
+    JOURNAL_PRUNE,
+    JOURNAL_READ,
     OVERDUE_PROBLEMS,
     PING,
     TALLY_PROBLEMS,
@@ -314,6 +331,9 @@ class Neo4jStore:
                 key = "ids" if "ids" in st.params else "rows"
                 for chunk in _chunks(items, size):
                     tx.run(st.text, {key: list(chunk)}).consume()
+            if plan:
+                listed = touches(batch)
+                self._journal(tx, [EVERYTHING] if listed is None else listed)
 
         n, r = len(batch.nodes), len(batch.rels)
         self._run_write(work, f"writing {n} nodes and {r} relationships (nothing was changed)")
@@ -326,9 +346,25 @@ class Neo4jStore:
             deleted = 0
             for chunk in _chunks(unique, self.batch_size):
                 deleted += tx.run(st.text, {"ids": list(chunk)}).single(strict=True)["deleted"]
+            if deleted:
+                self._journal(tx, [EVERYTHING] if len(unique) > JOURNAL_MAX_TOUCHES
+                              else [(label, i, "") for i in sorted(unique)])
             return deleted
 
         return self._run_write(work, f"deleting {len(unique)} {label} nodes")
+
+    def _journal(self, tx: neo4j.ManagedTransaction, found: Sequence[tuple[str, str, str]]) -> None:
+        """Append one journal entry as the last step of a writing transaction (the head's lock is taken last, so
+        it adds no deadlock), and forget entries beyond JOURNAL_KEEP now and then."""
+        flat = [x for touch in found for x in touch]
+        seq = tx.run(statement(JOURNAL_APPEND, self.schema).text, {"touched": flat}).single(strict=True)["seq"]
+        if seq % 1000 == 0:
+            tx.run(statement(JOURNAL_PRUNE, self.schema).text, {"upto": seq - JOURNAL_KEEP}).consume()
+
+    def changes(self, since: int) -> Changes:
+        rec = self._read(statement(JOURNAL_READ, self.schema), {"since": since})[0]
+        rows = [(seq, t[k], t[k + 1], t[k + 2]) for seq, t in rec["entries"] for k in range(0, len(t), 3)]
+        return read_changes(since, int(rec["latest"]), rows)
 
     def clear(self) -> int:
         """Delete every node and relationship of the database, in bounded transactions; returns the count.
@@ -342,6 +378,8 @@ class Neo4jStore:
             deleted = int(records[0]["deleted"]) if records else 0
             total += deleted
             if deleted == 0:
+                # Followers of the journal (the service's match index) read everything again.
+                self._run_write(lambda tx: self._journal(tx, [EVERYTHING]), "journaling that the database was emptied")
                 return total
 
     # -- reads --------------------------------------------------------------------------------
@@ -368,7 +406,13 @@ class Neo4jStore:
             "skip": max(0, int(offset)),
             "limit": max(0, int(limit)),
         }
-        records = self._read(self._statement(f"find_nodes:{lab.name}"), params)
+        only = next(iter(where.items())) if where and len(where) == 1 and not text else None
+        seek = f"find_by:{lab.name}:{only[0]}" if only else ""
+        if only and seek in self._statements:  # one indexed property: an index seek (find_nodes' n[k] cannot)
+            params = {"value": only[1], "skip": params["skip"], "limit": params["limit"]}
+            records = self._read(self._statement(seek), params)
+        else:
+            records = self._read(self._statement(f"find_nodes:{lab.name}"), params)
         return [Node(label, rec["id"], rec["props"]) for rec in records]
 
     def _far_label(self, labels: Sequence[str], declared: Sequence[str]) -> str:

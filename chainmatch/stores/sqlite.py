@@ -28,7 +28,21 @@ from typing import Any
 import orjson
 
 from chainmatch.errors import Conflict, StoreError, StoreUnavailable
-from chainmatch.stores.base import Counts, Direction, Edge, GraphBatch, Node, ProblemTally, Rel
+from chainmatch.stores.base import (
+    EVERYTHING,
+    JOURNAL_KEEP,
+    JOURNAL_MAX_TOUCHES,
+    Changes,
+    Counts,
+    Direction,
+    Edge,
+    GraphBatch,
+    Node,
+    ProblemTally,
+    Rel,
+    read_changes,
+    touches,
+)
 from graph_schema import Schema, load_schema
 
 __all__ = ["SQLiteStore"]
@@ -47,7 +61,13 @@ CREATE TABLE IF NOT EXISTS problem_tally (
     id TEXT PRIMARY KEY, raised_on TEXT, grid TEXT, departments TEXT, status TEXT, due_on TEXT, closed_on TEXT,
     on_time INTEGER, evaluation TEXT, reopened INTEGER, escalations INTEGER) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS problem_tally_status ON problem_tally (status, due_on);
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER NOT NULL, label TEXT NOT NULL, id TEXT NOT NULL, via TEXT NOT NULL,
+    PRIMARY KEY (seq, label, id, via)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS journal_head (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL);
 """
+# The journal (Store.changes): one entry per write, numbered by journal_head in the writing transaction, so
+# numbers are consecutive and a reader can tell when entries it has not read were pruned.
 # The primary key starts with the type, so reading every relationship of a type (building the
 # match index) is one range scan; the two indexes serve a node's outgoing and incoming edges.
 # problem_tally holds, for each Problem node, the properties the assessment sums and the sweep filters on, as plain
@@ -275,6 +295,9 @@ class SQLiteStore:
                 "ON CONFLICT (type, src_label, src, dst_label, dst) DO UPDATE SET props = excluded.props",
                 sorted((r.type, r.src_label, r.src, r.dst_label, r.dst, _dumps(r.props)) for r in batch.rels),
             )
+            if batch.nodes or batch.rels or batch.resets:
+                found = touches(batch)
+                _journal(conn, [EVERYTHING] if found is None else found)
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as e:
             _rollback(conn)
@@ -310,6 +333,9 @@ class SQLiteStore:
                 conn.execute(f"DELETE FROM rels WHERE dst_label = ? AND dst IN ({marks})", (label, *chunk))
                 if label == "Problem":
                     conn.execute(f"DELETE FROM problem_tally WHERE id IN ({marks})", tuple(chunk))
+            if existed:
+                unique = sorted(set(ids))
+                _journal(conn, [EVERYTHING] if len(unique) > JOURNAL_MAX_TOUCHES else [(label, i, "") for i in unique])
             conn.execute("COMMIT")
         except sqlite3.OperationalError as e:
             _rollback(conn)
@@ -396,6 +422,19 @@ class SQLiteStore:
         for sl, s, dl, d, props in cur:
             yield Rel(rel_type, sl, s, dl, d, _loads(props))
 
+    def changes(self, since: int) -> Changes:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN")  # one snapshot for the head and the entries
+            head = conn.execute("SELECT seq FROM journal_head").fetchone()
+            rows = conn.execute("SELECT seq, label, id, via FROM journal WHERE seq > ? ORDER BY seq",
+                                (since,)).fetchall()
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            _rollback(conn)
+            raise _translate(e, "read", self.path) from e
+        return read_changes(since, head[0] if head else 0, rows)
+
     def counts(self) -> Counts:
         nodes = dict(self._run("SELECT label, count(*) FROM nodes GROUP BY label ORDER BY label"))
         rels = dict(self._run("SELECT type, count(*) FROM rels GROUP BY type ORDER BY type"))
@@ -433,6 +472,14 @@ SELECT CASE WHEN departments IS NULL OR grid IS NULL OR grid = '' THEN id END AS
 FROM problem_tally WHERE raised_on >= ?1 AND raised_on <= ?2
 GROUP BY loose, NULLIF(grid, ''), departments
 """
+def _journal(conn: sqlite3.Connection, found: Sequence[tuple[str, str, str]]) -> None:
+    """Append one journal entry (inside the writing transaction) and forget entries beyond JOURNAL_KEEP."""
+    conn.execute("INSERT INTO journal_head (one, seq) VALUES (1, 1) ON CONFLICT (one) DO UPDATE SET seq = seq + 1")
+    seq = conn.execute("SELECT seq FROM journal_head").fetchone()[0]
+    conn.executemany("INSERT OR IGNORE INTO journal (seq, label, id, via) VALUES (?, ?, ?, ?)",
+                     [(seq, label, id_, via) for label, id_, via in found])
+    if seq % 1000 == 0:
+        conn.execute("DELETE FROM journal WHERE seq <= ?", (seq - JOURNAL_KEEP,))
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
