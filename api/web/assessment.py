@@ -65,6 +65,19 @@ def _bad_period(request: Request, e: _BadPeriod) -> HTMLResponse:
                       "或写成 年-月-日，例如 2024-05-01。")
 
 
+def _asked(request: Request, store: Store, who: Principal) -> tuple[date, date, dict[str, str], str | None] | HTMLResponse:
+    """The period and zone a request asks for, or the Chinese error page saying what was wrong."""
+    try:
+        start, end = _period(request)
+    except _BadPeriod as e:
+        return _bad_period(request, e)
+    zones = _zones(store, who)
+    zone = request.query_params.get("zone") or None
+    if zone is not None and zone not in zones:
+        return error_page(request, 422, "输入有误", "所选开发区不在您负责的范围内，请从页面上的选项中选择。")
+    return start, end, zones, zone
+
+
 def _scope(zones: dict[str, str], zone: str | None, who: Principal) -> str:
     if zone is None and len(zones) == 1 and (who.zones is not None or who.grids is not None):
         zone = next(iter(zones))
@@ -75,15 +88,11 @@ def _scope(zones: dict[str, str], zone: str | None, who: Principal) -> str:
 @router.get("/pages/assessment", response_class=HTMLResponse)
 def assessment_page(request: Request, store: StoreDep, user: PageUserDep) -> HTMLResponse:
     """考核: received, closed, on time, feedback, satisfaction, escalations and days to close over a period."""
-    try:
-        start, end = _period(request)
-    except _BadPeriod as e:
-        return _bad_period(request, e)
+    asked = _asked(request, store, user.who)
+    if isinstance(asked, HTMLResponse):
+        return asked
+    start, end, zones, zone = asked
     who = user.who
-    zones = _zones(store, who)
-    zone = request.query_params.get("zone") or None
-    if zone is not None and zone not in zones:
-        return error_page(request, 422, "输入有误", "所选开发区不在您负责的范围内，请从页面上的选项中选择。")
     result: Assessment = assess(store, who, start=start, end=end, zone_id=zone)
     query = {"start": start.isoformat(), "end": end.isoformat(), **({"zone": zone} if zone else {})}
     return render(request, "assessment.html", user=user, a=result, zones=zones, zone=zone or "",
@@ -94,15 +103,11 @@ def assessment_page(request: Request, store: StoreDep, user: PageUserDep) -> HTM
 @router.get("/pages/assessment.xlsx")
 def assessment_workbook(request: Request, store: StoreDep, user: PageUserDep) -> Response:
     """The same assessment as an Excel workbook (考核汇总, 部门考核, 网格考核, 网格长考核)."""
-    try:
-        start, end = _period(request)
-    except _BadPeriod as e:
-        return _bad_period(request, e)
+    asked = _asked(request, store, user.who)
+    if isinstance(asked, HTMLResponse):
+        return asked
+    start, end, zones, zone = asked
     who = user.who
-    zones = _zones(store, who)
-    zone = request.query_params.get("zone") or None
-    if zone is not None and zone not in zones:
-        return error_page(request, 422, "输入有误", "所选开发区不在您负责的范围内，请从页面上的选项中选择。")
     buffer = io.BytesIO()
     export_assessment(assess(store, who, start=start, end=end, zone_id=zone), buffer, scope=_scope(zones, zone, who))
     name = f"考核-{zone or '全部'}-{start.isoformat()}-{end.isoformat()}.xlsx"
