@@ -17,14 +17,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from numpy.typing import NDArray
 
-from chainmatch.auth import Principal, authenticate
-from chainmatch.deadlines import Limits
+from chainmatch.access.auth import Principal, authenticate
 from chainmatch.errors import DataError, StoreUnavailable
 from chainmatch.matching.index import MatchIndex, build_index, update_index
 from chainmatch.matching.ranking import load_model, warm
 from chainmatch.pages import MAX_LIMIT
 from chainmatch.settings import Settings, get_settings
 from chainmatch.stores.base import Store, changes_file, journal_position, mark_changed, open_store
+from chainmatch.workflows.deadlines import Limits
 
 __all__ = [
     "LimitsDep",

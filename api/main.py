@@ -51,7 +51,7 @@ from api.routes import (
 from api.web import error_response, is_page
 from api.web.session import error_page
 from chainmatch import __version__
-from chainmatch.auth import Unauthenticated
+from chainmatch.access.auth import Unauthenticated
 from chainmatch.errors import (
     Ambiguous,
     ChainmatchError,

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine
 from _zone import zone_db
 
-from chainmatch.auth import create_token, expand_grids
+from chainmatch.access.auth import create_token, expand_grids
 from chainmatch.stores.sqlite import SQLiteStore
 
 LUA = """

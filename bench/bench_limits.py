@@ -7,7 +7,7 @@ The app is called directly as an ASGI callable (no socket, no HTTP client), so t
 on top of the route; over HTTP with uvicorn the same cost is a smaller share. Both apps run on the same store and
 match index, the same tokens and the same firms, round after round (A, B, A, B, ...), so that a change in the
 machine's speed falls on both. Reads go through the same authentication and scope code in both apps; the object
-checks of writes (``chainmatch.auth.authorize``) are not on these read paths.
+checks of writes (``chainmatch.access.auth.authorize``) are not on these read paths.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def main() -> None:
     from api.deps import connect
     from api.limits import Guard
     from api.main import create_app
-    from chainmatch.auth import create_token, expand_grids
+    from chainmatch.access.auth import create_token, expand_grids
     from chainmatch.settings import Settings
     from chainmatch.stores.sqlite import SQLiteStore
 

@@ -23,7 +23,7 @@ from _machine import machine, peak_mb
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chainmatch.auth import create_token
+from chainmatch.access.auth import create_token
 from chainmatch.knowledge.classify import ranked_candidates
 from chainmatch.loader import load_folder, uscc_check_digit
 from chainmatch.settings import DEFAULT_DEMO_DIR, Settings

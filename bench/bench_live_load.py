@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine
 from _zone import zone_db
 
-from chainmatch.auth import create_token
+from chainmatch.access.auth import create_token
 from chainmatch.loader import uscc_check_digit
 from chainmatch.registers.importing import ensure_name_keys
 from chainmatch.stores.sqlite import SQLiteStore

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._machine import load, machine, peak_mb
-from chainmatch.auth import Principal, expand_grids
+from chainmatch.access.auth import Principal, expand_grids
 from chainmatch.enterprises import profile
 from chainmatch.loader import install_industries, read_folder
 from chainmatch.matching.index import build_index

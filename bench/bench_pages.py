@@ -34,7 +34,7 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from api.main import create_app
-    from chainmatch import accounts
+    from chainmatch.access import accounts
     from chainmatch.settings import Settings
     from chainmatch.stores.sqlite import SQLiteStore
 

@@ -23,11 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._machine import machine, peak_mb
-from chainmatch.assessment import assess
-from chainmatch.auth import SYSTEM
-from chainmatch.problems import sweep
+from chainmatch.access.auth import SYSTEM
 from chainmatch.stores.base import GraphBatch, Node, Rel
 from chainmatch.stores.sqlite import SQLiteStore
+from chainmatch.workflows.assessment import assess
+from chainmatch.workflows.problems import sweep
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 YEAR = date(2025, 1, 1)

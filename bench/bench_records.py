@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine
 from _zone import zone_db
 
-from chainmatch.auth import Principal
+from chainmatch.access.auth import Principal
 from chainmatch.registers import importing
 from chainmatch.stores.sqlite import SQLiteStore
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chainmatch.auth import Principal, require
+from chainmatch.access.auth import Principal, require
 from chainmatch.enterprises import display_name
 from chainmatch.errors import NotFound
 from chainmatch.firms import Firm, describe

@@ -476,7 +476,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
 
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.auth import create_token
+    from chainmatch.access.auth import create_token
 
     store = _open(settings)
     try:
@@ -519,7 +519,7 @@ def _account_line(a: Any) -> str:
 
 
 def cmd_account(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch import accounts
+    from chainmatch.access import accounts
 
     store = _open(settings)
     try:
@@ -671,8 +671,8 @@ def cmd_maps(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def _limits_and_catalogue(settings: Settings) -> tuple[Any, Any]:
-    from chainmatch.deadlines import Limits
-    from chainmatch.problems import load_catalogue
+    from chainmatch.workflows.deadlines import Limits
+    from chainmatch.workflows.problems import load_catalogue
 
     return Limits.from_settings(settings), load_catalogue(settings.problem_categories)
 
@@ -689,8 +689,8 @@ def _day(text: str | None, what: str) -> Any:
 
 
 def cmd_problems_list(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.auth import SYSTEM
-    from chainmatch.problems import list_problems
+    from chainmatch.access.auth import SYSTEM
+    from chainmatch.workflows.problems import list_problems
 
     _, catalogue = _limits_and_catalogue(settings)
     store = _open(settings)
@@ -713,7 +713,7 @@ def cmd_problems_list(args: argparse.Namespace, settings: Settings, out: TextIO)
 
 
 def cmd_problems_sweep(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.problems import sweep
+    from chainmatch.workflows.problems import sweep
 
     limits, catalogue = _limits_and_catalogue(settings)
     today = _day(args.today, "--today")
@@ -736,9 +736,9 @@ def cmd_problems_sweep(args: argparse.Namespace, settings: Settings, out: TextIO
 
 
 def cmd_problems_assess(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.assessment import assess
-    from chainmatch.auth import SYSTEM
+    from chainmatch.access.auth import SYSTEM
     from chainmatch.registers.export import export_assessment
+    from chainmatch.workflows.assessment import assess
 
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     if settings.store_kind == "embedded" and not settings.db.exists():
@@ -771,8 +771,8 @@ def cmd_problems_assess(args: argparse.Namespace, settings: Settings, out: TextI
 
 
 def cmd_remind(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from chainmatch.auth import SYSTEM
-    from chainmatch.reminders import KINDS, reminders
+    from chainmatch.access.auth import SYSTEM
+    from chainmatch.workflows.reminders import KINDS, reminders
 
     today = _day(args.today, "--today")
     if settings.store_kind == "embedded" and not settings.db.exists():
@@ -859,8 +859,8 @@ def _event_lines(ev: Any, *, invitees: bool) -> str:
 
 def cmd_events(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """``chainmatch events ACTION``: the same library calls as ``/events`` (as the command line, :data:`SYSTEM`)."""
-    from chainmatch import events
-    from chainmatch.auth import SYSTEM
+    from chainmatch.access.auth import SYSTEM
+    from chainmatch.workflows import events
 
     action = args.events_command
     held_on = _day(getattr(args, "held_on", None), "--held-on")

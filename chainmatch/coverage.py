@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from chainmatch import audit
-from chainmatch.auth import Principal, require
-from chainmatch.deadlines import is_overdue
+from chainmatch.access import audit
+from chainmatch.access.auth import Principal, require
 from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import InvalidRequest, NotFound
 from chainmatch.stores.base import Store
+from chainmatch.workflows.deadlines import is_overdue
 
 __all__ = ["Coverage", "zone_coverage"]
 

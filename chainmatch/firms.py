@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chainmatch.auth import Principal, expand_grids, require, require_firms, visible_firms
+from chainmatch.access.auth import Principal, expand_grids, require, require_firms, visible_firms
 from chainmatch.enterprises import Profile, display_name, profile, resolve
 from chainmatch.errors import InvalidRequest, NotFound
 from chainmatch.matching.index import MatchIndex

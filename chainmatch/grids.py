@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chainmatch.auth import Principal, require
+from chainmatch.access.auth import Principal, require
 from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import normalize_text

@@ -1,6 +1,6 @@
 """Needs (需求清单): what firms ask for; posted, listed, updated and closed, each with a due date, and matched.
 
-A need's due date follows the time limits (:mod:`chainmatch.deadlines`, the "135" rule): approvals in
+A need's due date follows the time limits (:mod:`chainmatch.workflows.deadlines`, the "135" rule): approvals in
 1 day, problems in 3, buyers and supply in 5. A need's candidates are explained in words:
 
 - resources of the same kind that are still on offer, scored by the characters their titles and
@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from chainmatch import audit
-from chainmatch.auth import Principal, authorize, require, require_firms, visible_firms
-from chainmatch.deadlines import DEFAULT_LIMITS, Limits, check_date, due_for_need, is_overdue
+from chainmatch.access import audit
+from chainmatch.access.auth import Principal, authorize, require, require_firms, visible_firms
 from chainmatch.errors import Conflict, InvalidRequest, NotFound
 from chainmatch.firms import Firm, describe, normalize_text
 from chainmatch.pages import Page, filtered
 from chainmatch.stores.base import GraphBatch, Node, Rel, Store
+from chainmatch.workflows.deadlines import DEFAULT_LIMITS, Limits, check_date, due_for_need, is_overdue
 from graph_schema import load_schema
 
 if TYPE_CHECKING:

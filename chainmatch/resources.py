@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chainmatch import audit
-from chainmatch.auth import Principal, authorize, require, require_firms, visible_firms
+from chainmatch.access import audit
+from chainmatch.access.auth import Principal, authorize, require, require_firms, visible_firms
 from chainmatch.enterprises import display_name, firm_id
 from chainmatch.errors import Conflict, InvalidRequest, NotFound
 from chainmatch.firms import normalize_text

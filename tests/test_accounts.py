@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from chainmatch import accounts
-from chainmatch.accounts import LoginPolicy, LoginRefused
-from chainmatch.audit import CHINA, list_entries
-from chainmatch.auth import Principal, authorize
+from chainmatch.access import accounts
+from chainmatch.access.accounts import LoginPolicy, LoginRefused
+from chainmatch.access.audit import CHINA, list_entries
+from chainmatch.access.auth import Principal, authorize
+from chainmatch.access.sessions import SessionExpired, end_session, open_session, start_session
 from chainmatch.cli import main
 from chainmatch.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
-from chainmatch.sessions import SessionExpired, end_session, open_session, start_session
 from chainmatch.stores.sqlite import SQLiteStore
 from tests.world import open_world
 

@@ -17,9 +17,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chainmatch import auth, events, needs, problems, projects, resources
+from chainmatch import needs, resources
+from chainmatch.access import auth
 from chainmatch.settings import Settings
 from chainmatch.stores.base import GraphBatch, Node, Rel, Store
+from chainmatch.workflows import events, problems, projects
 from tests.world import open_world
 
 ROLES = ("admin", "staff", "staff_lh", "staff_qz", "chief", "viewer")

@@ -67,7 +67,7 @@ def test_options_answer_with_allow_and_unreadable_bodies_are_the_documented_422(
 
 def test_recommendations_and_maps_are_rate_limited_per_token(tmp_path: Path) -> None:
     with open_world(tmp_path) as store:
-        from chainmatch.auth import create_token
+        from chainmatch.access.auth import create_token
 
         one = {"Authorization": f"Bearer {create_token(store, role='staff', name='a').secret}"}
         two = {"Authorization": f"Bearer {create_token(store, role='staff', name='b').secret}"}

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chainmatch.auth import create_token
+from chainmatch.access.auth import create_token
 from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR, Settings
 

@@ -95,12 +95,12 @@ def test_a_step_decided_on_a_state_that_changed_meanwhile_is_refused(tmp_path: P
     second decided on the state before the first one's step, and is refused with nothing written."""
     import pytest
 
-    from chainmatch import audit
-    from chainmatch.auth import SYSTEM
+    from chainmatch.access import audit
+    from chainmatch.access.auth import SYSTEM
     from chainmatch.errors import Conflict
-    from chainmatch.projects import advance_project, claim_project, create_project, get_project
     from chainmatch.stores.base import GraphBatch
     from chainmatch.stores.sqlite import SQLiteStore
+    from chainmatch.workflows.projects import advance_project, claim_project, create_project, get_project
     from tests.world import open_world
 
     with open_world(tmp_path) as store:

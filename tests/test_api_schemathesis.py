@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.deps import connect
 from api.main import create_app
-from chainmatch.auth import create_token
+from chainmatch.access.auth import create_token
 from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR, Settings
 from chainmatch.stores.base import Store

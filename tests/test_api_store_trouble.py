@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chainmatch.auth import create_token
+from chainmatch.access.auth import create_token
 from chainmatch.loader import load_demo_once
 from chainmatch.settings import Settings
 from chainmatch.stores.sqlite import SQLiteStore

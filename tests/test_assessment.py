@@ -28,12 +28,13 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.main import create_app
-from chainmatch import audit, problems
-from chainmatch.assessment import Figures, assess
-from chainmatch.auth import SYSTEM, create_token
+from chainmatch.access import audit
+from chainmatch.access.auth import SYSTEM, create_token
 from chainmatch.settings import Settings
 from chainmatch.stores.base import Store
 from chainmatch.stores.sqlite import SQLiteStore
+from chainmatch.workflows import problems
+from chainmatch.workflows.assessment import Figures, assess
 from tests.test_problems import open_liuzhi
 
 MAY, JUNE = 5, 6
@@ -191,9 +192,9 @@ def test_the_demo_problems_and_event_give_the_figures_counted_by_hand(tmp_path: 
     """seeds/demo: 六枝's three whistle problems (bus line: 交通 3 days; railway: 工信 + 自然资源, escalated twice,
     8 days; road: 住建 + 自然资源, 3 days), 铭智's three (plant 6 days, escalated once; hiring 12 days, reopened once
     after a 不满意; living 5 days) and the sterilizer event (81 invited and present, 9 signed)."""
-    from chainmatch.events import get_event
     from chainmatch.loader import load_folder
     from chainmatch.settings import DEFAULT_DEMO_DIR
+    from chainmatch.workflows.events import get_event
 
     store = SQLiteStore.open(tmp_path / "demo.db")
     try:

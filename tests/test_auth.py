@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chainmatch import audit, auth
+from chainmatch.access import audit, auth
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from chainmatch import events
-from chainmatch.auth import SYSTEM
+from chainmatch.access.auth import SYSTEM
 from chainmatch.errors import Conflict
 from chainmatch.loader import load_folder
 from chainmatch.matching.index import build_index
 from chainmatch.stores.base import GraphBatch
 from chainmatch.stores.sqlite import SQLiteStore
+from chainmatch.workflows import events
 from tests.test_loader import write_folder
 from tests.test_problems import liuzhi_files
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from chainmatch.auth import Principal
+from chainmatch.access.auth import Principal
 from chainmatch.loader import load_folder
 from chainmatch.matching.index import MatchIndex, build_index, update_index
 from chainmatch.matching.ranking import recommend, warm

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chainmatch.auth import SYSTEM, Principal, expand_grids
+from chainmatch.access.auth import SYSTEM, Principal, expand_grids
 from chainmatch.chains import chain_detail, zone_chains
 from chainmatch.coverage import zone_coverage
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chainmatch.auth import create_token
+from chainmatch.access.auth import create_token
 from chainmatch.errors import StoreError, StoreUnavailable
 from chainmatch.loader import install_industries, load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR, Settings

@@ -104,7 +104,7 @@ DEMO = Path(__file__).resolve().parent.parent / "seeds" / "demo"
 def test_parity_demo_data_gives_the_same_answers_in_both_stores(tmp_path: Path, neo: Neo4jStore) -> None:
     """The demo data loaded into the embedded store and into Neo4j answers show, neighbours,
     recommendations and coverage identically."""
-    from chainmatch.auth import SYSTEM
+    from chainmatch.access.auth import SYSTEM
     from chainmatch.coverage import zone_coverage
     from chainmatch.enterprises import profile
     from chainmatch.loader import load_folder

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chainmatch import accounts
+from chainmatch.access import accounts
 from chainmatch.settings import Settings
 from chainmatch.stores.sqlite import SQLiteStore
 from tests.world import open_world

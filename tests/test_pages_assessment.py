@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.main import create_app
-from chainmatch import accounts
+from chainmatch.access import accounts
 from chainmatch.settings import Settings
 from tests.test_assessment import may_problems
 from tests.test_pages import PW, csrf_of, is_chinese_html

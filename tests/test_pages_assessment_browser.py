@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from chainmatch import accounts
+from chainmatch.access import accounts
 from tests.conftest import missing_tool
 from tests.test_assessment import may_problems
 from tests.test_maps_browser import _chromium

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from chainmatch.auth import expand_grids
+from chainmatch.access.auth import expand_grids
 from chainmatch.enterprises import resolve
 from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR

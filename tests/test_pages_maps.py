@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from chainmatch import accounts
+from chainmatch.access import accounts
 from chainmatch.stores.sqlite import SQLiteStore
 from tests import test_pages
 from tests.test_pages import is_chinese_html, login

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.main import create_app
-from chainmatch import accounts
+from chainmatch.access import accounts
 from chainmatch.settings import Settings
 from tests import test_pages
 from tests.test_api_registers import NEW_FIRM, register_bytes

@@ -15,14 +15,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chainmatch import audit, problems
-from chainmatch.auth import SYSTEM, create_token
-from chainmatch.deadlines import DEFAULT_LIMITS
+from chainmatch.access import audit
+from chainmatch.access.auth import SYSTEM, create_token
 from chainmatch.errors import Conflict, DataError
 from chainmatch.loader import load_folder
 from chainmatch.settings import Settings
 from chainmatch.stores.base import GraphBatch
 from chainmatch.stores.sqlite import SQLiteStore
+from chainmatch.workflows import problems
+from chainmatch.workflows.deadlines import DEFAULT_LIMITS
 from tests.test_loader import write_folder
 
 __all__ = ["liuzhi_files", "open_liuzhi"]
@@ -316,7 +317,7 @@ def test_department_tokens_name_their_department(tmp_path: Path) -> None:
             create_token(store, role="viewer", name="x", department_id="LZ-D-gx")
         with pytest.raises(NotFound, match="LZ-D-zz"):
             create_token(store, role="department", name="x", department_id="LZ-D-zz")
-        from chainmatch.auth import authenticate
+        from chainmatch.access.auth import authenticate
 
         who = authenticate(store, create_token(store, role="department", name="工信", department_id="LZ-D-gx").secret)
         assert (who.department_id, who.zones, who.can("problems:handle"), who.can("problems:write")) == (

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from chainmatch.auth import Principal
+from chainmatch.access.auth import Principal
 from chainmatch.cli import main
 from chainmatch.errors import RegisterError
 from chainmatch.loader import load_folder, uscc_check_digit

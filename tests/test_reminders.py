@@ -9,12 +9,14 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chainmatch import audit, needs, problems, projects
-from chainmatch.auth import SYSTEM, create_token
+from chainmatch import needs
+from chainmatch.access import audit
+from chainmatch.access.auth import SYSTEM, create_token
 from chainmatch.cli import main
-from chainmatch.reminders import reminders
 from chainmatch.settings import Settings
 from chainmatch.stores.base import Store
+from chainmatch.workflows import problems, projects
+from chainmatch.workflows.reminders import reminders
 from tests.test_problems import open_liuzhi
 
 

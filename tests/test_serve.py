@@ -178,7 +178,7 @@ def test_every_acknowledged_write_survives_kill_9_under_concurrent_writers(loade
     import json
     import urllib.error
 
-    from chainmatch.auth import create_token
+    from chainmatch.access.auth import create_token
 
     store = SQLiteStore.open(loaded / "serve.db")
     secret = create_token(store, role="grid_chief", name="网格长", grids=["G3"]).secret

@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from chainmatch import audit, events, problems
-from chainmatch.assessment import assess
-from chainmatch.auth import SYSTEM
+from chainmatch.access import audit
+from chainmatch.access.auth import SYSTEM
 from chainmatch.loader import load_folder
 from chainmatch.matching.index import build_index
-from chainmatch.reminders import reminders
 from chainmatch.stores.base import Store
+from chainmatch.workflows import events, problems
+from chainmatch.workflows.assessment import assess
+from chainmatch.workflows.reminders import reminders
 from tests.test_assessment import G2, G3, figures, may_problems, row
 from tests.test_loader import write_folder
 from tests.test_problems import liuzhi_files

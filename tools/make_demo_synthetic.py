@@ -1063,7 +1063,7 @@ def firms_grid(firm: str) -> str:
 
 def problem(pid: str, title: str, category: str, zone: str, firm: str, reporter: str,
             actions: list[tuple[str, str, str, str, str]], *, description: str, synthetic: bool, source: str) -> str:
-    """A problem run through the status machine of chainmatch.problems: ``actions`` are (action, YYYY-MM-DD, by
+    """A problem run through the status machine of chainmatch.workflows.problems: ``actions`` are (action, YYYY-MM-DD, by
     person id, department id or evaluation, note) for raised, dispatched, acknowledged, escalated, closed, evaluated
     (the evaluation in the fourth place: satisfied or unsatisfied)."""
     days = LIMITS[category]

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from api.deps import PagingDep, PrincipalDep, StoreDep
 from api.models import PageOut
-from chainmatch import audit
-from chainmatch.auth import require
+from chainmatch.access import audit
+from chainmatch.access.auth import require
 
 __all__ = ["router"]
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep, data_changed
 from api.models import VISIBLE, FirmOut, Out, PageOut, RefOut, page_out
 from api.routes.recommendations import RecommendationsOut, recommendations_response
-from chainmatch import events
 from chainmatch.enterprises import firm_id
+from chainmatch.workflows import events
 
 __all__ = ["router"]
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep, data_changed
 from api.models import VISIBLE, FirmOut, NeedKind, NeedStatus, Out, PageOut, label_of, page_out
 from chainmatch import needs
-from chainmatch.deadlines import EARLIEST, LATEST
 from chainmatch.enterprises import firm_id
+from chainmatch.workflows.deadlines import EARLIEST, LATEST
 
 __all__ = ["router"]
 

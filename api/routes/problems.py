@@ -13,10 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import LimitsDep, PagingDep, PrincipalDep, SettingsDep, StoreDep
 from api.models import VISIBLE, FirmOut, Out, PageOut, RefOut, page_out
-from chainmatch import assessment, audit, problems
+from chainmatch.access import audit
 from chainmatch.enterprises import firm_id
-from chainmatch.problems import Catalogue
 from chainmatch.registers.export import export_assessment
+from chainmatch.workflows import assessment, problems
+from chainmatch.workflows.problems import Catalogue
 
 __all__ = ["CatalogueDep", "router"]
 

@@ -20,8 +20,8 @@ from api.models import (
     label_of,
     page_out,
 )
-from chainmatch import projects
 from chainmatch.enterprises import firm_id
+from chainmatch.workflows import projects
 
 __all__ = ["router"]
 

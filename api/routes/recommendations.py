@@ -10,7 +10,7 @@ from pydantic import Field
 
 from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep, make_ranking, offload, settle
 from api.models import Direction, Out, Scale, Scope, json_response, label_of
-from chainmatch.auth import Principal, require, require_firms, visible_firms
+from chainmatch.access.auth import Principal, require, require_firms, visible_firms
 from chainmatch.enterprises import resolve
 from chainmatch.matching.index import build_index
 from chainmatch.matching.outcomes import train

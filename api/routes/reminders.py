@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, SettingsDep, StoreDep
 from api.models import Out
-from chainmatch import reminders
+from chainmatch.workflows import reminders
 
 __all__ = ["router"]
 

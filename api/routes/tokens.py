@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PagingDep, PrincipalDep, StoreDep
 from api.models import VISIBLE, Out, PageOut, Role
-from chainmatch import auth
+from chainmatch.access import auth
 from chainmatch.stores.base import Node
 
 __all__ = ["router"]

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import StoreDep
 from api.web.session import LABELS, FormDep, PageUserDep, error_page, redirect, render
 from api.web.views import NOTICES, notice
-from chainmatch import accounts
-from chainmatch.auth import ROLES, require
+from chainmatch.access import accounts
+from chainmatch.access.auth import ROLES, require
 
 __all__ = ["router"]
 

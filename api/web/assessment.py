@@ -1,5 +1,5 @@
 """考核 ``/pages/assessment``: the assessment of the problems raised in a period (per department, grid and grid
-chief), in a table, and its workbook ``/pages/assessment.xlsx``. Both call :func:`chainmatch.assessment.assess`
+chief), in a table, and its workbook ``/pages/assessment.xlsx``. Both call :func:`chainmatch.workflows.assessment.assess`
 with the logged-in person's principal, so a department account sees its department's problems and a grid chief
 those of their grids, as with the JSON routes (``GET /problems/assessment``)."""
 
@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import StoreDep
 from api.web.session import PageUserDep, error_page, render
-from chainmatch import audit
-from chainmatch.assessment import Assessment, assess
-from chainmatch.auth import Principal
+from chainmatch.access import audit
+from chainmatch.access.auth import Principal
 from chainmatch.enterprises import display_name
 from chainmatch.registers.export import export_assessment
 from chainmatch.stores.base import Store
+from chainmatch.workflows.assessment import Assessment, assess
 
 __all__ = ["router"]
 

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from api.deps import RankingDep, StoreDep
 from api.web.session import PageUserDep, error_page, render
 from api.web.views import today, zones_of
-from chainmatch.auth import authorize
+from chainmatch.access.auth import authorize
 from chainmatch.enterprises import display_name
 from chainmatch.errors import NotFound
 from chainmatch.maps.build import REASON_TITLES, STAGE_TITLES, chain_map

@@ -27,6 +27,7 @@ from api.deps import SettingsDep, StoreDep, data_changed
 from api.limits import BodyTooLarge
 from api.web.session import CsrfRefused, FormDep, FormUnreadable, PageUser, PageUserDep, error_page, render
 from api.web.views import today, zones_of
+from chainmatch.access.sessions import check_csrf
 from chainmatch.enterprises import display_name
 from chainmatch.errors import PermissionDenied, RegisterError
 from chainmatch.knowledge.classify import ranked_candidates
@@ -34,7 +35,6 @@ from chainmatch.registers.export import EXPORTS, export_registers
 from chainmatch.registers.headers import KINDS
 from chainmatch.registers.importing import IMPORT_ROLES, import_upload
 from chainmatch.registers.report import ImportReport, kind_title
-from chainmatch.sessions import check_csrf
 from chainmatch.settings import Settings
 
 __all__ = ["router"]

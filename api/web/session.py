@@ -16,7 +16,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.deps import Ranking, StoreDep, offload
 from api.limits import UPLOAD_PATHS, BodyTooLarge, too_large_zh
-from chainmatch.auth import Principal
+from chainmatch.access.auth import Principal
+from chainmatch.access.sessions import Session, SessionExpired, check_csrf, csrf_token, open_session
 from chainmatch.errors import (
     Ambiguous,
     ChainmatchError,
@@ -28,7 +29,6 @@ from chainmatch.errors import (
     StoreUnavailable,
 )
 from chainmatch.messages import chinese
-from chainmatch.sessions import Session, SessionExpired, check_csrf, csrf_token, open_session
 from chainmatch.settings import Settings
 from graph_schema import load_schema
 

@@ -28,16 +28,18 @@ from api.web.session import (
     redirect,
     render,
 )
-from chainmatch import accounts, audit, needs, projects
-from chainmatch.auth import Principal, Unauthenticated, require_firms, visible_firms
+from chainmatch import needs
+from chainmatch.access import accounts, audit
+from chainmatch.access.auth import Principal, Unauthenticated, require_firms, visible_firms
+from chainmatch.access.sessions import check_csrf, csrf_token, end_session, open_session, start_session
 from chainmatch.coverage import Coverage, zone_coverage
 from chainmatch.enterprises import display_name, resolve
 from chainmatch.firms import MAX_QUERY, firm_profile, normalize_text, search
 from chainmatch.grids import get_grid
 from chainmatch.matching.neighbours import chain_neighbours, grid_firms
 from chainmatch.matching.ranking import Filters, recommend, recommend_for_text
-from chainmatch.sessions import check_csrf, csrf_token, end_session, open_session, start_session
 from chainmatch.stores.base import Store
+from chainmatch.workflows import projects
 
 __all__ = ["router"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chainmatch.auth import Principal, authorize, require
+from chainmatch.access.auth import Principal, authorize, require
 from chainmatch.errors import ChainmatchError, NotFound, PermissionDenied
 from chainmatch.maps.build import Thresholds, resolve_zones, zone_maps
 from chainmatch.maps.render import write_maps

@@ -172,7 +172,7 @@ class MatchIndex:
         return [order[bounds[g]:bounds[g + 1]] for g in range(len(self.grid_ids))]
 
     def grids_below(self, grid_ids: Iterable[str], max_depth: int = 5) -> frozenset[str]:
-        """The grids and every grid below them, like :func:`chainmatch.auth.expand_grids` but from memory
+        """The grids and every grid below them, like :func:`chainmatch.access.auth.expand_grids` but from memory
         (and remembered: a grid chief asks for the same grids on every request)."""
         key = (frozenset(grid_ids), max_depth)
         known: dict[tuple[frozenset[str], int], frozenset[str]] = self.memo.setdefault("grids_below", {})

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from chainmatch.auth import Principal, require, require_firms
+from chainmatch.access.auth import Principal, require, require_firms
 from chainmatch.errors import InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import Firm, describe_indexed
 from chainmatch.matching.index import MatchIndex

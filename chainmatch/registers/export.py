@@ -16,17 +16,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from chainmatch import audit
-from chainmatch.auth import SYSTEM, Principal, require
-from chainmatch.deadlines import is_overdue
+from chainmatch.access import audit
+from chainmatch.access.auth import SYSTEM, Principal, require
 from chainmatch.errors import InvalidRequest, NotFound
 from chainmatch.registers.headers import HeaderDictionary
 from chainmatch.registers.template import register_fields
 from chainmatch.stores.base import Node, Store
+from chainmatch.workflows.deadlines import is_overdue
 from graph_schema import Schema, load_schema
 
 if TYPE_CHECKING:
-    from chainmatch.assessment import Assessment
+    from chainmatch.workflows.assessment import Assessment
 
 __all__ = ["ASSESSMENT_HEADERS", "EXPORTS", "RegisterExport", "export_assessment", "export_registers"]
 
@@ -359,12 +359,12 @@ def _coverage(store: Store, who: Principal, names: _Names, schema: Schema, d: He
 
 ASSESSMENT_HEADERS = ["编号", "名称", "受理诉求", "已办结", "按期办结", "按期办结率", "未办结", "逾期未办结", "应反馈",
                       "已反馈", "反馈率", "满意", "不满意", "满意率", "提级诉求", "提级次数", "平均办结天数"]
-"""Columns of the assessment sheets (考核), one per field of ``chainmatch.assessment.Figures``."""
+"""Columns of the assessment sheets (考核), one per field of ``chainmatch.workflows.assessment.Figures``."""
 
 
 def export_assessment(assessment: Assessment, out: Path | IO[bytes], *, scope: str,
                       now: datetime | None = None) -> RegisterExport:
-    """Write an assessment (:func:`chainmatch.assessment.assess`) as a workbook: 考核汇总, 部门考核, 网格考核 and
+    """Write an assessment (:func:`chainmatch.workflows.assessment.assess`) as a workbook: 考核汇总, 部门考核, 网格考核 and
     网格长考核, one row per unit, rates as percentages."""
     from openpyxl import Workbook
 

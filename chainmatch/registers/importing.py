@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chainmatch import audit
-from chainmatch.auth import Principal
+from chainmatch.access import audit
+from chainmatch.access.auth import Principal
 from chainmatch.errors import LoadError, PermissionDenied, Problem, RegisterError
 from chainmatch.loader import Classify, check_uscc, normalize_name, read_rows, uscc_check_digit, write_batch
 from chainmatch.registers.headers import IGNORE, KINDS, HeaderDictionary, kind_label, read_mapping
@@ -292,7 +292,7 @@ def import_register(store: Store, path: Path, *, dry_run: bool = False, who: Pri
 
 def authorize_batch(store: Store, who: Principal, batch: GraphBatch) -> None:
     """A register write by a zone-limited staff token stays within its zones: every node the batch zones must be
-    placed in one of them (admins and global staff pass on their role; see :func:`chainmatch.auth.authorize`)."""
+    placed in one of them (admins and global staff pass on their role; see :func:`chainmatch.access.auth.authorize`)."""
     if who.grids is None:
         return
     zones = {r.dst for r in batch.rels if r.type == "IN_ZONE"}

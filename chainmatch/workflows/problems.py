@@ -1,6 +1,6 @@
 """Problems (企业诉求): a firm's problem found and reported (发现、上报), dispatched to departments (分流), handled
 (处置) by the first department that reports in (首办负责), closed within a time limit, evaluated by the firm (评价)
-and counted in the assessment (考核, :mod:`chainmatch.assessment`).
+and counted in the assessment (考核, :mod:`chainmatch.workflows.assessment`).
 
 六枝's "企业吹哨、党委响应、部门报到" in the product: a grid member, the grid chief or the firm's liaison raises the
 problem (the whistle); the grid chief or staff dispatch it to one or more departments; each department
@@ -34,14 +34,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from chainmatch import audit
-from chainmatch.auth import SYSTEM, Principal, authorize, require, visible_firms
-from chainmatch.deadlines import DEFAULT_LIMITS, Limits, check_date, is_overdue
+from chainmatch.access import audit
+from chainmatch.access.auth import SYSTEM, Principal, authorize, require, visible_firms
 from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import Conflict, DataError, InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import Firm, describe, normalize_text
 from chainmatch.pages import Page, filtered
 from chainmatch.stores.base import Expect, GraphBatch, Node, Rel, Store
+from chainmatch.workflows.deadlines import DEFAULT_LIMITS, Limits, check_date, is_overdue
 from graph_schema import load_schema
 
 __all__ = [

@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chainmatch import audit
-from chainmatch.accounts import account_principal
-from chainmatch.auth import Principal, Unauthenticated
+from chainmatch.access import audit
+from chainmatch.access.accounts import account_principal
+from chainmatch.access.auth import Principal, Unauthenticated
 from chainmatch.stores.base import GraphBatch, Node, Rel, Store
 
 __all__ = ["Session", "SessionExpired", "check_csrf", "csrf_token", "end_session", "open_session", "start_session"]

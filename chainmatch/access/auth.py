@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from chainmatch import audit
+from chainmatch.access import audit
 from chainmatch.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from chainmatch.pages import Page, filtered
 from chainmatch.stores.base import GraphBatch, Node, Rel, Store

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from chainmatch import audit
-from chainmatch.auth import Principal, authorize, require, visible_firms
-from chainmatch.deadlines import DEFAULT_LIMITS, Limits, due_for_project, is_overdue
+from chainmatch.access import audit
+from chainmatch.access.auth import Principal, authorize, require, visible_firms
 from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import Firm, describe, normalize_text
 from chainmatch.pages import Page, filtered
 from chainmatch.stores.base import Expect, GraphBatch, Node, Rel, Reset, Store
+from chainmatch.workflows.deadlines import DEFAULT_LIMITS, Limits, due_for_project, is_overdue
 from graph_schema import load_schema
 
 __all__ = [

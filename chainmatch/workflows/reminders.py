@@ -17,13 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from chainmatch import audit
-from chainmatch.auth import Principal, require
+from chainmatch.access import audit
+from chainmatch.access.auth import Principal, require
 from chainmatch.enterprises import display_name
 from chainmatch.errors import InvalidRequest
-from chainmatch.problems import OPEN
-from chainmatch.projects import TERMINAL
 from chainmatch.stores.base import Direction, Store
+from chainmatch.workflows.problems import OPEN
+from chainmatch.workflows.projects import TERMINAL
 
 __all__ = ["KINDS", "Recipient", "Reminder", "reminders"]
 

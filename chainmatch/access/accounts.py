@@ -1,5 +1,5 @@
 """Accounts: people log in to the pages with a user name and a password (argon2id-hashed), bound to a person, a
-role and grids or zones exactly as API tokens are, so the same :func:`chainmatch.auth.authorize` calls apply.
+role and grids or zones exactly as API tokens are, so the same :func:`chainmatch.access.auth.authorize` calls apply.
 
 An admin creates, disables, re-enables and resets accounts (``chainmatch account add|disable|enable|passwd``).
 Failed logins are counted on the account in the store, so that every worker process sees them: after
@@ -20,8 +20,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from chainmatch import audit
-from chainmatch.auth import (
+from chainmatch.access import audit
+from chainmatch.access.auth import (
     SYSTEM,
     Principal,
     Unauthenticated,

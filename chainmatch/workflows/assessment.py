@@ -25,13 +25,13 @@ from datetime import date
 
 import numpy as np
 
-from chainmatch import audit
-from chainmatch.auth import Principal, require
-from chainmatch.deadlines import check_date
+from chainmatch.access import audit
+from chainmatch.access.auth import Principal, require
 from chainmatch.enterprises import display_name
 from chainmatch.errors import InvalidRequest, NotFound
-from chainmatch.problems import OPEN
 from chainmatch.stores.base import PROBLEM_TALLY_COLUMNS, Store
+from chainmatch.workflows.deadlines import check_date
+from chainmatch.workflows.problems import OPEN
 
 __all__ = ["Assessment", "Figures", "assess"]
 

@@ -6,7 +6,7 @@ one event, 9 signed. In the product: staff create an event for a need (its poste
 product; the invitees are drawn from the recommendations (the one scorer, :mod:`chainmatch.matching.ranking`),
 each with its rank, score and reasons, and staff add or remove firms by hand (a firm invited twice is refused);
 attendance is recorded; each invitee's outcome (contacted, negotiating, signed, declined, dropped) becomes or moves
-a 撮合项目 (:mod:`chainmatch.projects`, ``event`` = the event's id, ``origin`` = ``event``), so signed and declined
+a 撮合项目 (:mod:`chainmatch.workflows.projects`, ``event`` = the event's id, ``origin`` = ``event``), so signed and declined
 invitees feed ``chainmatch train`` like every other project. The funnel counts invited → attended → negotiating
 (reached, signed included) → signed, per event and per chain.
 
@@ -23,15 +23,15 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from chainmatch import audit
-from chainmatch.auth import Principal, authorize, require
-from chainmatch.deadlines import DEFAULT_LIMITS, Limits, check_date
+from chainmatch.access import audit
+from chainmatch.access.auth import Principal, authorize, require
 from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from chainmatch.firms import Firm, describe, normalize_text
 from chainmatch.pages import Page, filtered
-from chainmatch.projects import TERMINAL, advance_project, claim_project, create_project
 from chainmatch.stores.base import Edge, Expect, GraphBatch, Node, Rel, Reset, Store
+from chainmatch.workflows.deadlines import DEFAULT_LIMITS, Limits, check_date
+from chainmatch.workflows.projects import TERMINAL, advance_project, claim_project, create_project
 
 if TYPE_CHECKING:
     import numpy as np
