@@ -112,3 +112,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     shared.clear()
     yield shared
     shared.clear()
+
+
+@pytest.fixture
+def other_handle(store: Store, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A second handle on the same store as ``store`` (another worker's connection or driver)."""
+    other: Store = (SQLiteStore.open(store.path) if isinstance(store, SQLiteStore)
+                    else neo4j_store_on(request.getfixturevalue("neo4j_server")))
+    yield other
+    other.close()

@@ -20,7 +20,6 @@ from chainmatch.access.auth import SYSTEM, create_token
 from chainmatch.errors import Conflict, DataError
 from chainmatch.loader import load_folder
 from chainmatch.settings import Settings
-from chainmatch.stores.base import GraphBatch
 from chainmatch.stores.sqlite import SQLiteStore
 from chainmatch.workflows import problems
 from chainmatch.workflows.deadlines import DEFAULT_LIMITS
@@ -217,32 +216,6 @@ def test_bad_input_gets_a_chinese_answer_and_writes_nothing(app: tuple[TestClien
     assert client.post(f"/problems/{pid}/close", headers=h["chief"], json={"note": "已协调拓宽"}).status_code == 200
     # The chief's list holds the firms of the chief's grids only; another chief's token sees none of them.
     assert [x["id"] for x in client.get("/problems", headers=h["chief"]).json()["items"]] == [pid]
-
-
-def test_concurrent_steps_are_compare_and_set(tmp_path: Path) -> None:
-    store = open_liuzhi(tmp_path)
-    try:
-        pid = problems.raise_problem(store, SYSTEM, enterprise_id="LZ-E1", title="园区公交专线", category="transport").id
-        problems.dispatch(store, SYSTEM, pid, ["LZ-D-jt"])
-        other = SQLiteStore.open(tmp_path / "lz.db")
-
-        class Racing(SQLiteStore):
-            """Another worker escalates the problem between this request's read and its write."""
-
-            def write(self, batch: GraphBatch) -> None:
-                problems.escalate(other, SYSTEM, pid, note="另一位同事")
-                super().write(batch)
-
-        racing = Racing.open(tmp_path / "lz.db")
-        with pytest.raises(Conflict, match="changed by someone else"):
-            problems.acknowledge(racing, SYSTEM, pid, department_id="LZ-D-jt")
-        racing.close()
-        other.close()
-        view = problems.get_problem(store, SYSTEM, pid)
-        assert (view.status, view.level, view.handler) == ("dispatched", "2", None)
-        assert [s.action for s in view.steps] == ["raised", "dispatched", "escalated"]
-    finally:
-        store.close()
 
 
 def test_the_sweep_escalates_each_overdue_problem_once_a_level_and_lists_those_at_the_top(tmp_path: Path) -> None:
