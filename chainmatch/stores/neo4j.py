@@ -45,6 +45,7 @@ from chainmatch.stores.cypher import (
     COUNT_NODES,
     COUNT_RELS,
     DELETE_ALL,
+    DELETE_RELATIONSHIPS,
     JOURNAL_APPEND,
     JOURNAL_PRUNE,
     JOURNAL_READ,
@@ -371,6 +372,11 @@ class Neo4jStore:
 
         Only for a database chainmatch owns alone (tests, ``migrate --replace``).
         """
+        rels = statement(DELETE_RELATIONSHIPS, self.schema)
+        while True:
+            records = self._run_write(_read_all(rels, {"limit": 10_000}), "emptying the database")
+            if not records or int(records[0]["deleted"]) == 0:
+                break
         st = statement(DELETE_ALL, self.schema)
         total = 0
         while True:
