@@ -49,7 +49,7 @@ from api.routes import (
     tokens,
 )
 from api.web import error_response, is_page
-from api.web.session import error_page
+from api.web.session import error_page, load_templates
 from chainmatch import __version__
 from chainmatch.access.auth import Unauthenticated
 from chainmatch.errors import (
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = app.state.ranking = None
         # Sync routes run in this pool: its size is how many requests run at once in this process.
         to_thread.current_default_thread_limiter().total_tokens = app.state.settings.request_threads
+        load_templates()
         try:
             connect(app.state)
         except StoreUnavailable as e:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 import orjson
 from fastapi import Response
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, computed_field
 
 from chainmatch.pages import Page
 from graph_schema import load_schema
@@ -30,6 +30,8 @@ LABELS: dict[str, Mapping[str, str]] = {
     "direction": {"buyers": "买家", "suppliers": "供应商", "partners": "合作伙伴"},
     "scope": {"zone": "本开发区", "outside": "区外", "all": "区内外"},
     "relation": {"upstream": "上游", "downstream": "下游", "same_segment": "同环节", "same_grid": "同网格"},
+    "chain_direction": {"upstream": "上游", "downstream": "下游", "same_segment": "同环节"},
+    "map_run_status": {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败"},
     "origin": {"recommendation": "推荐", "need": "需求", "manual": "手工"},
 }
 """The Chinese label of each code, per enumeration (the schema's, and the API's own choices)."""
@@ -100,6 +102,12 @@ class FirmOut(Out):
     note: str = ""
     restricted: bool = False
     """True when the caller may see only this firm's id and name (a firm outside a grid chief's grids)."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def scale_label(self) -> str | None:
+        """the scale in Chinese (规上, 规下)"""
+        return label_of("scale", self.scale)
 
 
 class RefOut(Out):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from chainmatch.errors import InvalidRequest, NotFound
 from chainmatch.matching.index import MatchIndex
 from chainmatch.pages import Page, check_page, collect
 from chainmatch.stores.base import Node, Store
+from graph_schema import load_schema
 
 __all__ = ["Firm", "describe", "describe_indexed", "firm_profile", "normalize_text", "search"]
 
@@ -44,6 +45,13 @@ class Firm:
     products: tuple[str, ...] = ()
     note: str = ""
     restricted: bool = False
+    scale_label: str | None = field(init=False)
+    """The scale in Chinese (规上, 规下)."""
+
+    def __post_init__(self) -> None:
+        scale = self.scale
+        object.__setattr__(self, "scale_label",
+                           None if scale is None else load_schema().enums["scale"].get(scale, scale))
 
 
 def normalize_text(text: str) -> str:

@@ -23,6 +23,15 @@ def test_search_profile_and_neighbours(tmp_path: Path) -> None:
         nb = c.get("/enterprises/E1/neighbours", params={"relation": "downstream"}, headers=h["staff"]).json()
         assert [(n["firm"]["id"], n["relation"], n["via"]) for n in nb["items"]] == [
             ("E2", "downstream", "食品加工"), ("E9", "downstream", "食品加工")]
+        assert [(n["direction"], n["direction_label"], n["firm"]["scale_label"]) for n in nb["items"]] == [
+            ("downstream", "下游", "规下"), ("downstream", "下游", "规上")]
+        # 汇龙 is listed as 利通's grid mate and still says it sits in the same segment; 双汇 shares no grid
+        mates = c.get("/enterprises/E1/neighbours", params={"relation": "same_grid"}, headers=h["staff"]).json()
+        assert [(n["firm"]["id"], n["relation_label"], n["direction"], n["direction_label"]) for n in mates["items"]] \
+            == [("E3", "同网格", "same_segment", "同环节")]
+        up = c.get("/enterprises/E2/neighbours", params={"relation": "上游"}, headers=h["staff"]).json()
+        assert {(n["firm"]["id"], n["direction_label"]) for n in up["items"]} == {("E1", "上游"), ("E3", "上游")}
+        assert [f["scale_label"] for f in body["items"]] == ["规上", "规上"]
 
 
 def test_grid_chief_scope(tmp_path: Path) -> None:
@@ -48,6 +57,9 @@ def test_grids(tmp_path: Path) -> None:
     with client_for(tmp_path) as (c, h):
         g = c.get("/grids/G3", headers=h["viewer"]).json()
         assert (g["parent_id"], g["enterprises"], [x["id"] for x in g["chiefs"]]) == ("G1", 2, ["P1"])
+        assert (g["level_label"], g["kind_label"], g["type_label"]) == ("三级网格(责任网格)", "专属网格", "点")
+        listed = c.get("/grids", params={"zone_id": "LH"}, headers=h["viewer"]).json()["items"]
+        assert {x["id"]: x["type_label"] for x in listed} == {"G1": "片", "G3": "点", "G4": "点", "G9": "面"}
         assert [x["id"] for x in g["party_organizations"]] == ["PO1"]
         assert [x["id"] for x in c.get("/grids", params={"level": "1", "zone_id": "LH"},
                                        headers=h["viewer"]).json()["items"]] == ["G1", "G9"]

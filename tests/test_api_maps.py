@@ -28,6 +28,7 @@ def test_start_follow_and_fetch_a_map_run(tmp_path: Path) -> None:
         assert started["zone_id"] == "LH" and started["status"] in ("queued", "running", "done")
         run = _wait(client, h["staff"], started["id"])
         assert run["status"] == "done" and run["error"] is None, run
+        assert run["status_label"] == "已完成"
         assert (run["chains"], run["done"], run["total"]) == (1, 2, 2)
         assert run["files"][0] == "index.html" and "LH/C1.html" in run["files"] and "LH/C1.xlsx" in run["files"]
         page = client.get(f"/maps/runs/{run['id']}/files/LH/C1.html", headers=h["viewer"])

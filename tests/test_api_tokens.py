@@ -71,5 +71,7 @@ def test_coverage_and_chains(tmp_path: Path) -> None:
         assert c.get("/chains", params={"zone_id": "QZ"}, headers=h["viewer"]).json()["items"] == []
         chain = c.get("/chains/C1", headers=h["grid_chief"]).json()
         assert [s["name"] for s in chain["segments"]] == ["零部件", "设备制造", "食品加工"]
+        assert [s["stage_label"] for s in chain["segments"]] == [
+            {"upstream": "上游", "midstream": "中游", "downstream": "下游"}[s["stage"]] for s in chain["segments"]]
         assert [f["restricted"] for f in chain["segments"][2]["firms"]] == [True, True]
         assert c.get("/chains/C404", headers=h["viewer"]).status_code == 404

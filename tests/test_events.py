@@ -51,6 +51,7 @@ def test_the_sterilizer_event_from_80_invitations_to_9_signatures(demo: Client) 
     event = client.get(f"/events/{eid}", headers=h["staff"]).json()
     assert (event["host"]["id"], event["zone_id"], event["direction"], event["status"]) == (LITONG, "LH", "buyers",
                                                                                          "planned")
+    assert (event["direction_label"], event["status_label"]) == ("买家", "筹备中")
     assert event["chain"]["id"] == "LH-C-FOOD"
     # The one scorer's list, with reasons; the host is not on it.
     suggested = client.get(f"/events/{eid}/suggestions?top=80&scope=zone", headers=h["staff"]).json()
@@ -62,7 +63,7 @@ def test_the_sterilizer_event_from_80_invitations_to_9_signatures(demo: Client) 
     invitees = r.json()["invitees"]
     assert [i["firm"]["id"] for i in invitees] == [i["id"] for i in suggested["items"]]
     assert [i["rank"] for i in invitees] == list(range(1, 81))
-    assert all(i["origin"] == "recommendation" and i["reasons"] for i in invitees)
+    assert all(i["origin"] == "recommendation" and i["origin_label"] == "推荐" and i["reasons"] for i in invitees)
     assert YIJIAXIN in {i["firm"]["id"] for i in invitees}
     # Staff edit the list: a firm by hand, then taken off again; a firm twice is refused.
     pool = {i["id"] for i in client.get(f"/events/{eid}/suggestions?top=200", headers=h["staff"]).json()["items"]}

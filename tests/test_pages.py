@@ -157,7 +157,21 @@ def test_a_grid_chief_cannot_open_or_act_on_another_grid_s_firm(client: TestClie
     assert r.status_code == 403
     grid = client.get("/pages/grid")
     assert grid.status_code == 200 and "一号片区" in grid.text and "汇龙" in grid.text and "亿家馨" in grid.text
-    assert "双汇" not in grid.text
+    assert "双汇片区" not in grid.text and "/pages/firms/E9" not in grid.text  # 双汇 only by name, as a neighbour
+
+
+def test_my_grid_and_the_firm_page_show_chain_neighbours_with_their_direction(client: TestClient) -> None:
+    login(client, "chief1")
+    grid = client.get("/pages/grid").text
+    assert "一级网格(片区) · 专属网格 · 片" in grid  # G1's level, kind and type in Chinese
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td>\s*<td>(.*?)</td></tr>", grid, re.DOTALL)
+    by_firm = {re.sub(r"<[^>]+>", "", f): (scale, re.sub(r"<[^>]+>", "", near)) for f, scale, near in rows}
+    assert by_firm["利通"] == ("规上", "汇龙液压（同环节）、亿家馨（下游）、河南双汇投资发展股份有限公司（下游）")
+    assert by_firm["亿家馨"] == ("规下", "河南双汇投资发展股份有限公司（同环节）、利通（上游）、汇龙液压（上游）")
+    firm = client.get("/pages/firms/E2").text
+    assert "<th>方向</th>" in firm
+    assert re.search(r'data-direction="upstream"><td><a href="/pages/firms/E1">利通</a></td><td>上游</td><td>上游</td>',
+                     firm)
 
 
 def test_the_workbench_shows_needs_with_due_dates_overdue_and_coverage(client: TestClient) -> None:

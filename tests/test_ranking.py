@@ -180,3 +180,18 @@ def test_warming_reads_the_knowledge_of_every_code_of_the_firms_once(index: Matc
     for pos in range(index.n):
         recommend(index, index.ids[pos], direction="suppliers", top=3)
     assert _links.cache_info().misses == before  # no query had to read the knowledge any more
+
+
+def test_warming_makes_what_the_first_query_would_make(tmp_path: Path) -> None:
+    store = SQLiteStore.open(tmp_path / "w.db")
+    load_folder(store, write_folder(tmp_path / "d", sterilizer_zone()))
+    index = build_index(store)
+    store.close()
+    lazy = ("diffuse", "id_rank", "_grid_members", "_chain_segments")
+    assert not any(name in index.__dict__ for name in lazy) and "supply_asks" not in index.memo
+    warm(index)
+    made = {name: index.__dict__[name] for name in lazy}
+    asks = index.memo["supply_asks"]
+    recommend(index, index.ids[0], direction="buyers", top=3)
+    assert all(index.__dict__[name] is made[name] for name in lazy)  # the query made none of them again
+    assert index.memo["supply_asks"] is asks

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import computed_field
 
 from api.deps import PagingDep, PrincipalDep, StoreDep
-from api.models import FirmOut, Out, PageOut, page_out
+from api.models import FirmOut, Out, PageOut, label_of, page_out
 from chainmatch.chains import chain_detail, zone_chains
 
 __all__ = ["router"]
@@ -34,6 +35,12 @@ class SegmentOut(Out):
     industry_codes: list[str]
     firms: list[FirmOut]
     gap: bool
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def stage_label(self) -> str | None:
+        """the stage in Chinese (上游, 中游, 下游)"""
+        return label_of("stage", self.stage)
 
 
 class ChainOut(Out):

@@ -6,7 +6,7 @@ it belongs in this router's URL space and reuses ``PrincipalDep`` and ``firm_pro
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
@@ -49,6 +49,9 @@ class NeighbourOut(Out):
     via: str
     distance: int
     relation_label: str = Field(description="the relation in Chinese (上游, 下游, 同环节, 同网格)")
+    direction: Literal["upstream", "downstream", "same_segment"] | None = Field(
+        None, description="which way the neighbour lies along a chain both firms are in; null when they share none")
+    direction_label: str | None = Field(None, description="the direction in Chinese (上游, 下游, 同环节)")
 
 
 @router.get("", response_model=PageOut[FirmOut])

@@ -6,10 +6,10 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from api.deps import LimitsDep, PagingDep, PrincipalDep, RankingDep, StoreDep, data_changed
-from api.models import VISIBLE, FirmOut, Out, PageOut, RefOut, page_out
+from api.models import VISIBLE, FirmOut, Out, PageOut, RefOut, label_of, page_out
 from api.routes.recommendations import RecommendationsOut, recommendations_response
 from chainmatch.enterprises import firm_id
 from chainmatch.workflows import events
@@ -41,6 +41,18 @@ class InviteeOut(Out):
     project_id: str | None
     project_status: str | None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def origin_label(self) -> str | None:
+        """where the invitee came from, in Chinese (推荐 …)"""
+        return label_of("origin", self.origin)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def project_status_label(self) -> str | None:
+        """the project's status in Chinese"""
+        return label_of("project_status", self.project_status)
+
 
 class EventOut(Out):
     id: str
@@ -55,6 +67,18 @@ class EventOut(Out):
     chain: RefOut | None
     funnel: FunnelOut
     invitees: list[InviteeOut]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def direction_label(self) -> str | None:
+        """the direction in Chinese (买家, 供应商, 合作伙伴)"""
+        return label_of("direction", self.direction)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str | None:
+        """the status in Chinese (筹备中, 已举办)"""
+        return label_of("event_status", self.status)
 
 
 class ChainFunnelOut(Out):

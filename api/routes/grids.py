@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import computed_field
 
 from api.deps import PagingDep, PrincipalDep, RankingDep, StoreDep, offload
-from api.models import FirmOut, GridKind, Out, PageOut, RefOut, page_json, page_out
+from api.models import FirmOut, GridKind, Out, PageOut, RefOut, label_of, page_json, page_out
 from chainmatch.grids import get_grid, list_grids
 from chainmatch.matching.neighbours import grid_firms
 
@@ -28,6 +29,24 @@ class GridOut(Out):
     party_organizations: list[RefOut]
     children: list[RefOut]
     enterprises: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def level_label(self) -> str | None:
+        """the level in Chinese (一级网格(片区) …)"""
+        return label_of("grid_level", self.level)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def kind_label(self) -> str | None:
+        """the kind in Chinese (专属网格, 一般网格)"""
+        return label_of("grid_kind", self.kind)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def type_label(self) -> str | None:
+        """the type in Chinese (点, 面, 片)"""
+        return label_of("grid_type", self.type)
 
 
 @router.get("", response_model=PageOut[GridOut])

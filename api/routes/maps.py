@@ -12,10 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from api.deps import PrincipalDep, RankingDep, SettingsDep, StoreDep
-from api.models import Out
+from api.models import Out, label_of
 from chainmatch.maps.build import Thresholds
 from chainmatch.maps.runs import MapRuns
 
@@ -60,6 +60,12 @@ class MapRunOut(Out):
     files: list[str]
     notes: list[str]
     error: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str | None:
+        """the run's status in Chinese (排队中, 生成中, 已完成, 失败)"""
+        return label_of("map_run_status", self.status)
 
 
 @router.post("/runs", response_model=MapRunOut, status_code=202)

@@ -45,6 +45,7 @@ __all__ = [
     "error_page",
     "error_response",
     "is_page",
+    "load_templates",
     "read_form",
     "render",
 ]
@@ -70,6 +71,14 @@ SECURITY_HEADERS = {
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _env.globals["labels"] = LABELS
+
+
+def load_templates() -> int:
+    """Compile every page template now (at start-up) rather than in the first request of each page."""
+    names = _env.list_templates(extensions=["html"])
+    for name in names:
+        _env.get_template(name)
+    return len(names)
 
 
 def is_page(path: str) -> bool:

@@ -58,6 +58,9 @@ _TOPS = ("10", "20", "50")
 # Who is who in a project proposed from a recommendation: (the source firm's role, the candidate's role).
 _ROLES = {"buyers": ("supplier", "buyer"), "suppliers": ("buyer", "supplier"), "partners": ("partner", "partner")}
 _PAGE = 20
+_GRID_FIRMS = 50  # firms of a grid listed on 我的网格, each with its nearest chain neighbours
+_NEAR = 5
+_CHAIN = ("upstream", "downstream", "same_segment")
 
 
 def _today() -> date:
@@ -331,8 +334,10 @@ def my_grid(request: Request, store: StoreDep, ranking: RankingDep, user: PageUs
         return render(request, "grid.html", user=user, grids=[], needs=[], chief=False)
     grids = []
     for gid in _own_grids(store, who):
-        firms = grid_firms(store, ranking.index, who, gid, limit=200)
-        grids.append((get_grid(store, who, gid), firms.items, firms.total))
+        firms = grid_firms(store, ranking.index, who, gid, limit=_GRID_FIRMS)
+        near = [(f, chain_neighbours(store, ranking.index, who, f.id, relations=_CHAIN, limit=_NEAR))
+                for f in firms.items]
+        grids.append((get_grid(store, who, gid), near, firms.total))
     open_needs = needs.list_needs(store, who, status="open", limit=100)
     return render(request, "grid.html", user=user, grids=grids, needs=_by_due(open_needs.items), chief=True)
 

@@ -4,6 +4,9 @@ A firm's chain neighbours are the firms of the same zone in the segments just be
 (``upstream``: its suppliers' segments), just after it (``downstream``: its buyers' segments), in its own
 segment (``same_segment``) and in its own grid (``same_grid``). ``depth`` bounds how many segment steps
 up- and downstream are followed (segments in a chain are ordered by their ``order``).
+Each neighbour also says which way it lies along a chain both firms are in (``direction``: ``upstream``,
+``downstream`` or ``same_segment``; None for a grid mate in none of the firm's chains), so a grid mate listed
+under ``same_grid`` still tells a supplier's segment from a buyer's.
 
 Both lists are read from the :class:`~chainmatch.matching.index.MatchIndex` (which firm sits in which segment,
 grid and zone, the grid tree), so a lookup costs a few array passes and no store scan; the store is asked
@@ -25,7 +28,7 @@ from chainmatch.matching.index import MatchIndex
 from chainmatch.pages import Page, check_page
 from chainmatch.stores.base import Store
 
-__all__ = ["MAX_DEPTH", "RELATIONS", "Neighbour", "chain_neighbours", "grid_firms"]
+__all__ = ["DIRECTION_LABELS", "MAX_DEPTH", "RELATIONS", "Neighbour", "chain_neighbours", "grid_firms"]
 
 RELATIONS = ("upstream", "downstream", "same_segment", "same_grid")
 MAX_DEPTH = 3
@@ -33,20 +36,27 @@ MAX_DEPTH = 3
 
 @dataclass(frozen=True)
 class Neighbour:
-    """A neighbouring firm, how it relates (``relation``), through which segment or grid (``via``), and how far."""
+    """A neighbouring firm, how it relates (``relation``), through which segment or grid (``via``), how far,
+    and which way along a shared chain it lies (``direction``)."""
 
     firm: Firm
     relation: str
     via: str
     distance: int
+    direction: str | None = None
     relation_label: str = field(init=False)
     """The relation in Chinese (上游, 下游, 同环节, 同网格)."""
+    direction_label: str | None = field(init=False)
+    """The direction in Chinese (上游, 下游, 同环节; None when the firms share no chain)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "relation_label", RELATION_LABELS.get(self.relation, self.relation))
+        d = self.direction
+        object.__setattr__(self, "direction_label", None if d is None else DIRECTION_LABELS.get(d, d))
 
 
 RELATION_LABELS = {"upstream": "上游", "downstream": "下游", "same_segment": "同环节", "same_grid": "同网格"}
+DIRECTION_LABELS = {"upstream": "上游", "downstream": "下游", "same_segment": "同环节"}
 
 
 def grid_firms(store: Store, index: MatchIndex, who: Principal, grid_id: str, *, include_subgrids: bool = True,
@@ -141,6 +151,25 @@ def _segment_classes(index: MatchIndex, own: tuple[int, ...], zone: int, depth: 
     return answer
 
 
+def _direction(index: MatchIndex, me: int, other: int) -> str | None:
+    """Which way ``other`` lies from ``me`` along a chain both are in: the nearest segment step decides (then
+    upstream before downstream before the same segment); None when they share no chain."""
+    best: tuple[int, int] | None = None
+    for s in index.segments[me]:
+        chain, order = index.segment_info[s][0], index.segment_info[s][1]
+        if chain < 0:
+            continue
+        orders = sorted({index.segment_info[t][1] for t in index.chain_segments(chain)})
+        for t in index.segments[other]:
+            if index.segment_info[t][0] != chain:
+                continue
+            step = orders.index(index.segment_info[t][1]) - orders.index(order)
+            rel = RELATIONS.index("same_segment" if step == 0 else "upstream" if step < 0 else "downstream")
+            if best is None or (abs(step), rel) < best:
+                best = (abs(step), rel)
+    return None if best is None else RELATIONS[best[1]]
+
+
 def _contains(cls: _Class, ranks: NDArray[np.int64]) -> NDArray[np.bool_]:
     """Which of the firms with id ranks ``ranks`` are in ``cls``."""
     at = np.searchsorted(cls.ranks, ranks)
@@ -219,5 +248,8 @@ def chain_neighbours(store: Store, index: MatchIndex, who: Principal, firm_id: s
                 page.append((f, via, c.relation, c.distance))
         total += size
     described = describe_indexed(index, who, [f for f, *_ in page])
-    items = [Neighbour(f, RELATIONS[rel], via, dist) for f, (_, via, rel, dist) in zip(described, page)]
+    in_grid = RELATIONS.index("same_grid")
+    items = [Neighbour(f, RELATIONS[rel], via, dist,
+                       _direction(index, me, pos) if rel == in_grid else RELATIONS[rel])
+             for f, (pos, via, rel, dist) in zip(described, page)]
     return Page(items, limit, offset, total)

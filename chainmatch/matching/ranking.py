@@ -381,13 +381,19 @@ def _links(code: str, direction: str) -> tuple[tuple[str, float, str, str], ...]
 def warm(index: MatchIndex) -> int:
     """Read the chain knowledge of every industry code the index's firms have, in both directions, into its
     cache, so that a code's first query is as fast as later ones (about 2 ms per code and direction otherwise,
-    inside somebody's request), and fits the text measure and the product chains. Returns the number of codes.
+    inside somebody's request), fits the text measure and the product chains, and makes the tables the first
+    query would otherwise make inside somebody's request (each firm's industry spread, the open 找供应 asks'
+    text, the id order, the grid and chain members: 0.3 s at 100,000 firms). Returns the number of codes.
     """
     codes = {code for firm_codes in index.codes for code in firm_codes if ":" not in code}
     for code in codes:
         _links(code, "buyers")
         _links(code, "suppliers")
     index.product_links  # noqa: B018  (fits the text measure and lays the product chains over the products)
+    index.diffuse  # noqa: B018
+    index.id_rank  # noqa: B018
+    index.grid_firms(0), index.chain_segments(0)
+    _supply_asks(index)
     return len(codes)
 
 
