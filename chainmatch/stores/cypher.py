@@ -120,7 +120,9 @@ def _label_statements(lab: Label) -> Iterator[Statement]:
     )
     # Writing a node takes its write lock until the transaction ends; what is read after that is the committed
     # state, and a concurrent writer of the node waits (the check of GraphBatch.expects).
-    yield _s(f"lock_node:{L}", f"MATCH (n:{L} {{id: $id}}) SET n.id = n.id RETURN properties(n) AS props", "write")
+    # Many at once (a sweep's expectations): one round trip per label, the locks taken in id order.
+    yield _s(f"lock_nodes:{L}", f"UNWIND $ids AS id MATCH (n:{L} {{id: id}}) SET n.id = n.id "
+             "RETURN n.id AS id, properties(n) AS props", "write")
     yield _s(
         f"delete_nodes:{L}",
         f"UNWIND $ids AS id MATCH (n:{L} {{id: id}}) DETACH DELETE n RETURN count(*) AS deleted",

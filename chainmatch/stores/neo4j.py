@@ -34,6 +34,7 @@ from chainmatch.stores.base import (
     Counts,
     Direction,
     Edge,
+    Expect,
     GraphBatch,
     Node,
     ProblemTally,
@@ -324,10 +325,14 @@ class Neo4jStore:
         size = self.batch_size
 
         def work(tx: neo4j.ManagedTransaction) -> None:
+            by_label: dict[str, list[Expect]] = defaultdict(list)
             for e in batch.expects:
-                found = tx.run(self._statement(f"lock_node:{self.schema.label(e.label).name}").text,
-                               {"id": e.id}).single()
-                e.check(found["props"].get(e.prop) if found is not None else None)
+                by_label[self.schema.label(e.label).name].append(e)
+            for label, expects in sorted(by_label.items()):
+                locked = {rec["id"]: rec["props"] for rec in tx.run(
+                    self._statement(f"lock_nodes:{label}").text, {"ids": sorted({e.id for e in expects})})}
+                for e in expects:
+                    e.check(locked[e.id].get(e.prop) if e.id in locked else None)
             for st, items in plan:
                 key = "ids" if "ids" in st.params else "rows"
                 for chunk in _chunks(items, size):
