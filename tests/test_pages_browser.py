@@ -15,11 +15,8 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,22 +28,15 @@ from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR
 from chainmatch.stores.sqlite import SQLiteStore
 from tests.conftest import missing_tool
+from tests.service import ROOT, serve
 from tests.test_maps_browser import _chromium
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 PW = "正确的马 battery 7"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 FOOD = ("13", "14", "15")  # GB/T 4754 大类 of food: what a 食品专用设备 (3531) maker's buyers make
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _cli(db: Path, *args: str, password: str | None = None) -> str:
@@ -80,24 +70,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         store.close()
     _cli(db, "account", "add", "zhaoshang", "--role", "staff", "--name", "招商员测试", "--zone", "LH",
          password=PW)
-    port = _free_port()
-    env = {"CHAINMATCH_DB": str(db), "CHAINMATCH_MODEL_PATH": str(tmp / "m.json"), "PATH": "/usr/bin:/bin"}
-    with (tmp / "uvicorn.log").open("w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                                   "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (tmp / "uvicorn.log").read_text()
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", db
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serve(db, tmp) as base:
+        yield base, db
 
 
 def _chief_of_both(store: SQLiteStore, firm: str, other: str) -> str | None:
