@@ -14,7 +14,7 @@ from chainmatch.access import audit
 from chainmatch.access.auth import Principal, require
 from chainmatch.enterprises import Ref, display_name
 from chainmatch.errors import InvalidRequest, NotFound
-from chainmatch.stores.base import Store
+from chainmatch.stores.base import Node, Store
 from chainmatch.workflows.deadlines import is_overdue
 
 __all__ = ["Coverage", "zone_coverage"]
@@ -49,17 +49,24 @@ def zone_coverage(store: Store, who: Principal, zone_id: str, *, kind: str | Non
     if zone is None:
         raise NotFound(f"No zone has the id '{zone_id}'.", candidates=[z.id for z in store.find("Zone", limit=10)])
     day = today or audit.now_cst().date()
-    # Grids are few per zone (1,358 in 成都高新区): read them all and keep this zone's.
-    grids = [g for g in store.find("Grid", where={"kind": kind} if kind else None, limit=1_000_000)]
-    zones = store.edges("Grid", [g.id for g in grids], "IN_ZONE")
-    grids = [g for g in grids if any(e.node.id == zone_id for e in zones[g.id])]
-    if who.grids is not None:
-        grids = [g for g in grids if g.id in who.grids]
-    ids = [g.id for g in grids]
-    covers = store.edges("Grid", ids, "COVERS", "in", limit=1)
-    chiefs = store.edges("Grid", ids, "CHIEF_OF", "in", limit=1)
-    no_org = [g for g in grids if not covers[g.id]]
-    no_chief = [g for g in grids if not chiefs[g.id]]
+    if who.grids is None and list_limit == 0:
+        # Only the figures (工作台): counted in the store, no grid read (20,000 grids at 100,000 firms took 0.7 s).
+        total, covered, chiefed = store.count_grid_coverage(zone_id, kind)
+        no_org: list[Node] = []
+        no_chief: list[Node] = []
+    else:
+        # Grids are few per zone (1,358 in 成都高新区): read them all and keep this zone's.
+        grids = [g for g in store.find("Grid", where={"kind": kind} if kind else None, limit=1_000_000)]
+        zones = store.edges("Grid", [g.id for g in grids], "IN_ZONE")
+        grids = [g for g in grids if any(e.node.id == zone_id for e in zones[g.id])]
+        if who.grids is not None:
+            grids = [g for g in grids if g.id in who.grids]
+        ids = [g.id for g in grids]
+        covers = store.edges("Grid", ids, "COVERS", "in", limit=1)
+        chiefs = store.edges("Grid", ids, "CHIEF_OF", "in", limit=1)
+        no_org = [g for g in grids if not covers[g.id]]
+        no_chief = [g for g in grids if not chiefs[g.id]]
+        total, covered, chiefed = len(grids), len(grids) - len(no_org), len(grids) - len(no_chief)
     open_needs = overdue = 0
     needs = store.find("Need", where={"status": "open"}, limit=1_000_000)
     need_zones = store.edges("Need", [n.id for n in needs], "IN_ZONE")
@@ -74,14 +81,13 @@ def zone_coverage(store: Store, who: Principal, zone_id: str, *, kind: str | Non
                 continue
         open_needs += 1
         overdue += is_overdue(n.props.get("due_on"), day)
-    total = len(grids)
 
     def refs(nodes: list) -> list[Ref]:  # type: ignore[type-arg]
         return [Ref(g.id, display_name(g), f"{g.props.get('level', '')}级") for g in nodes[:list_limit]]
 
     return Coverage(
-        zone_id, display_name(zone), total, total - len(no_org), total - len(no_chief),
-        round((total - len(no_org)) / total, 4) if total else 0.0,
-        round((total - len(no_chief)) / total, 4) if total else 0.0,
+        zone_id, display_name(zone), total, covered, chiefed,
+        round(covered / total, 4) if total else 0.0,
+        round(chiefed / total, 4) if total else 0.0,
         refs(no_org), refs(no_chief), open_needs, overdue, list_limit,
     )

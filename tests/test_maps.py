@@ -26,7 +26,7 @@ import pytest
 from chainmatch.errors import InvalidRequest, NotFound
 from chainmatch.loader import load_folder
 from chainmatch.maps.build import ChainMap, Thresholds, chain_map, zone_maps
-from chainmatch.maps.render import write_maps
+from chainmatch.maps.render import _boxes, chain_bands, chain_svg, svg_size, write_maps
 from chainmatch.matching.index import MatchIndex, build_index
 from chainmatch.settings import DEFAULT_DEMO_DIR
 from chainmatch.stores.base import Store
@@ -328,3 +328,21 @@ def test_cli_maps_writes_files_with_progress_and_summary(tmp_path: Path, capsys:
     assert (data["zones"], data["chains"], data["files"]) == (1, 1, 6)  # 3 per chain, 2 index pages, summary
     assert main(["--db", str(tmp_path / "cli.db"), "maps", "--zone", "Z9", "--out", str(tmp_path / "x")]) == 2
     assert "Closest matches: Z1, Z2, Z3" in capsys.readouterr().err
+
+
+def test_a_tall_map_is_cut_into_bands_between_its_boxes(tmp_path: Path) -> None:
+    store = SQLiteStore.open(tmp_path / "demo.db")
+    load_folder(store, DEFAULT_DEMO_DIR)
+    m = chain_map(store, build_index(store), "LH-C-FOOD")
+    store.close()
+    width, height = svg_size(m)
+    assert (width, height) == (960, 1494)  # 3 columns; the 食品 column of 5 categories sets the height
+    bands = chain_bands(m, 552, 626)  # A4's bands (api/web/maps.py): 552 below the title, 626 on later pages
+    assert bands == [(0, 470), (470, 910), (910, 1494)]
+    crossed = [sum(t < cut < b for t, b in _boxes(m)) for _, cut in bands[:-1]]
+    assert crossed == [1, 0]  # no clean cut between 276 and 552 (the columns overlap): one box; then a clean one
+    assert chain_bands(m, height, 10) == [(0, height)]  # a map that fits is one band
+    svg = chain_svg(m, band=bands[1], scale=0.9, ids="-p2")
+    assert svg.startswith(f'<svg xmlns="http://www.w3.org/2000/svg" width="864" height="{round(0.9 * (bands[1][1] - bands[1][0]))}" '
+                          f'viewBox="0 {bands[1][0]} 960 {bands[1][1] - bands[1][0]}"')
+    assert 'id="arrow-p2"' in svg and "url(#arrow)" not in svg

@@ -93,6 +93,12 @@ def test_grids_chains_and_coverage(tmp_path: Path) -> None:
         assert (cov.grids, cov.with_party_organization, cov.coverage_rate, cov.with_chief) == (4, 1, 0.25, 2)
         assert [g.id for g in cov.grids_without_chief] == ["G1", "G4"]
         assert (cov.open_needs, cov.overdue_needs) == (2, 1)  # N2 was due 2024-05-04, N1 is due 2024-05-06
+        counted = zone_coverage(store, SYSTEM, "LH", list_limit=0, today=date(2024, 5, 5))  # counted in the store
+        assert (counted.grids, counted.with_party_organization, counted.coverage_rate, counted.with_chief,
+                counted.chief_rate, counted.open_needs) == (4, 1, 0.25, 2, 0.5, 2)
+        assert counted.grids_without_chief == [] and counted.list_limit == 0
+        exclusive = zone_coverage(store, SYSTEM, "LH", kind="exclusive", list_limit=0)
+        assert exclusive.grids == zone_coverage(store, SYSTEM, "LH", kind="exclusive").grids == 4
         mine = zone_coverage(store, CHIEF_G3, "LH", today=date(2024, 5, 5))
         assert (mine.grids, mine.coverage_rate, mine.open_needs, mine.overdue_needs) == (1, 1.0, 1, 0)
         with pytest.raises(NotFound, match="Closest matches: LH, QZ"):

@@ -137,6 +137,11 @@ def test_parity_demo_data_gives_the_same_answers_in_both_stores(tmp_path: Path, 
                                                                                 direction=direction), firm
     for zone in embedded.scan("Zone"):
         assert zone_coverage(neo, SYSTEM, zone.id) == zone_coverage(embedded, SYSTEM, zone.id), zone.id
+        counted = zone_coverage(neo, SYSTEM, zone.id, list_limit=0)  # the figures counted in the store
+        assert counted == zone_coverage(embedded, SYSTEM, zone.id, list_limit=0), zone.id
+        full = zone_coverage(embedded, SYSTEM, zone.id)
+        assert (counted.grids, counted.with_party_organization, counted.with_chief) == (
+            full.grids, full.with_party_organization, full.with_chief), zone.id
     embedded.close()
 
 

@@ -8,10 +8,6 @@ Screenshots go to ``test-artifacts/pages/`` (ignored by git), or to ``$CHAINMATC
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +16,10 @@ from openpyxl import load_workbook
 
 from chainmatch.access import accounts
 from tests.conftest import missing_tool
+from tests.service import serve
 from tests.test_assessment import may_problems
 from tests.test_maps_browser import _chromium
-from tests.test_pages_browser import FLAGS, PW, ROOT, _free_port, artefacts  # noqa: F401  (artefacts: a fixture)
+from tests.test_pages_browser import FLAGS, PW, artefacts  # noqa: F401  (artefacts: a fixture)
 from tests.test_problems import open_liuzhi
 
 pytestmark = pytest.mark.slow
@@ -40,24 +37,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                 person_id="LZ-P1")
     finally:
         store.close()
-    port = _free_port()
-    env = {"CHAINMATCH_DB": str(tmp / "lz.db"), "CHAINMATCH_MODEL_PATH": str(tmp / "m.json"), "PATH": "/usr/bin:/bin"}
-    with (tmp / "uvicorn.log").open("w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                                   "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (tmp / "uvicorn.log").read_text()
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serve(tmp / "lz.db", tmp) as base:
+        yield base
 
 
 def test_the_assessment_page_on_a_phone(service: str, artefacts: Path, tmp_path: Path) -> None:  # noqa: F811

@@ -12,13 +12,11 @@ firm page of another grid; no page logs a console message; no page is wider than
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,22 +28,15 @@ from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR
 from chainmatch.stores.sqlite import SQLiteStore
 from tests.conftest import missing_tool
+from tests.service import ROOT, serve
 from tests.test_maps_browser import _chromium
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 PW = "正确的马 battery 7"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 FOOD = ("13", "14", "15")  # GB/T 4754 大类 of food: what a 食品专用设备 (3531) maker's buyers make
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _cli(db: Path, *args: str, password: str | None = None) -> str:
@@ -74,28 +65,13 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     store = SQLiteStore.open(db)
     try:
         load_folder(store, before)
+        tall_chain(store, tmp / "tall")
     finally:
         store.close()
     _cli(db, "account", "add", "zhaoshang", "--role", "staff", "--name", "招商员测试", "--zone", "LH",
          password=PW)
-    port = _free_port()
-    env = {"CHAINMATCH_DB": str(db), "CHAINMATCH_MODEL_PATH": str(tmp / "m.json"), "PATH": "/usr/bin:/bin"}
-    with (tmp / "uvicorn.log").open("w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                                   "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (tmp / "uvicorn.log").read_text()
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", db
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serve(db, tmp) as base:
+        yield base, db
 
 
 def _chief_of_both(store: SQLiteStore, firm: str, other: str) -> str | None:
@@ -267,10 +243,40 @@ def _printed(expected: str, text: str) -> bool:
     return re.search(pattern, unicodedata.normalize("NFKC", text)) is not None
 
 
+TALL = "LH-C-TALL"
+
+
+def tall_chain(store: SQLiteStore, folder: Path) -> str:
+    """Add to the demo a chain of 漯河 whose upstream column holds 14 categories of its chains (a map five A4 pages
+    tall, where the food chain's is three); returns its id."""
+    with (DEFAULT_DEMO_DIR / "segments.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    cats = [r for r in rows if r["parent_id"] and r["chain_id"].startswith("LH-")]
+    segments = [f"{TALL}-S1,上游：原料与装备,upstream,1,,,{TALL},", f"{TALL}-S2,中游：加工,midstream,2,,,{TALL},",
+                f"{TALL}-S3,下游：流通,downstream,3,5930;5432;5129,,{TALL},"]
+    for k, c in enumerate(cats[:14]):
+        segments.append(f"{TALL}-S1-{k:02d},{c['name']},upstream,{10 + k},{c['industry_codes']},,{TALL},{TALL}-S1")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "chains.csv").write_text("id,name,template,task_force,zone_id,leader_ids\n"
+                                       f"{TALL},长链测试,,,LH,\n", encoding="utf-8")
+    (folder / "segments.csv").write_text("id,name,stage,order,industry_codes,products,chain_id,parent_id\n"
+                                         + "\n".join(segments) + "\n", encoding="utf-8")
+    load_folder(store, folder)
+    return TALL
+
+
+def _chain(store: SQLiteStore, chain_id: str) -> tuple[str, str, str]:
+    node = store.get("Chain", [chain_id])[chain_id]
+    zone = store.edges("Chain", [node.id], "IN_ZONE")[node.id][0].node
+    return node.id, str(node.props["name"]), str(zone.props["name"])
+
+
 def _largest_chain(store: SQLiteStore) -> tuple[str, str, str]:
-    """The demo chain with the most categories (the tallest and widest map): its id, name and zone's name."""
+    """The demo chain with the most categories (the widest map, three A4 pages tall): its id, name and zone's name."""
     best: tuple[int, str] = (-1, "")
     for chain in store.scan("Chain"):
+        if chain.id == TALL:
+            continue
         segments = [e.node.id for e in store.edges("Chain", [chain.id], "SEGMENT_OF", "in")[chain.id]]
         best = max(best, (len(segments), chain.id))
     node = store.get("Chain", [best[1]])[best[1]]
@@ -278,7 +284,11 @@ def _largest_chain(store: SQLiteStore) -> tuple[str, str, str]:
     return node.id, str(node.props["name"]), str(zone.props["name"])
 
 
-def test_a_chain_map_prints_on_a4_and_a3_landscape(service: tuple[str, Path], artefacts: Path) -> None:
+@pytest.mark.parametrize("which", ["largest", "tall"])
+def test_a_chain_map_prints_on_a4_and_a3_landscape(service: tuple[str, Path], artefacts: Path, which: str) -> None:
+    """A tall map prints in bands at its own size (or scaled to the page's width, never under 80%), one page each,
+    the continuation pages headed （续）; no column is cut, no page is blank, every page names the zone, chain and
+    date."""
     try:
         from playwright.sync_api import sync_playwright
         from pypdf import PdfReader
@@ -289,17 +299,17 @@ def test_a_chain_map_prints_on_a4_and_a3_landscape(service: tuple[str, Path], ar
 
     base, db = service
     store = SQLiteStore.open(db)
-    chain_id, chain, zone = _largest_chain(store)
+    chain_id, chain, zone = _largest_chain(store) if which == "largest" else _chain(store, TALL)
     all_segments = [e.node.id for e in store.edges("Chain", [chain_id], "SEGMENT_OF", "in")[chain_id]]
     parents = store.edges("Segment", all_segments, "SUBSEGMENT_OF")
     segments = sum(1 for s in all_segments if not parents[s])  # the map's columns: the top-level segments
     store.close()
-    _cli(db, "account", "add", "tupu", "--role", "staff", "--name", "图谱打印", password=PW)
+    _cli(db, "account", "add", f"tupu{which}", "--role", "staff", "--name", "图谱打印", password=PW)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=_chromium(), args=FLAGS)
         page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
         page.goto(base + "/login")
-        page.fill("input[name=username]", "tupu")
+        page.fill("input[name=username]", f"tupu{which}")
         page.fill("input[name=password]", PW)
         page.click("button:has-text('登录')")
         page.wait_for_selector("h1:has-text('工作台')")
@@ -312,7 +322,7 @@ def test_a_chain_map_prints_on_a4_and_a3_landscape(service: tuple[str, Path], ar
             # On paper: the PDF Chromium prints, at the size the page's style sheet asks for.
             page.emulate_media(media="print")  # what page.pdf uses anyway, unless told otherwise (as below)
             pdf = page.pdf(prefer_css_page_size=True, print_background=True)
-            (artefacts / f"map-{paper}.pdf").write_bytes(pdf)
+            (artefacts / f"map-{which}-{paper}.pdf").write_bytes(pdf)
             pages = PdfReader(io.BytesIO(pdf)).pages
             assert all(round(float(pg.mediabox.width)) == width_pt and round(float(pg.mediabox.height)) == height_pt
                        for pg in pages), paper
@@ -321,28 +331,43 @@ def test_a_chain_map_prints_on_a4_and_a3_landscape(service: tuple[str, Path], ar
                 head, _, body = text.partition(day)
                 assert _printed(zone, head) and _printed(chain, head), f"{paper} page {n} lacks the zone, chain or date: {text[:80]}"
                 assert len(body.strip()) > 20, f"{paper} page {n} is blank but for its header: {text[:200]}"
-            assert all(_printed(stage, texts[0]) for stage in ("上游", "下游")), texts[0][:300]  # the whole map on page 1
+            bands = page.locator(".band").count()
+            assert len(pages) >= bands >= (2 if which == "tall" else 1), (paper, bands, len(pages))
+            assert all(_printed(stage, texts[0]) for stage in ("上游", "中游", "下游")), texts[0][:300]  # the heads
+            assert not _printed("（续）", texts[0])
+            for k in range(2, bands + 1):  # band k opens page k, headed （续）
+                assert _printed(f"{chain} 产业链招商图谱（续）· 第 {k}/{bands} 页", texts[k - 1]), (paper, k, texts[k - 1][:200])
             # The layout Chromium prints, measured at the printable width in print media.
             page.set_viewport_size({"width": round(print_w * _MM), "height": round(print_h * _MM)})
             page.emulate_media(media="print")
             box = page.evaluate("""() => {
-                const svg = document.querySelector('.map svg').getBoundingClientRect();
-                const cols = [...document.querySelectorAll('.map svg g.segment rect')].map(r => r.getBoundingClientRect());
-                return {svg: [svg.left, svg.top, svg.right, svg.bottom], right: Math.max(...cols.map(c => c.right)),
-                        left: Math.min(...cols.map(c => c.left)), cols: cols.length,
-                        page: document.documentElement.scrollWidth,
-                        content: document.querySelector('table.frame').getBoundingClientRect().height,
-                        header: document.querySelector('table.frame > thead').getBoundingClientRect().height};
+                const rect = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+                const bands = [...document.querySelectorAll('.band')].map(b => {
+                    const svg = b.querySelector('svg');
+                    return {band: rect(b), svg: rect(svg), drawn: svg.viewBox.baseVal.width,
+                            cols: [...svg.querySelectorAll('g.segment rect')].map(rect)};
+                });
+                const frame = document.querySelector('table.frame > tbody').getBoundingClientRect();
+                return {bands, page: document.documentElement.scrollWidth, top: frame.top, bottom: frame.bottom,
+                        header: document.querySelector('table.frame > thead').getBoundingClientRect().height,
+                        full: document.querySelector('.map').getBoundingClientRect().height};
             }""")
             printable_w, printable_h = round(print_w * _MM), round(print_h * _MM)  # the viewport set above
-            assert box["cols"] == segments, box
+            assert box["full"] == 0  # the screen's drawing is not printed: the bands are
             assert box["page"] <= math.ceil(printable_w), f"{paper}: the page is {box['page']} px wide, not {printable_w}"
-            assert 0 <= box["left"] and box["right"] <= box["svg"][2] + 0.5 <= printable_w + 0.5, (paper, box)
-            assert box["svg"][3] - box["svg"][1] <= printable_h - box["header"], (paper, box)  # one page high
-            # As many pages as the content needs (a page pushed on by an unbreakable block at most per heading).
-            needed = math.ceil(box["content"] / (printable_h - box["header"]))
-            assert needed <= len(pages) <= needed + 2, (paper, len(pages), needed, box)
-            page.screenshot(path=str(artefacts / f"09-map-print-{paper}.png"), full_page=True)
+            first = box["bands"][0]
+            assert len(first["cols"]) == segments, box  # every column head on the first page, none cut
+            assert 0 <= min(c[0] for c in first["cols"]) and max(c[2] for c in first["cols"]) <= printable_w + 0.5
+            for k, b in enumerate(box["bands"]):
+                scale = (b["svg"][2] - b["svg"][0]) / b["drawn"]
+                assert 0.8 <= scale <= 1.0 + 1e-6, (paper, k, scale)  # readable: at least 80% of its size
+                assert b["svg"][2] <= printable_w + 0.5, (paper, k, b)  # no column cut at the right
+                fits = printable_h - box["header"] - ((b["band"][1] - box["top"]) if k == 0 else 0)
+                assert b["band"][3] - b["band"][1] <= fits, (paper, k, b, fits)  # one page high, title included
+            # As many pages as the bands and the rest need (a page pushed on by an unbreakable block at most per heading).
+            rest = math.ceil((box["bottom"] - box["bands"][-1]["band"][3]) / (printable_h - box["header"]))
+            assert bands <= len(pages) <= bands + rest + 2, (paper, len(pages), bands, rest, box["bottom"])
+            page.screenshot(path=str(artefacts / f"09-map-print-{which}-{paper}.png"), full_page=True)
             page.emulate_media(media="screen")
             page.set_viewport_size({"width": 1280, "height": 900})
         browser.close()

@@ -230,3 +230,25 @@ def test_the_journal_records_nothing_for_a_refused_write_and_everything_for_a_la
     assert large.seq > seq and large.touched is None  # too many to list: read everything again
     assert store.changes(large.seq) == Changes(large.seq, frozenset())
     assert store.changes(large.seq + 5).touched is None  # a position the journal never reached (it restarted)
+
+
+def test_a_zone_s_grid_coverage_is_counted_in_the_store(store: Store) -> None:
+    store.write(_grid_batch())
+    store.write(GraphBatch(
+        nodes=[Node("Grid", "G3", {"id": "G3", "name": "三号网格", "level": "3", "kind": "general"}),
+               Node("Grid", "Q1", {"id": "Q1", "name": "崇泰片", "level": "1", "kind": "exclusive"}),
+               Node("Zone", "Q", {"id": "Q", "name": "泉州经济技术开发区"}),
+               Node("PartyOrganization", "PO1", {"id": "PO1", "name": "利通公司党支部", "kind": "branch"}),
+               Node("PartyOrganization", "PO2", {"id": "PO2", "name": "片区综合党委", "kind": "comprehensive"}),
+               Node("Person", "P1", {"id": "P1", "name": "网格长甲", "role": "grid_chief"})],
+        rels=[Rel("IN_ZONE", "Grid", g, "Zone", "Z") for g in ("G1", "G2", "G3")]
+        + [Rel("IN_ZONE", "Grid", "Q1", "Zone", "Q"),
+           Rel("COVERS", "PartyOrganization", "PO1", "Grid", "G2"),
+           Rel("COVERS", "PartyOrganization", "PO2", "Grid", "G2"),  # two organizations: still one grid
+           Rel("COVERS", "PartyOrganization", "PO2", "Grid", "Q1"),
+           Rel("CHIEF_OF", "Person", "P1", "Grid", "G2"), Rel("CHIEF_OF", "Person", "P1", "Grid", "G3")]))
+    assert store.count_grid_coverage("Z") == (3, 1, 2)
+    assert store.count_grid_coverage("Z", "exclusive") == (2, 1, 1)
+    assert store.count_grid_coverage("Z", "general") == (1, 0, 1)
+    assert store.count_grid_coverage("Q") == (1, 1, 0)
+    assert store.count_grid_coverage("NOPE") == (0, 0, 0)

@@ -40,12 +40,14 @@ from chainmatch.maps.build import (
 __all__ = [
     "FONT_STACK",
     "WrittenMaps",
+    "chain_bands",
     "chain_html",
     "chain_json",
     "chain_svg",
     "money",
     "pct",
     "safe_name",
+    "svg_size",
     "write_chain_xlsx",
     "write_maps",
 ]
@@ -172,19 +174,71 @@ def _cat_height(c: Category) -> int:
     return h + _PAD
 
 
-def chain_svg(m: ChainMap) -> str:
-    """The map as an SVG drawing: segments as columns, firms as nodes, known trades as arrows."""
-    gaps = {g.category_id: g for g in m.gaps}
+def svg_size(m: ChainMap) -> tuple[int, int]:
+    """The drawing's width and height (in CSS pixels at scale 1) of :func:`chain_svg`."""
     cols = max(1, len(m.segments))
     heights = [_HEAD_H + sum(_cat_height(c) + 12 for c in s.categories) for s in m.segments] or [_HEAD_H]
-    width = 2 * _MARGIN + cols * _COL_W + (cols - 1) * _GAP_X
-    height = 2 * _MARGIN + max(heights) + 70
+    return 2 * _MARGIN + cols * _COL_W + (cols - 1) * _GAP_X, 2 * _MARGIN + max(heights) + 70
+
+
+def _boxes(m: ChainMap) -> list[tuple[int, int]]:
+    """(top, bottom) of what a cut across the drawing should not go through: the column heads, the category
+    boxes and the legend."""
+    _, height = svg_size(m)
+    boxes = [(_MARGIN, _MARGIN + _HEAD_H - 8), (height - 70, height - 20)]
+    for seg in m.segments:
+        y = _MARGIN + _HEAD_H
+        for cat in seg.categories:
+            h = _cat_height(cat)
+            boxes.append((y, y + h))
+            y += h + 12
+    return boxes
+
+
+def chain_bands(m: ChainMap, first: float, rest: float) -> list[tuple[int, int]]:
+    """The drawing cut across into bands, top to bottom, for printing a tall map over several pages: (top, bottom)
+    in drawing units, the first band at most ``first`` high and the others at most ``rest``.
+
+    Each cut is placed in the lower half of its band where it goes through the fewest column heads, category
+    boxes and the legend (columns stack their boxes independently, so a clean cut is not always there), the lowest
+    of those places. A map that fits in ``first`` is one band.
+    """
+    if first <= 0 or rest <= 0:
+        raise ValueError("bands must be higher than 0")
+    _, height = svg_size(m)
+    boxes = _boxes(m)
+    # Candidate cuts: the middle of the 12-pixel gap above and below each box.
+    candidates = sorted({b + 6 for _, b in boxes} | {t - 6 for t, _ in boxes})
+    bands: list[tuple[int, int]] = []
+    top = 0
+    while True:
+        limit = int(top + (first if not bands else rest))
+        if limit >= height:
+            bands.append((top, height))
+            return bands
+        places = [y for y in candidates if top + (limit - top) / 2 <= y <= limit] + [limit]
+        cut = min(places, key=lambda y: (sum(t < y < b for t, b in boxes), -y))
+        bands.append((top, cut))
+        top = cut
+
+
+def chain_svg(m: ChainMap, *, band: tuple[int, int] | None = None, scale: float = 1.0, ids: str = "") -> str:
+    """The map as an SVG drawing: segments as columns, firms as nodes, known trades as arrows.
+
+    With ``band`` (top, bottom), only that slice of the drawing is shown (its viewBox), ``scale`` times its size;
+    ``ids`` is added to the drawing's element ids (several drawings in one page: each its own arrow heads).
+    """
+    gaps = {g.category_id: g for g in m.gaps}
+    width, height = svg_size(m)
+    top, bottom = band or (0, height)
+    shown_w, shown_h = round(width * scale), round((bottom - top) * scale)
     out: list[str] = [
-        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{shown_w}" height="{shown_h}" '
+        f'viewBox="0 {top} {width} {bottom - top}" '
         f'role="img" aria-label="{_e(m.chain)} 产业链招商图谱" font-family=\'{FONT_STACK}\' font-size="12">'),
-        ("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
+        (f"<defs><marker id=\"arrow{ids}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
         "orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#5b6b7b\"/></marker>"
-        "<marker id=\"arrow-lead\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
+        f"<marker id=\"arrow-lead{ids}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
         "orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#b8860b\"/></marker></defs>"),
     ]
     nodes: dict[str, tuple[int, int, int]] = {}  # firm id → (column, x of its dot, y)
@@ -289,7 +343,7 @@ def chain_svg(m: ChainMap) -> str:
         lead = link.supplier_id in leaders or link.buyer_id in leaders
         arrows.append(f'<path class="trade" d="{d}" fill="none" stroke="{"#b8860b" if lead else "#5b6b7b"}" '
                       f'stroke-opacity="{0.85 if lead else 0.45}" stroke-width="{1.6 if lead else 1.1}" '
-                      f'marker-end="url(#{"arrow-lead" if lead else "arrow"})"/>')
+                      f'marker-end="url(#{"arrow-lead" if lead else "arrow"}{ids})"/>')
     out += arrows + body
     ly = height - 50
     out.append(f'<g class="legend" font-size="12"><text x="{_MARGIN}" y="{ly}" font-weight="bold">图例</text>'
@@ -301,7 +355,7 @@ def chain_svg(m: ChainMap) -> str:
                f'<text x="{_MARGIN + 260}" y="{ly}">按行业归入的区内企业</text>'
                f'<rect x="{_MARGIN + 400}" y="{ly - 12}" width="26" height="14" fill="#fdecea" stroke="#c0392b" '
                f'stroke-dasharray="6 4"/><text x="{_MARGIN + 432}" y="{ly}">缺口环节（附招商目标）</text>'
-               f'<path d="M{_MARGIN + 580},{ly - 4} h34" stroke="#5b6b7b" marker-end="url(#arrow)"/>'
+               f'<path d="M{_MARGIN + 580},{ly - 4} h34" stroke="#5b6b7b" marker-end="url(#arrow{ids})"/>'
                f'<text x="{_MARGIN + 620}" y="{ly}">已知供货（供方 → 买方）</text></g>')
     if drawn < sum(1 for _ in m.links):
         out.append(f'<text x="{_MARGIN}" y="{ly + 22}" fill="#5b6b7b" font-size="11">图中画出 {drawn} 条供货关系'

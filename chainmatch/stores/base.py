@@ -289,6 +289,11 @@ class Store(Protocol):
         before ``day`` (ISO dates order as the days do), by id: what the overdue sweep needs, filtered in the
         store."""
 
+    def count_grid_coverage(self, zone_id: str, kind: str | None = None) -> tuple[int, int, int]:
+        """(grids, grids covered by a party organization, grids with a chief) of the Grid nodes IN_ZONE
+        ``zone_id`` (of that ``kind`` only, when given), counted in the store (COVERS and CHIEF_OF relationships
+        into each grid), no node read into Python: what a zone's coverage figures need."""
+
     def close(self) -> None:
         """Release connections; the store is unusable afterwards."""
 

@@ -33,6 +33,7 @@ __all__ = [
     "COUNT_RELS",
     "DELETE_ALL",
     "DELETE_RELATIONSHIPS",
+    "GRID_COVERAGE",
     "JOURNAL_APPEND",
     "JOURNAL_LABELS",
     "JOURNAL_PROPERTIES",
@@ -57,6 +58,7 @@ COUNT_RELS = "count_rels"
 DELETE_ALL = "delete_all"
 DELETE_RELATIONSHIPS = "delete_relationships"
 TALLY_PROBLEMS = "tally_problems"
+GRID_COVERAGE = "grid_coverage"
 OVERDUE_PROBLEMS = "overdue_problems"
 JOURNAL_APPEND = "journal_append"
 JOURNAL_PRUNE = "journal_prune"
@@ -280,6 +282,11 @@ def _build(schema: Schema) -> dict[str, Statement]:
     if "Problem" in schema.labels:
         for st in _problem_statements():
             add(st)
+    if {"Grid", "Zone"} <= set(schema.labels) and {"IN_ZONE", "COVERS", "CHIEF_OF"} <= set(schema.relationships):
+        add(_s(GRID_COVERAGE, (
+            "MATCH (g:Grid)-[:IN_ZONE]->(:Zone {id: $zone}) WHERE $kind IS NULL OR g.kind = $kind "
+            "RETURN count(g) AS grids, count(CASE WHEN EXISTS { ()-[:COVERS]->(g) } THEN 1 END) AS covered, "
+            "count(CASE WHEN EXISTS { ()-[:CHIEF_OF]->(g) } THEN 1 END) AS chiefs")))
     for st in _journal():
         add(st)
     for lab in schema.labels.values():

@@ -47,6 +47,7 @@ from chainmatch.stores.cypher import (
     COUNT_RELS,
     DELETE_ALL,
     DELETE_RELATIONSHIPS,
+    GRID_COVERAGE,
     JOURNAL_APPEND,
     JOURNAL_PRUNE,
     JOURNAL_READ,
@@ -512,6 +513,10 @@ class Neo4jStore:
             "evaluated": "evaluated", "satisfied": "satisfied"})[0]["rows"]
         return [ProblemTally(grid, tuple(depts) if depts is not None else None, loose,
                              tuple(int(x or 0) for x in sums)) for loose, grid, depts, *sums in rows]
+
+    def count_grid_coverage(self, zone_id: str, kind: str | None = None) -> tuple[int, int, int]:
+        rec = self._read(self._statement(GRID_COVERAGE), {"zone": zone_id, "kind": kind})[0]
+        return int(rec["grids"]), int(rec["covered"]), int(rec["chiefs"])
 
     def open_problems_due_before(self, day: str, open_statuses: Sequence[str]) -> tuple[int, list[Node]]:
         rec = self._read(self._statement(OVERDUE_PROBLEMS), {"day": day, "open": list(open_statuses),

@@ -457,6 +457,10 @@ class SQLiteStore:
         return [ProblemTally(grid, tuple(orjson.loads(depts)) if depts is not None else None, loose,
                              tuple(int(x or 0) for x in sums)) for loose, grid, depts, *sums in rows]
 
+    def count_grid_coverage(self, zone_id: str, kind: str | None = None) -> tuple[int, int, int]:
+        grids, covered, chiefs = self._run(_GRID_COVERAGE, (zone_id, kind))[0]
+        return int(grids), int(covered or 0), int(chiefs or 0)
+
     def open_problems_due_before(self, day: str, open_statuses: Sequence[str]) -> tuple[int, list[Node]]:
         opens = ",".join("?" * len(open_statuses)) or "NULL"
         counted = self._run(f"SELECT count(*) FROM problem_tally WHERE status IN ({opens})", tuple(open_statuses))
@@ -468,6 +472,16 @@ class SQLiteStore:
 
 # The assessment's sums (PROBLEM_TALLY_COLUMNS) in one pass over problem_tally. A problem without the grid or
 # departments copy is grouped on its own id ("loose").
+_GRID_COVERAGE = """
+SELECT count(*),
+       sum(EXISTS (SELECT 1 FROM rels c WHERE c.dst_label = 'Grid' AND c.dst = z.src AND c.type = 'COVERS')),
+       sum(EXISTS (SELECT 1 FROM rels h WHERE h.dst_label = 'Grid' AND h.dst = z.src AND h.type = 'CHIEF_OF'))
+FROM rels z INDEXED BY rels_incoming JOIN nodes g ON g.label = 'Grid' AND g.id = z.src
+WHERE z.dst_label = 'Zone' AND z.dst = ?1 AND z.type = 'IN_ZONE' AND z.src_label = 'Grid'
+  AND (?2 IS NULL OR json_extract(g.props, '$.kind') = ?2)
+"""
+"""Store.count_grid_coverage: a zone's grids (through the incoming-relationship index) and, per grid, whether a
+COVERS and a CHIEF_OF relationship comes in."""
 _TALLY = """
 SELECT CASE WHEN departments IS NULL OR grid IS NULL OR grid = '' THEN id END AS loose, NULLIF(grid, ''),
        departments, count(*), sum(status IN ('closed', 'evaluated')),
