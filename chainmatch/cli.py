@@ -950,7 +950,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     add("init", cmd_init, "create the store, apply the schema and load the GB/T 4754-2017 industries")
-    sp = add("load", cmd_load, "check a data folder and load it in one transaction (safe to repeat)")
+    sp = add("load", cmd_load, "check a data folder and load it (one transaction; on Neo4j one per "
+                                      "CHAINMATCH_NEO4J_TX_ROWS rows); safe to repeat")
     sp.add_argument("dir", help="folder of CSV data files (see README, 'Data folder format')")
     sp.add_argument("--json", action="store_true", help="print the summary as JSON")
     sp = add("serve", cmd_serve, "run the HTTP API (loads the demo data into an empty store first)")

@@ -263,6 +263,10 @@ class SQLiteStore:
 
     # -- writes ------------------------------------------------------------------------------
 
+    def write_bulk(self, batch: GraphBatch) -> None:
+        """One transaction, as :meth:`write`: SQLite holds a large transaction on disk, not in memory."""
+        self.write(batch)
+
     def write(self, batch: GraphBatch) -> None:
         self.check_file()
         conn = self._conn()
