@@ -70,6 +70,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     try:
         start = time.perf_counter()
         summary = load_folder(store, Path(args.dir), classify=ranked_candidates)
+        store.await_indexes()  # Neo4j: indexes still built in the background would make the first reads slow
         ok = True
         _say_changed(settings)
         took = time.perf_counter() - start

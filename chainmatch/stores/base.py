@@ -281,6 +281,11 @@ class Store(Protocol):
         committed (the error says how many rows): writes are upserts, so writing the batch again completes it.
         A batch with ``expects`` is always one transaction."""
 
+    def await_indexes(self, timeout: float = 3600.0) -> float:
+        """Wait until every index of the store is online (Neo4j builds them in the background after an offline
+        import or once the schema meets data already there); returns the seconds waited. Raises StoreError when
+        an index failed or ``timeout`` passed. The embedded store's indexes are always up to date."""
+
     def delete(self, label: str, ids: Sequence[str]) -> int:
         """Delete nodes and their relationships; returns how many nodes existed."""
 

@@ -32,6 +32,7 @@ __all__ = [
     "COUNT_NODES",
     "COUNT_RELS",
     "DELETE_ALL",
+    "INDEXES_NOT_ONLINE",
     "JOURNAL_APPEND",
     "JOURNAL_LABELS",
     "JOURNAL_PROPERTIES",
@@ -54,6 +55,7 @@ PING = "ping"
 COUNT_NODES = "count_nodes"
 COUNT_RELS = "count_rels"
 DELETE_ALL = "delete_all"
+INDEXES_NOT_ONLINE = "indexes_not_online"
 TALLY_PROBLEMS = "tally_problems"
 OVERDUE_PROBLEMS = "overdue_problems"
 JOURNAL_APPEND = "journal_append"
@@ -263,6 +265,10 @@ def _build(schema: Schema) -> dict[str, Statement]:
         out[st.name] = st
 
     add(_s(PING, "RETURN 1 AS ok"))
+    # Indexes still being built (POPULATING) or broken (FAILED): after an offline import, or once the schema is
+    # applied to data already there, Neo4j builds them in the background (Store.await_indexes waits for them).
+    add(_s(INDEXES_NOT_ONLINE, "SHOW INDEXES YIELD name, state, populationPercent WHERE state <> 'ONLINE' "
+           "RETURN name, state, populationPercent ORDER BY name"))
     # Deletes in bounded transactions; only for emptying a dedicated database (tests, migrate --replace).
     # The journal's head stays, so that its numbers never start again (a reader's position stays meaningful).
     add(_s(DELETE_ALL, "MATCH (n) WHERE NOT n:JournalHead WITH n LIMIT $limit DETACH DELETE n "

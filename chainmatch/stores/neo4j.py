@@ -49,6 +49,7 @@ from chainmatch.stores.cypher import (
     COUNT_NODES,
     COUNT_RELS,
     DELETE_ALL,
+    INDEXES_NOT_ONLINE,
     JOURNAL_APPEND,
     JOURNAL_PRUNE,
     JOURNAL_READ,
@@ -307,6 +308,35 @@ class Neo4jStore:
             if st.kind == "schema":
                 # Schema changes cannot share a transaction with each other's data; one each.
                 self._run_write(_read_all(st, {}), f"applying the schema ({st.name})")
+
+    def await_indexes(self, timeout: float = 3600.0, *, progress: Callable[[str], None] | None = None) -> float:
+        """Wait until Neo4j reports every index ONLINE (``SHOW INDEXES``, polled once a second); returns the seconds
+        waited. ``progress`` is told, at most every 30 s, which indexes are still being built and how far. A FAILED
+        index or the ``timeout`` is a StoreError naming the index."""
+        st = statement(INDEXES_NOT_ONLINE, self.schema)
+        t0 = time.monotonic()
+        told = t0
+        while True:
+            rows = self._read(st, {})
+            if not rows:
+                return round(time.monotonic() - t0, 1)
+            failed = [r["name"] for r in rows if r["state"] == "FAILED"]
+            if failed:
+                raise StoreError(
+                    f"{self._where()} 的索引 {', '.join(failed)} 建立失败（FAILED）。请查看 Neo4j 的 debug.log 中"
+                    "该索引的原因，删除该索引（DROP INDEX 名称）后重新连接 chainmatch，它会按 graph_schema 重新创建。",
+                    details={"failed": failed})
+            now = time.monotonic()
+            building = ", ".join(f"{r['name']} {float(r['populationPercent'] or 0):.0f}%" for r in rows)
+            if now - t0 >= timeout:
+                raise StoreError(
+                    f"{self._where()} 的索引在 {timeout:.0f} 秒内仍未建好（{building}）：Neo4j 仍在后台建立它们，"
+                    "此时按这些属性的查询会很慢。请稍后再试，或等待更久（await_indexes 的 timeout）。",
+                    details={"building": [r["name"] for r in rows]})
+            if progress and now - told >= 30:
+                progress(building)
+                told = now
+            time.sleep(1.0)
 
     # -- writes -------------------------------------------------------------------------------
 
