@@ -633,7 +633,10 @@ def load_folder(store: Store, folder: Path, *, classify: Classify | None = None)
     try:
         store.write_bulk(batch)
     except Conflict as e:
-        raise LoadError(_store_clashes(batch, store) or [Problem(str(folder), 0, "", "", str(e))]) from e
+        problems = _store_clashes(batch, store)
+        if not problems or "committed_rows" in e.details:  # earlier transactions are in: the message says so
+            problems.append(Problem(str(folder), 0, "", "", str(e)))
+        raise LoadError(problems) from e
     return summary
 
 
