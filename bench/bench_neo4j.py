@@ -3,13 +3,16 @@ embedded store on the same data (issues 6 and 17).
 
 1. Generates N synthetic firms (default 100,000, ``chainmatch.synth.generate``) with their zone, grids, products
    and relationships, reads them with the loader, and loads them into the embedded store and through
-   ``Neo4jStore.write`` in batches; reports nodes/s (target >= 5,000) and relationships/s.
+   ``Neo4jStore.write`` in batches; reports nodes/s (target >= 5,000) and relationships/s. With ``--admin-import``
+   Neo4j is filled offline instead: the data exported as ``chainmatch export --format neo4j-admin`` writes it, then
+   ``neo4j-admin database import full`` (Neo4j 5.26's own tool, the command of the export's ``import.txt``), then
+   the server started on it, the schema applied and ``Neo4jStore.await_indexes``; each step timed.
 2. Builds the match index (``build_index``) from each store: seconds, the part spent waiting on the store's scans,
    and Bolt round trips through a counting TCP proxy; then reads what the build read, alone, ``--read-passes``
    times (target on Neo4j: 100,000 firms <= 15 s, 1,000,000 <= 150 s).
 3. A firm's profile, a grid chief's neighbour lookup and a recommendation on each store: p50 / p99 and round trips.
 
-Rerun from the repository root: ``.venv/bin/python bench/bench_neo4j.py [--firms 100000] [--keep DIR]``
+Rerun from the repository root: ``.venv/bin/python bench/bench_neo4j.py [--firms 100000] [--admin-import] [--keep DIR]``
 (``--keep`` keeps the generated data, the embedded store and Neo4j's home for the next run, which then skips the
 loads; the server is started again on that home).
 """
@@ -42,10 +45,11 @@ from chainmatch.matching.index import build_index
 from chainmatch.matching.neighbours import chain_neighbours
 from chainmatch.matching.ranking import recommend
 from chainmatch.settings import Settings
-from chainmatch.stores.base import GraphBatch, Store
+from chainmatch.stores.base import GraphBatch, Node, Rel, Store
 from chainmatch.stores.neo4j import Neo4jStore
 from chainmatch.stores.sqlite import SQLiteStore
-from tests.neo4j_server import start
+from chainmatch.transfer import export_neo4j_admin
+from tests.neo4j_server import admin_import, start
 
 
 class CountingProxy:
@@ -161,6 +165,45 @@ def _progress(kind: str, what: str, done: int, total: int, since: float) -> None
     print(f"  {kind} {what}: {done:,} of {total:,} in {took:.0f}s = {done / took:,.0f}/s; {load()}", flush=True)
 
 
+class _InMemory:
+    """The generated batch and the industries of ``industries`` as something to export (``scan``, ``scan_rels``)."""
+
+    def __init__(self, batch: GraphBatch, industries: Store) -> None:
+        self.nodes: dict[str, list[Node]] = {}
+        for n in batch.nodes:
+            self.nodes.setdefault(n.label, []).append(n)
+        self.rels: dict[str, list[Rel]] = {}
+        for r in batch.rels:
+            self.rels.setdefault(r.type, []).append(r)
+        self.industries = industries
+
+    def scan(self, label: str) -> Iterator[Node]:
+        yield from self.industries.scan(label)
+        yield from self.nodes.get(label, [])
+
+    def scan_rels(self, rel_type: str) -> Iterator[Rel]:
+        yield from self.industries.scan_rels(rel_type)
+        yield from self.rels.get(rel_type, [])
+
+
+def _admin_import(work: Path, batch: GraphBatch, industries: Store, off_heap: str) -> dict[str, Any]:
+    """Export the batch as neo4j-admin CSV files and import them into ``work/neo4j`` (no server running)."""
+    out: dict[str, Any] = {}
+    t = time.perf_counter()
+    summary = export_neo4j_admin(_InMemory(batch, industries), work / "import")
+    out["export_s"], out["export_machine"] = round(time.perf_counter() - t, 1), load()
+    print(f"exported {summary.nodes:,} nodes, {summary.rels:,} relationships in {out['export_s']}s", flush=True)
+    t = time.perf_counter()
+    admin_import(work / "neo4j", work / "import", f"{summary.command} --max-off-heap-memory={off_heap}")
+    took = time.perf_counter() - t
+    out["import_s"], out["import_machine"] = round(took, 1), load()
+    out["import_nodes_and_rels_per_s"] = round((summary.nodes + summary.rels) / took)
+    print(f"neo4j-admin import: {out['import_s']}s = {out['import_nodes_and_rels_per_s']:,} nodes and "
+          f"relationships/s; {load()}", flush=True)
+    shutil.rmtree(work / "import", ignore_errors=True)
+    return out
+
+
 class _TimedReads:
     """A store whose ``scan`` / ``scan_rels`` count the seconds spent waiting for them: the read itself, apart from
     what ``build_index`` does with the rows."""
@@ -234,6 +277,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--keep", type=Path, help="keep (and reuse) data, embedded store and Neo4j home here")
     ap.add_argument("--skip-embedded", action="store_true", help="measure Neo4j only")
+    ap.add_argument("--admin-import", action="store_true",
+                    help="fill Neo4j with neo4j-admin database import full from the export instead of Bolt writes")
+    ap.add_argument("--import-memory", default="2g", help="neo4j-admin import's --max-off-heap-memory")
     args = ap.parse_args()
 
     from chainmatch.synth import generate
@@ -242,30 +288,41 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     reuse = (work / "loaded").exists()
     results: dict[str, Any] = {"firms": args.firms, "batch": args.batch, "chunk": args.chunk, "heap": args.heap,
-                               "pagecache": args.pagecache, "machine": machine(), "start_machine": load()}
+                               "pagecache": args.pagecache, "machine": machine(), "start_machine": load(),
+                               "admin_import": args.admin_import}
     if not reuse:
         t = time.perf_counter()
         generate(work / "data", enterprises=args.firms, seed=args.seed)
         scratch = SQLiteStore.open(work / "scratch.db")  # read_folder looks ids up in it: it holds the industries
         install_industries(scratch)
         batch, _ = read_folder(work / "data", scratch)
-        scratch.close()
         firms = [n for n in batch.nodes if n.label == "Enterprise"]
         others = [n for n in batch.nodes if n.label != "Enterprise"]
         results.update(nodes=len(batch.nodes), relationships=len(batch.rels))
         print(f"generated and read {len(batch.nodes)} nodes ({len(firms)} firms), {len(batch.rels)} relationships "
               f"in {time.perf_counter() - t:.1f}s", flush=True)
+        if args.admin_import:
+            results["neo4j_import"] = _admin_import(work, batch, scratch, args.import_memory)
+        scratch.close()
 
     server = start(work / "neo4j", heap=args.heap, pagecache=args.pagecache, timeout=600, quick=False,
                    port=int((work / "neo4j.port").read_text()) if reuse else 0)
     (work / "neo4j.port").write_text(str(server.bolt_port))
-    results["neo4j"] = {"version": server.version, "start_s": server.started_s}
+    results["neo4j"] = {"version": server.version, "start_s": server.started_s, **results.pop("neo4j_import", {})}
     try:
-        neo = _store(server.uri, server, args.chunk)
+        t = time.perf_counter()
+        neo = _store(server.uri, server, args.chunk)  # applies the schema: constraints built on imported data
+        results["neo4j"]["connect_and_schema_s"] = round(time.perf_counter() - t, 1)
+        results["neo4j"]["await_indexes_s"] = neo.await_indexes(progress=lambda s: print("  indexes:", s, flush=True))
+        results["neo4j"]["indexes_machine"] = load()
+        print(f"Neo4j up: schema {results['neo4j']['connect_and_schema_s']}s, indexes online after "
+              f"{results['neo4j']['await_indexes_s']}s more; {load()}", flush=True)
         embedded = SQLiteStore.open(work / "embedded.db")
         stores: dict[str, Store] = {"neo4j": neo} if args.skip_embedded else {"embedded": embedded, "neo4j": neo}
         if not reuse:
             for name, st in stores.items():
+                if name == "neo4j" and args.admin_import:
+                    continue
                 results.setdefault(name, {})["load"] = _load(st, firms, others, batch.rels, args.batch)
             t = time.perf_counter()
             neo.write(GraphBatch(nodes=firms[: args.batch]))

@@ -70,6 +70,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     try:
         start = time.perf_counter()
         summary = load_folder(store, Path(args.dir), classify=ranked_candidates)
+        store.await_indexes()  # Neo4j: indexes still built in the background would make the first reads slow
         ok = True
         _say_changed(settings)
         took = time.perf_counter() - start
@@ -950,7 +951,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     add("init", cmd_init, "create the store, apply the schema and load the GB/T 4754-2017 industries")
-    sp = add("load", cmd_load, "check a data folder and load it in one transaction (safe to repeat)")
+    sp = add("load", cmd_load, "check a data folder and load it (one transaction; on Neo4j one per "
+                                      "CHAINMATCH_NEO4J_TX_ROWS rows); safe to repeat")
     sp.add_argument("dir", help="folder of CSV data files (see README, 'Data folder format')")
     sp.add_argument("--json", action="store_true", help="print the summary as JSON")
     sp = add("serve", cmd_serve, "run the HTTP API (loads the demo data into an empty store first)")

@@ -1,4 +1,4 @@
-"""Data folders: read and check a folder of CSV files against ``graph_schema``, then write it in one transaction.
+"""Data folders: read and check a folder of CSV files against ``graph_schema``, then write it (``write_bulk``).
 
 A data folder holds one CSV file per node label and per file-declared relationship type (the
 ``file`` names in ``graph_schema/schema.toml``). Every problem found is reported with its file,
@@ -624,14 +624,19 @@ def install_industries(store: Store) -> int:
 
 
 def load_folder(store: Store, folder: Path, *, classify: Classify | None = None) -> LoadSummary:
-    """Check ``folder`` and write it to ``store`` in one transaction; nothing is written on any problem."""
+    """Check ``folder`` and write it to ``store`` (``Store.write_bulk``); nothing is written on any problem found
+    in the folder. One transaction on the embedded store; on Neo4j transactions of ``CHAINMATCH_NEO4J_TX_ROWS``
+    rows, so a load Neo4j refuses midway may leave earlier ones in (the error says so): re-running it is safe."""
     if not store.counts().nodes.get("Industry"):
         install_industries(store)
     batch, summary = read_folder(folder, store, classify=classify)
     try:
-        store.write(batch)
+        store.write_bulk(batch)
     except Conflict as e:
-        raise LoadError(_store_clashes(batch, store) or [Problem(str(folder), 0, "", "", str(e))]) from e
+        problems = _store_clashes(batch, store)
+        if not problems or "committed_rows" in e.details:  # earlier transactions are in: the message says so
+            problems.append(Problem(str(folder), 0, "", "", str(e)))
+        raise LoadError(problems) from e
     return summary
 
 

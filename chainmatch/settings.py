@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     neo4j_retry_seconds: float = Field(default=15.0, ge=0, le=600)
     """Seconds a Neo4j read or write is tried again while the server is unreachable or reports a temporary error
     (a deadlock, a leader switch) before the answer is 503 ``store_unavailable``."""
+    neo4j_tx_rows: int = Field(default=50_000, ge=1, le=10_000_000)
+    """Rows (nodes, relationships, resets) per Neo4j transaction when a data folder is loaded
+    (``Store.write_bulk``): Neo4j holds a transaction in its heap, up to ``dbms.memory.transaction.total.max``;
+    50,000 rows take about 100 MB. Lower it when Neo4j refuses a load for memory."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
     """Largest request body the API accepts (bytes); a longer one is refused with 413 before it is read, before
     the token is checked."""

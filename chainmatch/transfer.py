@@ -26,17 +26,18 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from chainmatch.errors import Conflict, StoreError
-from chainmatch.stores.base import Counts, GraphBatch, Rel, Store
+from chainmatch.stores.base import Counts, GraphBatch, Node, Rel, Store
 from graph_schema import Property, Schema, load_schema
 
 T = TypeVar("T")
 
-__all__ = ["ARRAY_DELIMITER", "ExportSummary", "MigrateSummary", "export_neo4j_admin", "migrate"]
+__all__ = ["ARRAY_DELIMITER", "ExportSummary", "MigrateSummary", "Scannable", "export_neo4j_admin", "migrate"]
 
 ARRAY_DELIMITER = ";"  # neo4j-admin's default; list items never hold it (the loader splits lists on it)
 
@@ -88,13 +89,25 @@ def _write_csv(path: Path, header: list[str], rows: Iterable[list[str]]) -> int:
     return n
 
 
-def _node_rows(store: Store, label: str, names: list[str]) -> Iterator[list[str]]:
+def _node_rows(store: Scannable, label: str, names: list[str]) -> Iterator[list[str]]:
     for node in store.scan(label):
         yield [node.id, *(_cell(node.props.get(n)) for n in names), label]
 
 
-def export_neo4j_admin(store: Store, out: Path, schema: Schema | None = None) -> ExportSummary:
-    """Write ``store`` as CSV files for ``neo4j-admin database import full`` into the folder ``out``."""
+class Scannable(Protocol):
+    """What the export reads: a store's ``scan`` and ``scan_rels`` (a store, or data held in memory)."""
+
+    def scan(self, label: str) -> Iterator[Node]: ...
+
+    def scan_rels(self, rel_type: str) -> Iterator[Rel]: ...
+
+
+def export_neo4j_admin(store: Scannable, out: Path, schema: Schema | None = None) -> ExportSummary:
+    """Write ``store`` as CSV files for ``neo4j-admin database import full`` into the folder ``out``.
+
+    Streams: one node file per label as it is scanned, and the relationships of a type into one open file per
+    (from label, to label), so memory stays flat however large the store (a million firms' 10 million
+    relationships)."""
     schema = schema or load_schema()
     out.mkdir(parents=True, exist_ok=True)
     summary = ExportSummary(out)
@@ -112,25 +125,31 @@ def export_neo4j_admin(store: Store, out: Path, schema: Schema | None = None) ->
             (out / name).unlink()
     for rel in schema.relationships.values():
         props = list(rel.properties.values())
-        by_ends: dict[tuple[str, str], list[Rel]] = {}
-        for r in store.scan_rels(rel.name):
-            by_ends.setdefault((r.src_label, r.dst_label), []).append(r)
-        for (src, dst), rels in sorted(by_ends.items()):
-            header = [f":START_ID({src})", f":END_ID({dst})", *(p.name + _header_type(p) for p in props), ":TYPE"]
-            name = f"rels_{rel.name}_{src}_{dst}.csv"
-            summary.rels += _write_csv(out / name, header, (
-                [r.src, r.dst, *(_cell(r.props.get(p.name)) for p in props), rel.name] for r in rels
-            ))
-            rel_files.append(name)
+        files: dict[tuple[str, str], Any] = {}  # (from label, to label) -> its csv writer
+        with ExitStack() as stack:
+            for r in store.scan_rels(rel.name):
+                ends = (r.src_label, r.dst_label)
+                if ends not in files:
+                    f = stack.enter_context(open(out / f"rels_{rel.name}_{ends[0]}_{ends[1]}.csv", "w",
+                                                 encoding="utf-8", newline=""))
+                    files[ends] = csv.writer(f, lineterminator="\n")
+                    files[ends].writerow([f":START_ID({ends[0]})", f":END_ID({ends[1]})",
+                                          *(p.name + _header_type(p) for p in props), ":TYPE"])
+                files[ends].writerow([r.src, r.dst, *(_cell(r.props.get(p.name)) for p in props), rel.name])
+                summary.rels += 1
+        rel_files += [f"rels_{rel.name}_{src}_{dst}.csv" for src, dst in sorted(files)]
     summary.files = node_files + rel_files
+    # The database comes first: --nodes and --relationships take any number of files, so a name after them would
+    # be read as one more file (Neo4j 5.26: "File 'neo4j' doesn't exist").
     summary.command = (
-        "neo4j-admin database import full --array-delimiter=';' --multiline-fields=true --ignore-empty-strings=true "
+        "neo4j-admin database import full DATABASE --array-delimiter=';' --multiline-fields=true "
+        "--ignore-empty-strings=true "
         + " ".join(f"--nodes={f}" for f in node_files) + " "
         + " ".join(f"--relationships={f}" for f in rel_files)
-        + " DATABASE"
     )
     (out / "import.txt").write_text(
-        "Import these files into an empty, stopped Neo4j 5 database (run in this folder):\n\n"
+        "Import these files into an empty, stopped Neo4j 5 database (run in this folder; DATABASE is its name, "
+        "neo4j on Community; checked with Neo4j 5.26's import tool):\n\n"
         f"  {summary.command}\n\n"
         "Then start it and point chainmatch at it (CHAINMATCH_NEO4J_URI, _USER, _PASSWORD, _DATABASE):\n"
         "its first connection creates the constraints and indexes of graph_schema.\n",

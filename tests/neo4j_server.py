@@ -15,6 +15,7 @@ Used by ``tests/conftest.py`` and ``bench/bench_neo4j.py``.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -22,13 +23,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DATABASE", "MODULE", "USER", "Neo4jServer", "ToolMissing", "build", "start"]
+__all__ = ["DATABASE", "MODULE", "USER", "Neo4jServer", "ToolMissing", "admin_import", "build", "start"]
 
 MODULE = Path(__file__).resolve().parent / "neo4j_server"
 DATABASE = "neo4j"  # Community serves one user database
 USER = "neo4j"
 _PASSWORD = "chainmatch-test-only"  # a throw-away server on 127.0.0.1, gone with its temporary folder
 _MAIN = "chainmatch.testing.Neo4jServer"
+_ADMIN = "org.neo4j.cli.AdminTool"  # neo4j-admin's entry point, in the neo4j-command-line jar of the same release
 
 
 class ToolMissing(RuntimeError):
@@ -175,3 +177,29 @@ def start(home: Path, *, port: int = 0, heap: str = "1g", pagecache: str = "256m
             raise RuntimeError(f"Neo4j did not start (exit status {process.returncode}); its output ends:\n"
                                f"{text[-3000:]}")
         time.sleep(0.1)
+
+
+def admin_import(home: Path, folder: Path, command: str, *, database: str = DATABASE, heap: str = "1g",
+                 timeout: float = 7200) -> str:
+    """Run ``command``, the ``neo4j-admin database import full ...`` line an export writes to ``import.txt``, in
+    ``folder`` with the import tool of the test server's own Neo4j release (``neo4j-admin`` is
+    ``org.neo4j.cli.AdminTool`` of its jars), into ``home``; :func:`start` on ``home`` then serves the imported
+    database. ``DATABASE`` in the command becomes ``database``. No server may be running on ``home``. Returns the
+    tool's output; raises RuntimeError with its end when it fails."""
+    java = shutil.which("java")
+    if java is None:
+        raise ToolMissing("`java` is not installed: the Neo4j import tool needs Java 17")
+    args = shlex.split(command)
+    if args[:4] != ["neo4j-admin", "database", "import", "full"]:
+        raise ValueError(f"not a neo4j-admin database import full command: {command[:80]}")
+    args = [database if a == "DATABASE" else a for a in args[1:]]
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "neo4j.conf").touch()  # the launcher writes its settings there at each start
+    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home)}
+    done = subprocess.run([java, f"-Xmx{heap}", "-XX:+UseG1GC", "-cp", classpath(), _ADMIN, *args], cwd=folder,
+                          env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        raise RuntimeError(f"neo4j-admin database import full failed (exit status {done.returncode}) in {folder}; "
+                           f"its output ends:\n{output[-3000:]}")
+    return output

@@ -252,3 +252,33 @@ def test_a_zone_s_grid_coverage_is_counted_in_the_store(store: Store) -> None:
     assert store.count_grid_coverage("Z", "general") == (1, 0, 1)
     assert store.count_grid_coverage("Q") == (1, 1, 0)
     assert store.count_grid_coverage("NOPE") == (0, 0, 0)
+def _content(store: Store) -> tuple[dict[str, list[tuple[str, dict[str, object]]]], list[tuple[object, ...]]]:
+    """Every node (by label, in id order, with its properties) and every relationship of the test's labels."""
+    nodes = {lab: [(n.id, dict(n.props)) for n in store.scan(lab)] for lab in ("Zone", "Grid", "Enterprise")}
+    rels = sorted((r.type, r.src, r.dst, sorted(r.props.items()))
+                  for t in ("PART_OF", "IN_GRID", "IN_ZONE", "SUPPLIES") for r in store.scan_rels(t))
+    return nodes, rels
+
+
+def test_write_bulk_gives_the_same_content_as_write(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # E1 starts in grid G1; the batch resets its IN_GRID and puts it in G2. On Neo4j two rows per transaction
+    # (CHAINMATCH_NEO4J_TX_ROWS): the reset, the nodes and the relationships land in different transactions.
+    def batch() -> GraphBatch:
+        b = _grid_batch()
+        b.resets.append(Reset("IN_GRID", "Enterprise", "E1", "out"))
+        return b
+
+    first = GraphBatch(nodes=_grid_batch().nodes, rels=[Rel("IN_GRID", "Enterprise", "E1", "Grid", "G1")])
+    store.write(first)
+    store.write(batch())
+    by_write = _content(store)
+    for label, ids in (("Enterprise", ["E1", "E2"]), ("Grid", ["G1", "G2"]), ("Zone", ["Z"])):
+        store.delete(label, ids)
+    assert store.counts().total_nodes == 0
+    monkeypatch.setattr(store, "tx_rows", 2, raising=False)
+    store.write(first)
+    store.write_bulk(batch())
+    assert _content(store) == by_write
+    assert [(r.src, r.dst) for r in store.scan_rels("IN_GRID")] == [("E1", "G2")]
+    store.write_bulk(batch())  # again: an upsert, nothing changes
+    assert _content(store) == by_write

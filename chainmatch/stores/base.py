@@ -2,7 +2,8 @@
 
 A store holds nodes (label, id, properties) and relationships (type, from node, to node,
 properties) exactly as ``graph_schema`` declares them. Writes are upserts keyed on ids, so
-writing the same batch twice changes nothing; one ``write`` is one transaction.
+writing the same batch twice changes nothing; one ``write`` is one transaction (``write_bulk``, for a data
+folder's load, may take several on Neo4j: see :func:`split_batch`).
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ __all__ = [
     "Reset",
     "Store",
     "Touch",
+    "batch_rows",
     "changes_file",
     "journal_position",
     "mark_changed",
     "open_store",
     "read_changes",
+    "split_batch",
     "touches",
 ]
 
@@ -204,6 +207,39 @@ def touches(batch: GraphBatch) -> list[tuple[str, str, str]] | None:
     return sorted(out)
 
 
+def batch_rows(batch: GraphBatch) -> int:
+    """Rows of a batch as ``write_bulk`` counts them: one per reset, node and relationship."""
+    return len(batch.resets) + len(batch.nodes) + len(batch.rels)
+
+
+def split_batch(batch: GraphBatch, rows: int) -> list[GraphBatch]:
+    """``batch`` as consecutive batches of at most ``rows`` rows, in write order: resets, then nodes, then
+    relationships (a relationship's ends are written before it, a reset before what it makes room for).
+    A batch with ``expects`` is not split: its check and its write are one transaction.
+
+    >>> b = GraphBatch(nodes=[Node("Zone", z, {"id": z}) for z in "ABC"],
+    ...                rels=[Rel("IN_ZONE", "Enterprise", "E", "Zone", "A")])
+    >>> [(len(p.nodes), len(p.rels)) for p in split_batch(b, 2)]
+    [(2, 0), (1, 1)]
+    >>> len(split_batch(b, 10)), split_batch(GraphBatch(), 2)
+    (1, [])
+    """
+    if rows < 1:
+        raise ValueError(f"rows per transaction must be at least 1, not {rows}")
+    if batch.expects or batch_rows(batch) <= rows:
+        return [batch] if batch_rows(batch) or batch.expects else []
+    items: list[tuple[str, Any]] = [("reset", r) for r in batch.resets]
+    items += [("node", n) for n in batch.nodes]
+    items += [("rel", r) for r in batch.rels]
+    parts = []
+    for i in range(0, len(items), rows):
+        part = GraphBatch()
+        for kind, item in items[i : i + rows]:
+            (part.resets if kind == "reset" else part.nodes if kind == "node" else part.rels).append(item)
+        parts.append(part)
+    return parts
+
+
 def read_changes(since: int, latest: int, rows: Iterable[tuple[int, str, str, str]]) -> Changes:
     """The :class:`Changes` after ``since`` of a journal whose last entry is ``latest``, given its rows after
     ``since`` as (seq, label, id, via) in seq order; shared by the stores. Entries are numbered one by one and
@@ -237,6 +273,18 @@ class Store(Protocol):
         When an expectation of ``batch.expects`` does not hold, raise Conflict and change nothing; the check and
         the write are one transaction, and a concurrent writer of the same node waits for it.
         """
+
+    def write_bulk(self, batch: GraphBatch) -> None:
+        """:meth:`write` of a batch that may be too large for one transaction (a data folder's load), with the same
+        content afterwards. The embedded store writes it in one transaction; Neo4j in transactions of at most
+        ``CHAINMATCH_NEO4J_TX_ROWS`` rows each (:func:`split_batch`), so a failure can leave the earlier ones
+        committed (the error says how many rows): writes are upserts, so writing the batch again completes it.
+        A batch with ``expects`` is always one transaction."""
+
+    def await_indexes(self, timeout: float = 3600.0) -> float:
+        """Wait until every index of the store is online (Neo4j builds them in the background after an offline
+        import or once the schema meets data already there); returns the seconds waited. Raises StoreError when
+        an index failed or ``timeout`` passed. The embedded store's indexes are always up to date."""
 
     def delete(self, label: str, ids: Sequence[str]) -> int:
         """Delete nodes and their relationships; returns how many nodes existed."""

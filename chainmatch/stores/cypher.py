@@ -34,6 +34,7 @@ __all__ = [
     "DELETE_ALL",
     "DELETE_RELATIONSHIPS",
     "GRID_COVERAGE",
+    "INDEXES_NOT_ONLINE",
     "JOURNAL_APPEND",
     "JOURNAL_LABELS",
     "JOURNAL_PROPERTIES",
@@ -57,6 +58,7 @@ COUNT_NODES = "count_nodes"
 COUNT_RELS = "count_rels"
 DELETE_ALL = "delete_all"
 DELETE_RELATIONSHIPS = "delete_relationships"
+INDEXES_NOT_ONLINE = "indexes_not_online"
 TALLY_PROBLEMS = "tally_problems"
 GRID_COVERAGE = "grid_coverage"
 OVERDUE_PROBLEMS = "overdue_problems"
@@ -269,6 +271,10 @@ def _build(schema: Schema) -> dict[str, Statement]:
         out[st.name] = st
 
     add(_s(PING, "RETURN 1 AS ok"))
+    # Indexes still being built (POPULATING) or broken (FAILED): after an offline import, or once the schema is
+    # applied to data already there, Neo4j builds them in the background (Store.await_indexes waits for them).
+    add(_s(INDEXES_NOT_ONLINE, "SHOW INDEXES YIELD name, state, populationPercent WHERE state <> 'ONLINE' "
+           "RETURN name, state, populationPercent ORDER BY name"))
     # Deletes in bounded transactions; only for emptying a dedicated database (tests, migrate --replace).
     # The journal's head stays, so that its numbers never start again (a reader's position stays meaningful).
     # Relationships first, a bounded number at a time: a node with 100,000 relationships (a zone) detached in one

@@ -3,7 +3,9 @@
 Open it once with :meth:`Neo4jStore.connect` (the CLI command or the API's lifespan does) and pass
 it on. Every call runs in managed transactions (``execute_read`` / ``execute_write``), which the
 driver retries on transient errors and lost connections; ``write`` is one transaction, sent as
-``UNWIND $rows`` chunks, so a batch lands whole or not at all and can be re-run safely. Reads are
+``UNWIND $rows`` chunks, so a batch lands whole or not at all and can be re-run safely; ``write_bulk`` (a data
+folder's load) is one ``write`` per ``tx_rows`` rows (``CHAINMATCH_NEO4J_TX_ROWS``), so that no transaction
+passes Neo4j's transaction memory limit. Reads are
 bounded: ids go in chunks. Scans (what the match index is built from) go in keyset pages of ``_PAGE`` nodes (or
 source nodes) in key order, each page one round trip answered as one record holding a list (a record per row
 costs the driver more than the data); a page that meets a lost connection or a temporary error is read again,
@@ -39,7 +41,9 @@ from chainmatch.stores.base import (
     Node,
     ProblemTally,
     Rel,
+    batch_rows,
     read_changes,
+    split_batch,
     touches,
 )
 from chainmatch.stores.cypher import (
@@ -48,6 +52,7 @@ from chainmatch.stores.cypher import (
     DELETE_ALL,
     DELETE_RELATIONSHIPS,
     GRID_COVERAGE,
+    INDEXES_NOT_ONLINE,
     JOURNAL_APPEND,
     JOURNAL_PRUNE,
     JOURNAL_READ,
@@ -127,6 +132,22 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
+class _MemoryRefused(Exception):
+    """Neo4j refused a transaction for memory: raised inside the transaction's work so that the driver does not
+    retry it (it is a TransientError, yet the same transaction would be refused again)."""
+
+    def __init__(self, error: nx.Neo4jError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _memory_refusal(error: nx.Neo4jError) -> bool:
+    """Neo4j's refusals of a transaction that needs more memory than it allows (``dbms.memory.transaction.total.max``
+    for all transactions, ``db.memory.transaction.max`` for one; codes ``...MemoryPoolOutOfMemoryError``,
+    ``...TransactionOutOfMemoryError``)."""
+    return "OutOfMemoryError" in (error.code or "") or "MemoryLimit" in (error.code or "")
+
+
 def _read_all(st: Statement, params: Mapping[str, Any]) -> Callable[[neo4j.ManagedTransaction], list[neo4j.Record]]:
     def work(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
         return list(tx.run(st.text, dict(params)))
@@ -149,6 +170,7 @@ class Neo4jStore:
         self.schema = schema or load_schema()
         self.batch_size = batch_size
         self.retry_seconds = 15.0
+        self.tx_rows = 50_000  # rows per transaction of write_bulk (CHAINMATCH_NEO4J_TX_ROWS)
         self._statements = statements(self.schema)
 
     @classmethod
@@ -181,6 +203,7 @@ class Neo4jStore:
             ) from e
         store = cls(driver, uri, settings.neo4j_database, schema)
         store.retry_seconds = retry_seconds
+        store.tx_rows = settings.neo4j_tx_rows
         try:
             with store._translated("connecting"):
                 driver.verify_connectivity()  # fails at once (no retries) when the server is down
@@ -289,6 +312,35 @@ class Neo4jStore:
                 # Schema changes cannot share a transaction with each other's data; one each.
                 self._run_write(_read_all(st, {}), f"applying the schema ({st.name})")
 
+    def await_indexes(self, timeout: float = 3600.0, *, progress: Callable[[str], None] | None = None) -> float:
+        """Wait until Neo4j reports every index ONLINE (``SHOW INDEXES``, polled once a second); returns the seconds
+        waited. ``progress`` is told, at most every 30 s, which indexes are still being built and how far. A FAILED
+        index or the ``timeout`` is a StoreError naming the index."""
+        st = statement(INDEXES_NOT_ONLINE, self.schema)
+        t0 = time.monotonic()
+        told = t0
+        while True:
+            rows = self._read(st, {})
+            if not rows:
+                return round(time.monotonic() - t0, 1)
+            failed = [r["name"] for r in rows if r["state"] == "FAILED"]
+            if failed:
+                raise StoreError(
+                    f"{self._where()} 的索引 {', '.join(failed)} 建立失败（FAILED）。请查看 Neo4j 的 debug.log 中"
+                    "该索引的原因，删除该索引（DROP INDEX 名称）后重新连接 chainmatch，它会按 graph_schema 重新创建。",
+                    details={"failed": failed})
+            now = time.monotonic()
+            building = ", ".join(f"{r['name']} {float(r['populationPercent'] or 0):.0f}%" for r in rows)
+            if now - t0 >= timeout:
+                raise StoreError(
+                    f"{self._where()} 的索引在 {timeout:.0f} 秒内仍未建好（{building}）：Neo4j 仍在后台建立它们，"
+                    "此时按这些属性的查询会很慢。请稍后再试，或等待更久（await_indexes 的 timeout）。",
+                    details={"building": [r["name"] for r in rows]})
+            if progress and now - told >= 30:
+                progress(building)
+                told = now
+            time.sleep(1.0)
+
     # -- writes -------------------------------------------------------------------------------
 
     def _rows(self, batch: GraphBatch) -> list[tuple[Statement, list[Any]]]:
@@ -326,24 +378,57 @@ class Neo4jStore:
         size = self.batch_size
 
         def work(tx: neo4j.ManagedTransaction) -> None:
-            by_label: dict[str, list[Expect]] = defaultdict(list)
-            for e in batch.expects:
-                by_label[self.schema.label(e.label).name].append(e)
-            for label, expects in sorted(by_label.items()):
-                locked = {rec["id"]: rec["props"] for rec in tx.run(
-                    self._statement(f"lock_nodes:{label}").text, {"ids": sorted({e.id for e in expects})})}
-                for e in expects:
-                    e.check(locked[e.id].get(e.prop) if e.id in locked else None)
-            for st, items in plan:
-                key = "ids" if "ids" in st.params else "rows"
-                for chunk in _chunks(items, size):
-                    tx.run(st.text, {key: list(chunk)}).consume()
-            if plan:
-                listed = touches(batch)
-                self._journal(tx, [EVERYTHING] if listed is None else listed)
+            try:
+                by_label: dict[str, list[Expect]] = defaultdict(list)
+                for e in batch.expects:
+                    by_label[self.schema.label(e.label).name].append(e)
+                for label, expects in sorted(by_label.items()):
+                    locked = {rec["id"]: rec["props"] for rec in tx.run(
+                        self._statement(f"lock_nodes:{label}").text, {"ids": sorted({e.id for e in expects})})}
+                    for e in expects:
+                        e.check(locked[e.id].get(e.prop) if e.id in locked else None)
+                for st, items in plan:
+                    key = "ids" if "ids" in st.params else "rows"
+                    for chunk in _chunks(items, size):
+                        tx.run(st.text, {key: list(chunk)}).consume()
+                if plan:
+                    listed = touches(batch)
+                    self._journal(tx, [EVERYTHING] if listed is None else listed)
+            except nx.Neo4jError as e:
+                if _memory_refusal(e):
+                    raise _MemoryRefused(e) from e
+                raise
 
         n, r = len(batch.nodes), len(batch.rels)
-        self._run_write(work, f"writing {n} nodes and {r} relationships (nothing was changed)")
+        try:
+            self._run_write(work, f"writing {n} nodes and {r} relationships (nothing was changed)")
+        except _MemoryRefused as e:
+            raise StoreError(
+                f"{self._where()} 拒绝了这次写入（{n:,} 个节点、{r:,} 条关系，共 {batch_rows(batch):,} 行）：事务所需"
+                f"内存超过了 Neo4j 的事务内存上限（{e.error.code}：{e.error.message}）；这次写入的事务没有改动任何"
+                f"数据。解决：调低 CHAINMATCH_NEO4J_TX_ROWS（现为每个事务 {self.tx_rows:,} 行，例如减半）后重新"
+                "导入；或调高 Neo4j 的 dbms.memory.transaction.total.max、db.memory.transaction.max 或其堆内存 "
+                "server.memory.heap.max_size。",
+                details={"tx_rows": self.tx_rows, "rows": batch_rows(batch)},
+            ) from e.error
+
+    def write_bulk(self, batch: GraphBatch) -> None:
+        """:meth:`write` in transactions of at most ``tx_rows`` rows (resets, then nodes, then relationships). When one
+        fails after others committed, the error says how many rows are in; writing the batch again is safe."""
+        parts = split_batch(batch, self.tx_rows)
+        total, done = batch_rows(batch), 0
+        for part in parts:
+            try:
+                self.write(part)
+            except (StoreError, Conflict) as e:
+                if not done:
+                    raise
+                raise type(e)(
+                    f"{e.message} 此前的事务已提交 {done:,} 行（共 {total:,} 行，每个事务至多 {self.tx_rows:,} 行），"
+                    "它们留在库中；导入是按编号的覆盖写入（upsert），修正后重新运行同一导入是安全的，会补齐其余部分。",
+                    details={**e.details, "committed_rows": done, "total_rows": total},
+                ) from e
+            done += batch_rows(part)
 
     def delete(self, label: str, ids: Sequence[str]) -> int:
         st = self._statement(f"delete_nodes:{self.schema.label(label).name}")

@@ -275,6 +275,14 @@ class SQLiteStore:
 
     # -- writes ------------------------------------------------------------------------------
 
+    def await_indexes(self, timeout: float = 3600.0) -> float:
+        """Nothing to wait for: SQLite updates its indexes in the writing transaction."""
+        return 0.0
+
+    def write_bulk(self, batch: GraphBatch) -> None:
+        """One transaction, as :meth:`write`: SQLite holds a large transaction on disk, not in memory."""
+        self.write(batch)
+
     def write(self, batch: GraphBatch) -> None:
         self.check_file()
         conn = self._conn()
