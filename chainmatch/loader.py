@@ -255,7 +255,8 @@ class _Reader:
                     else:
                         self.problem(name, at[0], "", "", f"valid CSV ({e}; a quote inside a cell is written \"\")")
                     break
-                if not any(c.strip() for c in cells):
+                stripped = list(map(str.strip, cells))
+                if not any(stripped):
                     continue
                 if len(cells) != len(header):
                     spans = f"; the row runs from line {first} to {at[0]}: check for an unclosed quote on line " \
@@ -263,7 +264,7 @@ class _Reader:
                     self.problem(name, first, "", ",".join(cells)[:60],
                                  f"a row of {len(header)} cells like the header (found {len(cells)}{spans})")
                     continue
-                yield first, dict(zip(header, map(str.strip, cells)))
+                yield first, dict(zip(header, stripped))
 
     def read_nodes(self, lab: Label) -> None:
         inline = self.schema.inline(lab.name)
@@ -352,9 +353,10 @@ class _Reader:
 
     def resolve(self) -> tuple[list[Rel], list[Reset], int]:
         """Check every referenced id, creating products named by text; returns rels, resets, products made."""
+        targets = {rel.name: rel.target_labels for rel in self.schema.relationships.values()}  # once, not per ref
         wanted: dict[str, set[str]] = defaultdict(set)
         for ref in self.refs:
-            for lab in ref.rel.target_labels:
+            for lab in targets[ref.rel.name]:
                 wanted[lab].add(ref.target)
             if not ref.host_label:
                 for lab in ref.rel.from_labels:
@@ -363,7 +365,7 @@ class _Reader:
         rels: list[Rel] = []
         created = 0
         for ref in self.refs:
-            labels = ref.rel.target_labels
+            labels = targets[ref.rel.name]
             if len(labels) == 1:  # the common case, without a call per reference
                 target_label: str | None = labels[0] if ref.target in exists.get(labels[0], ()) else None
             else:

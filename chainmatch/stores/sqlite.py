@@ -330,7 +330,7 @@ class SQLiteStore:
             conn.executemany(
                 "INSERT INTO rels (type, src_label, src, dst_label, dst, props) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (type, src_label, src, dst_label, dst) DO UPDATE SET props = excluded.props",
-                ((r.type, r.src_label, r.src, r.dst_label, r.dst, _dumps(r.props))
+                ((r.type, r.src_label, r.src, r.dst_label, r.dst, _dumps(r.props) if r.props else "{}")
                  for r in sorted(batch.rels, key=_REL_KEY)),
             )
             for sql in rebuild:
