@@ -176,6 +176,9 @@ class _Reader:
         self.nodes: dict[str, dict[str, Node]] = defaultdict(dict)
         self.lines: dict[tuple[str, str], int] = {}
         self.refs: list[_Ref] = []
+        # One string object per distinct id: a zone's, grid's or product's id is referenced by up to every firm
+        # (a million copies of the same few bytes otherwise, each with its object header).
+        self.ids: dict[str, str] = {}
         self.rows: dict[str, int] = {}
 
     def problem(self, file: str, line: int, column: str, value: str, expected: str) -> None:
@@ -299,19 +302,21 @@ class _Reader:
             key = props.get(lab.key)
             if not ok or key is None:
                 continue
-            key = str(key)
+            key = self.ids.setdefault(str(key), str(key))
             first = self.lines.get((lab.name, key))
             if first is not None:
                 self.problem(lab.file, line, lab.key, key, f"a new id: it is already used on line {first}")
                 continue
             self.lines[(lab.name, key)] = line
             self.nodes[lab.name][key] = Node(lab.name, key, props)
+            ids = self.ids
             for rel in inline:
                 assert rel.column is not None
                 raw = row.get(rel.column, "")
                 targets = _split(raw) if rel.many else ([raw] if raw else [])
                 for target in targets:
-                    self.refs.append(_Ref(rel, lab.name, key, target, lab.file, line, rel.column))
+                    self.refs.append(_Ref(rel, lab.name, key, ids.setdefault(target, target), lab.file, line,
+                                          rel.column))
         self.rows[lab.file] = n
 
     def read_rels(self, rel: RelType) -> None:
@@ -342,6 +347,7 @@ class _Reader:
                     ok = False
             if ok:
                 # The from end is resolved like an inline column hosted on the 'to' side.
+                src, dst = self.ids.setdefault(src, src), self.ids.setdefault(dst, dst)
                 self.refs.append(_Ref(rel, "", src, dst, rel.file, line, "to_id", props or None))
         self.rows[rel.file] = n
 
@@ -364,7 +370,10 @@ class _Reader:
         exists = {lab: self._existing(lab, ids) for lab, ids in wanted.items()}
         rels: list[Rel] = []
         created = 0
-        for ref in self.refs:
+        refs, self.refs = self.refs, []
+        refs.reverse()
+        while refs:  # taken from the end, in the order read: each reference is freed once it is a relationship
+            ref = refs.pop()
             labels = targets[ref.rel.name]
             if len(labels) == 1:  # the common case, without a call per reference
                 target_label: str | None = labels[0] if ref.target in exists.get(labels[0], ()) else None
