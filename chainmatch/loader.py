@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, Any
 
 from chainmatch.errors import Conflict, LoadError, Problem
@@ -52,8 +54,10 @@ NAME_VOTE_WEIGHT = 0.3
 """The firm name's vote for its main 大类, against revenue shares (a product with all the revenue weighs 1)."""
 
 _CONTROLS = frozenset(chr(c) for c in [*range(0x20), 0x7F] if chr(c) not in "\t\r\n")
+_HAS_CONTROL = re.compile("[" + "".join(sorted(_CONTROLS)) + "]").search  # one C scan of a line instead of a loop
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
+_NO_PROPS: Mapping[str, Any] = MappingProxyType({})  # shared by the relationships without properties (most)
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
@@ -146,11 +150,12 @@ def parse_value(prop: Property, raw: str, schema: Schema) -> tuple[Any, str | No
 
 def _split(raw: str) -> list[str]:
     for sep in LIST_SEPARATORS[1:]:
-        raw = raw.replace(sep, LIST_SEPARATORS[0])
-    return [p.strip() for p in raw.split(LIST_SEPARATORS[0]) if p.strip()]
+        if sep in raw:
+            raw = raw.replace(sep, LIST_SEPARATORS[0])
+    return [p for p in map(str.strip, raw.split(LIST_SEPARATORS[0])) if p]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Ref:
     """An id written in a cell that must name an existing node."""
 
@@ -161,7 +166,7 @@ class _Ref:
     file: str
     line: int
     column: str
-    props: dict[str, Any] = field(default_factory=dict)
+    props: dict[str, Any] | None = None  # None (most refs): no properties, without an empty dict each
 
 
 class _Reader:
@@ -171,6 +176,9 @@ class _Reader:
         self.nodes: dict[str, dict[str, Node]] = defaultdict(dict)
         self.lines: dict[tuple[str, str], int] = {}
         self.refs: list[_Ref] = []
+        # One string object per distinct id: a zone's, grid's or product's id is referenced by up to every firm
+        # (a million copies of the same few bytes otherwise, each with its object header).
+        self.ids: dict[str, str] = {}
         self.rows: dict[str, int] = {}
 
     def problem(self, file: str, line: int, column: str, value: str, expected: str) -> None:
@@ -193,9 +201,9 @@ class _Reader:
                 self.problem(name, n, "", f"bytes {bad} at byte {e.start + 1} of the line",
                              "UTF-8 text (save the file as UTF-8; GBK/GB18030 files from Excel must be converted)")
                 line = raw.decode("utf-8", errors="replace")
-            controls = [(i, c) for i, c in enumerate(line) if c in _CONTROLS]
-            if controls:
-                i, c = controls[0]
+            found = _HAS_CONTROL(line)
+            if found:
+                i, c = found.start(), found.group()
                 self.problem(name, n, "", f"U+{ord(c):04X} at character {i + 1} of the line",
                              "text without control characters (NUL and the like are not allowed in a CSV file)")
                 line = "".join(c for c in line if c not in _CONTROLS)
@@ -250,7 +258,8 @@ class _Reader:
                     else:
                         self.problem(name, at[0], "", "", f"valid CSV ({e}; a quote inside a cell is written \"\")")
                     break
-                if not any(c.strip() for c in cells):
+                stripped = list(map(str.strip, cells))
+                if not any(stripped):
                     continue
                 if len(cells) != len(header):
                     spans = f"; the row runs from line {first} to {at[0]}: check for an unclosed quote on line " \
@@ -258,20 +267,27 @@ class _Reader:
                     self.problem(name, first, "", ",".join(cells)[:60],
                                  f"a row of {len(header)} cells like the header (found {len(cells)}{spans})")
                     continue
-                yield first, {h: c.strip() for h, c in zip(header, cells)}
+                yield first, dict(zip(header, stripped))
 
     def read_nodes(self, lab: Label) -> None:
         inline = self.schema.inline(lab.name)
         allowed = [*lab.properties, *(r.column for r in inline if r.column)]
         required = [p.name for p in lab.properties.values() if p.required]
+        needed = [p for p in lab.properties.values() if p.required]
+        texts = {name for name, p in lab.properties.items() if p.type in ("str", "text")}  # taken as they are
         n = 0
         for line, row in self._open(lab.file, allowed, required):
             n += 1
             props: dict[str, Any] = {}
             ok = True
             for name, raw in row.items():
+                if raw == "":
+                    continue
+                if name in texts:
+                    props[name] = raw
+                    continue
                 prop = lab.properties.get(name)
-                if prop is None or raw == "":
+                if prop is None:
                     continue
                 value, expected = parse_value(prop, raw, self.schema)
                 if expected is not None:
@@ -279,26 +295,28 @@ class _Reader:
                     ok = False
                 else:
                     props[name] = value
-            for prop in lab.properties.values():
-                if prop.required and prop.name not in props and row.get(prop.name, "") == "":
+            for prop in needed:
+                if prop.name not in props and row.get(prop.name, "") == "":
                     self.problem(lab.file, line, prop.name, "", f"empty: {prop.name} ({prop.title}) is required")
                     ok = False
             key = props.get(lab.key)
             if not ok or key is None:
                 continue
-            key = str(key)
+            key = self.ids.setdefault(str(key), str(key))
             first = self.lines.get((lab.name, key))
             if first is not None:
                 self.problem(lab.file, line, lab.key, key, f"a new id: it is already used on line {first}")
                 continue
             self.lines[(lab.name, key)] = line
             self.nodes[lab.name][key] = Node(lab.name, key, props)
+            ids = self.ids
             for rel in inline:
                 assert rel.column is not None
                 raw = row.get(rel.column, "")
                 targets = _split(raw) if rel.many else ([raw] if raw else [])
                 for target in targets:
-                    self.refs.append(_Ref(rel, lab.name, key, target, lab.file, line, rel.column))
+                    self.refs.append(_Ref(rel, lab.name, key, ids.setdefault(target, target), lab.file, line,
+                                          rel.column))
         self.rows[lab.file] = n
 
     def read_rels(self, rel: RelType) -> None:
@@ -329,7 +347,8 @@ class _Reader:
                     ok = False
             if ok:
                 # The from end is resolved like an inline column hosted on the 'to' side.
-                self.refs.append(_Ref(rel, "", src, dst, rel.file, line, "to_id", props))
+                src, dst = self.ids.setdefault(src, src), self.ids.setdefault(dst, dst)
+                self.refs.append(_Ref(rel, "", src, dst, rel.file, line, "to_id", props or None))
         self.rows[rel.file] = n
 
     def _existing(self, label: str, ids: set[str]) -> set[str]:
@@ -340,9 +359,10 @@ class _Reader:
 
     def resolve(self) -> tuple[list[Rel], list[Reset], int]:
         """Check every referenced id, creating products named by text; returns rels, resets, products made."""
+        targets = {rel.name: rel.target_labels for rel in self.schema.relationships.values()}  # once, not per ref
         wanted: dict[str, set[str]] = defaultdict(set)
         for ref in self.refs:
-            for lab in ref.rel.target_labels:
+            for lab in targets[ref.rel.name]:
                 wanted[lab].add(ref.target)
             if not ref.host_label:
                 for lab in ref.rel.from_labels:
@@ -350,8 +370,15 @@ class _Reader:
         exists = {lab: self._existing(lab, ids) for lab, ids in wanted.items()}
         rels: list[Rel] = []
         created = 0
-        for ref in self.refs:
-            target_label = self._which(ref.rel.target_labels, ref.target, exists)
+        refs, self.refs = self.refs, []
+        refs.reverse()
+        while refs:  # taken from the end, in the order read: each reference is freed once it is a relationship
+            ref = refs.pop()
+            labels = targets[ref.rel.name]
+            if len(labels) == 1:  # the common case, without a call per reference
+                target_label: str | None = labels[0] if ref.target in exists.get(labels[0], ()) else None
+            else:
+                target_label = self._which(labels, ref.target, exists)
             if target_label is None and ref.rel.create_missing:
                 target_label = ref.rel.target_labels[0]
                 if ref.target not in self.nodes[target_label]:
@@ -377,11 +404,11 @@ class _Reader:
                                  f"the id of a {names} in this folder or already in the store")
                     continue
                 host_label = found
-                rels.append(Rel(ref.rel.name, host_label, ref.host_id, target_label, ref.target, ref.props))
-            elif ref.rel.on == "from":
-                rels.append(Rel(ref.rel.name, host_label, ref.host_id, target_label, ref.target, ref.props))
+            props = ref.props if ref.props is not None else _NO_PROPS
+            if not ref.host_label or ref.rel.on == "from":
+                rels.append(Rel(ref.rel.name, host_label, ref.host_id, target_label, ref.target, props))
             else:
-                rels.append(Rel(ref.rel.name, target_label, ref.target, host_label, ref.host_id, ref.props))
+                rels.append(Rel(ref.rel.name, target_label, ref.target, host_label, ref.host_id, props))
         resets = self._resets()
         return rels, resets, created
 
@@ -704,9 +731,9 @@ class _RowsReader(_Reader):
             for k, v in row.items():
                 if k not in allowed:
                     continue
-                controls = [(i, c) for i, c in enumerate(v) if c in _CONTROLS]
-                if controls:  # as the data folder's lines are checked: located, then left out of the value
-                    i, c = controls[0]
+                found = _HAS_CONTROL(v)
+                if found:  # as the data folder's lines are checked: located, then left out of the value
+                    i, c = found.start(), found.group()
                     self.problem(name, line, k, f"U+{ord(c):04X} at character {i + 1} of the cell",
                                  "text without control characters (NUL and the like are not allowed in a cell)")
                     v = "".join(c for c in v if c not in _CONTROLS)

