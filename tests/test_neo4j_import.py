@@ -4,27 +4,17 @@ the imported home, and read back equal to the store it was exported from."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from chainmatch.loader import load_folder
 from chainmatch.settings import DEFAULT_DEMO_DIR
-from chainmatch.stores.base import GraphBatch, Node, Rel, Store
+from chainmatch.stores.base import GraphBatch, Node, Rel
 from chainmatch.stores.sqlite import SQLiteStore
 from chainmatch.transfer import export_neo4j_admin
-from graph_schema import load_schema
 from tests.conftest import missing_tool, neo4j_store_on
-
-
-def _everything(store: Store) -> tuple[dict[str, Any], list[Any]]:
-    schema = load_schema()
-    nodes = {lab: [(n.id, dict(n.props)) for n in store.scan(lab)] for lab in schema.labels}
-    rels = sorted((r.type, r.src_label, r.src, r.dst_label, r.dst, json.dumps(dict(r.props), sort_keys=True))
-                  for t in schema.relationships for r in store.scan_rels(t))
-    return {k: v for k, v in nodes.items() if v}, rels
+from tests.test_transfer import _everything
 
 
 def _awkward() -> GraphBatch:
